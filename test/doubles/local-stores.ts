@@ -1,0 +1,105 @@
+// Local stand-ins for DynamoDB (dynalite, in memory) and S3 (s3rver, temp directory), each on an
+// ephemeral loopback port. Used by the worker's tests, the credential-chain tests, the benches and
+// `npm run worker:local`.
+//
+// How s3rver authenticates (lib/middleware/authentication.js, s3rver 3.7.1): it looks the request's
+// access key id up in its account registry, which holds exactly one built-in dummy account with the
+// key id "S3RVER". For Signature Version 4 (what the AWS SDK v3 sends) it never recomputes the
+// signature: a known key id is enough. So the worker's signed requests get through when they are
+// signed with the key id "S3RVER" and ANY secret; we generate a random secret per run so that no
+// credential-shaped literal lives in the repository. dynalite ignores credentials altogether.
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+// Neither package ships type declarations.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dynalite: (opts: Record<string, unknown>) => Server = require("dynalite");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const S3rver: new (opts: Record<string, unknown>) => S3rverInstance = require("s3rver");
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+
+/** The only access key id s3rver knows (its built-in dummy account). */
+export const S3RVER_ACCESS_KEY_ID = "S3RVER";
+
+export interface LocalStores {
+  /** e.g. http://127.0.0.1:40123 - for AWS_ENDPOINT_URL_DYNAMODB */
+  readonly dynamoEndpoint: string;
+  /** e.g. http://127.0.0.1:40124 - for AWS_ENDPOINT_URL_S3 */
+  readonly s3Endpoint: string;
+  /** s3rver's on-disk store, removed by close(). */
+  readonly s3Directory: string;
+  /** Credentials s3rver accepts; the secret is random per run (s3rver does not verify SigV4 signatures). */
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  /** Environment variables that point the AWS SDK (in this process or a child) at these stores. */
+  readonly awsEnv: Readonly<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+export interface LocalStoresOptions {
+  /** Buckets that exist from the start. */
+  readonly buckets?: readonly string[];
+  /** AWS region the SDK signs for; default ap-southeast-2. */
+  readonly region?: string;
+}
+
+export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<LocalStores> {
+  // Tables become ACTIVE at once: the default 500 ms CREATING state only slows tests down.
+  const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    dynamo.once("error", reject);
+    dynamo.listen(0, "127.0.0.1", () => resolve());
+  });
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+
+  const s3Directory = await mkdtemp(join(tmpdir(), "s3rver-"));
+  const s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: s3Directory,
+    // Path-style only: the worker's S3 client sets forcePathStyle, and vhost matching on
+    // "amazonaws.com" would never apply to 127.0.0.1 anyway.
+    vhostBuckets: false,
+    configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
+  });
+  const s3Address = await s3.run();
+
+  const region = opts.region ?? "ap-southeast-2";
+  const credentials = { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: randomBytes(20).toString("base64url") };
+  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  let closed = false;
+  return {
+    dynamoEndpoint,
+    s3Endpoint,
+    s3Directory,
+    credentials,
+    awsEnv: {
+      AWS_REGION: region,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_S3: s3Endpoint,
+      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await Promise.all([
+        new Promise<void>((resolve) => {
+          dynamo.close(() => resolve());
+          dynamo.closeAllConnections?.();
+        }),
+        s3.close().catch(() => undefined),
+      ]);
+      await rm(s3Directory, { recursive: true, force: true });
+    },
+  };
+}
