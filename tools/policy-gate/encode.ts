@@ -1,0 +1,86 @@
+/**
+ * Turns plain resource descriptions into the Analyzer protocol's messages, the way the engine
+ * does: properties as a protobuf Struct (secrets and unknowns in their wire form), options always
+ * set (the policy SDK throws "A more recent version of the Pulumi CLI is required" without them).
+ */
+import { analyzerProto, structProto } from "./protocol";
+
+/** What the engine sends for a string whose value is unknown during preview. */
+export const UNKNOWN_STRING = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Wraps a value the way the engine marks a secret on the wire; the pack sees it unwrapped. */
+export function secretValue(value: unknown): Record<string, unknown> {
+    return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+export interface GateResource {
+    urn: string;
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+    outputs?: Record<string, unknown>;
+    parent?: string;
+    /** Provider reference (`<provider-urn>::<id>`) or provider URN. */
+    provider?: string;
+}
+
+/** Struct.fromJavaScript rejects `undefined`; the engine omits such properties, so do we. */
+function withoutUndefined(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : withoutUndefined(v)));
+    if (value !== null && typeof value === "object") {
+        const out: Record<string, unknown> = {};
+        for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+        return out;
+    }
+    return value;
+}
+
+function toStruct(props: Record<string, unknown>) {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    return structProto.Struct.fromJavaScript(withoutUndefined(props) as any);
+}
+
+function resourceOptions(parent?: string) {
+    const opts = new analyzerProto.AnalyzerResourceOptions();
+    opts.setProtect(false);
+    opts.setCustomtimeouts(new analyzerProto.AnalyzerResourceOptions.CustomTimeouts());
+    if (parent) opts.setParent(parent);
+    return opts;
+}
+
+function providerResource(ref: string) {
+    const urn = ref.split("::").length > 4 ? ref.slice(0, ref.lastIndexOf("::")) : ref;
+    const segments = urn.split("::");
+    const provider = new analyzerProto.AnalyzerProviderResource();
+    provider.setUrn(urn);
+    provider.setType(segments.length >= 4 ? segments[2].split("$").pop()! : "");
+    provider.setName(segments[segments.length - 1] ?? "");
+    provider.setProperties(toStruct({}));
+    return provider;
+}
+
+export function toAnalyzeRequest(r: GateResource) {
+    const req = new analyzerProto.AnalyzeRequest();
+    req.setUrn(r.urn);
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setProperties(toStruct(r.inputs));
+    req.setOptions(resourceOptions(r.parent));
+    if (r.provider) req.setProvider(providerResource(r.provider));
+    return req;
+}
+
+/** AnalyzeStack sees the stack after the update, so outputs win when there are any. */
+export function toAnalyzerResource(r: GateResource) {
+    const res = new analyzerProto.AnalyzerResource();
+    res.setUrn(r.urn);
+    res.setType(r.type);
+    res.setName(r.name);
+    res.setProperties(toStruct(r.outputs ?? r.inputs));
+    res.setOptions(resourceOptions(r.parent));
+    if (r.parent) res.setParent(r.parent);
+    if (r.provider) res.setProvider(providerResource(r.provider));
+    return res;
+}
