@@ -17,6 +17,8 @@ export interface SecretlintRule {
 export interface SecretlintMessage {
     ruleId: string;
     messageId: string;
+    /** Contains the matched value unless maskSecrets is on. */
+    message: string;
     range: readonly [number, number];
     loc: { start: { line: number; column: number } };
 }
