@@ -1,0 +1,67 @@
+/**
+ * The CI gate's command line: `plan` (offline plan + policy gate), `diff` (plan files -> PR comment Markdown)
+ * and `audit` (policy pack over a `pulumi stack export`). Exit codes: 0 clean, 1 a mandatory violation,
+ * 2 bad usage or input (with a message saying what to fix).
+ */
+import { resolve } from "node:path";
+import { Command } from "commander";
+import { existsSync } from "node:fs";
+import { renderPlanDiff } from "./diff";
+import { buildPlanFile, readPlanFile, type PlanFile } from "./plan-file";
+
+const log = (text: string) => console.log(text);
+
+const program = new Command().name("zerosecrets").description("Offline plan, plan diff and stack audit for the zero-secrets CI gate");
+
+program
+  .command("plan")
+  .description("plan a stack under the Pulumi mock runtime, write the masked plan file, print the tree and run the policy gate")
+  .requiredOption("-s, --stack <name>", "stack name (reads Pulumi.<name>.yaml)")
+  .option("-o, --out <file>", "plan file to write (default .local/plan-<stack>.json)")
+  .option("--project-dir <dir>", "another copy of the Pulumi program to plan")
+  .option("--no-gate", "write the plan without running the policy pack (the base branch of a diff)")
+  .action(async (options: { stack: string; out?: string; projectDir?: string; gate: boolean }) => {
+    if (options.projectDir && !existsSync(resolve(options.projectDir, "Pulumi.yaml"))) {
+      throw new Error(`--project-dir ${options.projectDir} holds no Pulumi.yaml: pass the directory of a Pulumi program`);
+    }
+    // Loaded on demand: `diff` must not pay for the Pulumi runtime and the policy gate.
+    const { runPlan } = await import("./plan");
+    const outcome = await runPlan({
+      stack: options.stack,
+      projectDir: options.projectDir && resolve(options.projectDir),
+      out: options.out ?? `.local/plan-${options.stack}.json`,
+      gate: options.gate,
+      log,
+    });
+    process.exitCode = outcome.exitCode;
+  });
+
+program
+  .command("diff")
+  .description("compare plan files and print Markdown for a pull-request comment; pairs of <base> <pull-request> files, one pair per stack")
+  .argument("<plans...>", "base.json pr.json [base2.json pr2.json ...]")
+  .option("--allow-missing-base", "treat a missing base plan as empty (a stack the base branch cannot plan)")
+  .action((plans: string[], options: { allowMissingBase?: boolean }) => {
+    if (plans.length % 2 !== 0) throw new Error(`diff takes pairs of plan files (base, pull request); got ${plans.length} file(s)`);
+    const pairs: { base: PlanFile; head: PlanFile }[] = [];
+    for (let i = 0; i < plans.length; i += 2) {
+      const head = readPlanFile(plans[i + 1]);
+      const base = options.allowMissingBase && !existsSync(plans[i]) ? buildPlanFile(head.project, head.stack, []) : readPlanFile(plans[i]);
+      pairs.push({ base, head });
+    }
+    process.stdout.write(renderPlanDiff(pairs));
+  });
+
+program
+  .command("audit")
+  .description("run the policy pack over a `pulumi stack export` file (deployment version 3); exits 1 on a mandatory finding")
+  .argument("<export>", "file written by `pulumi stack export --file <export>`")
+  .action(async (file: string) => {
+    const { runAudit } = await import("./audit");
+    process.exitCode = (await runAudit(file, log)).exitCode;
+  });
+
+program.parseAsync().catch((error: Error) => {
+  console.error(`error: ${error.message}`);
+  process.exitCode = 2;
+});
