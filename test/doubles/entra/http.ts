@@ -1,7 +1,7 @@
 // The few HTTP chores every token-service emulator repeats: read a body, answer JSON or XML,
 // refuse to listen anywhere but loopback.
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo, Server } from "node:net";
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -40,6 +40,6 @@ export async function listen(server: Server, host: string, port: number): Promis
 }
 
 export async function close(server: Server): Promise<void> {
-  server.closeAllConnections?.();
+  (server as { closeAllConnections?: () => void }).closeAllConnections?.();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }

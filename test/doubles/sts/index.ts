@@ -30,6 +30,9 @@ const MAX_AUDIENCES = 10;
 export class StsEmulator {
   readonly stats: StsStats = { tokensIssued: 0, refused: 0 };
   outboundFederationEnabled: boolean;
+  /** Fault: rewrites the claims of each token AFTER signing (a token altered in transit; the
+   *  signature no longer matches). Undefined = tokens leave untouched. */
+  tamper?: (claims: Record<string, unknown>) => Record<string, unknown>;
 
   private constructor(
     private readonly server: Server,
@@ -120,7 +123,7 @@ export class StsEmulator {
       { alg: algorithm },
     );
     this.stats.tokensIssued++;
-    sendResult(res, "GetWebIdentityToken", { WebIdentityToken: token, Expiration: new Date(exp * 1000).toISOString() });
+    sendResult(res, "GetWebIdentityToken", { WebIdentityToken: this.tamper ? rewritePayload(token, this.tamper) : token, Expiration: new Date(exp * 1000).toISOString() });
   }
 }
 
@@ -143,4 +146,10 @@ function parseRequest(form: URLSearchParams): { audiences: string[]; algorithm: 
   }
   if (problems.length) throw validationError(problems);
   return { audiences, algorithm: algorithm as SigningAlgorithm, durationSeconds };
+}
+
+function rewritePayload(token: string, tamper: (claims: Record<string, unknown>) => Record<string, unknown>): string {
+  const [header, payload, signature] = token.split(".");
+  const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+  return [header, Buffer.from(JSON.stringify(tamper(claims))).toString("base64url"), signature].join(".");
 }

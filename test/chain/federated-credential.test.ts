@@ -1,0 +1,135 @@
+// The worker's Graph credential in its production (ECS) mode, in a child process with an ECS-like
+// environment: task role -> STS GetWebIdentityToken -> Entra client assertion -> Graph token that
+// a bearer-validating Graph endpoint accepts. Every misconfiguration fails with a message that
+// says what to change in the stack.
+import { strict as assert } from "node:assert";
+import { randomBytes } from "node:crypto";
+import { startChain, TASK_ROLE_ARN, type Chain } from "./chain-fixture";
+import { startGraphProbe } from "./graph-probe";
+import { runTs } from "./run-child";
+
+interface ProbeResult {
+  ok: boolean;
+  statuses: number[];
+  failure?: string;
+  code?: string;
+  message?: string;
+}
+
+describe("federated Graph credential (ECS mode, through STS and Entra emulators)", function () {
+  this.timeout(60_000);
+  let chain: Chain;
+  let probe: { url: string; close(): Promise<void> };
+
+  const run = async (extraEnv: Record<string, string> = {}): Promise<ProbeResult> => {
+    const child = await runTs("test/chain/graph-call.ts", [], { ...chain.env(), GRAPH_PROBE_URL: probe.url, ...extraEnv });
+    const line = child.stdout.trim().split("\n").pop() ?? "";
+    assert.ok(line.startsWith("{"), `the probe printed no result; stderr: ${child.stderr}`);
+    return JSON.parse(line) as ProbeResult;
+  };
+
+  beforeEach(async () => {
+    chain = await startChain();
+    probe = await startGraphProbe(chain.authorise);
+  });
+  afterEach(async () => {
+    await probe.close();
+    await chain.close();
+  });
+
+  it("gets a Graph token with no secret and Graph accepts it", async () => {
+    const result = await run();
+    assert.deepEqual(result, { ok: true, statuses: [200] });
+    assert.equal(chain.sts.stats.tokensIssued, 1);
+    assert.equal(chain.entra.stats.tokensIssued, 1);
+    assert.equal(chain.authorise.stats.accepted, 1);
+  });
+
+  it("a task running as another role is refused: the message names the subject to set", async () => {
+    const other = "arn:aws:iam::111122223333:role/some-other-task";
+    chain.ecs.roleArn = other;
+    const result = await run();
+    assert.equal(result.ok, false);
+    assert.equal(result.code, "AADSTS700213");
+    assert.equal(result.failure, "federated-credential");
+    assert.match(result.message!, new RegExp(`app registration ${chain.app.clientId} has subject '${escape(other)}'`));
+    assert.match(result.message!, /Set its subject to exactly the task role ARN/);
+  });
+
+  it("a federated credential with the wrong audience is refused: the message names the audience", async () => {
+    chain.app.federatedCredentials[0] = { ...chain.app.federatedCredentials[0], audiences: ["api://AzureADTokenExchange/"] };
+    const result = await run();
+    assert.equal(result.code, "AADSTS700212");
+    assert.match(result.message!, /Its audiences must be \[api:\/\/AzureADTokenExchange\]/);
+  });
+
+  it("a federated credential trusting another issuer is refused: the message names the account issuer", async () => {
+    chain.app.federatedCredentials[0] = { ...chain.app.federatedCredentials[0], issuer: chain.sts.issuer.toUpperCase() };
+    const result = await run();
+    assert.equal(result.code, "AADSTS700211");
+    assert.match(result.message!, new RegExp(`Set its issuer to the AWS account's outbound federation issuer.*: ${escape(chain.sts.issuer)}`));
+  });
+
+  it("an expired assertion is refused with AADSTS700024 and a clock hint", async () => {
+    chain.entra.clockOffsetSeconds = 300 + 300 + 5; // past the token's 300 s and Entra's 5-minute skew
+    const result = await run();
+    assert.equal(result.code, "AADSTS700024");
+    assert.equal(result.failure, "web-identity-token");
+    assert.match(result.message!, /outside its valid time range.*clocks/);
+  });
+
+  it("a tampered assertion (subject rewritten in transit) fails signature validation", async () => {
+    chain.sts.tamper = (claims) => ({ ...claims, sub: "arn:aws:iam::111122223333:role/admin" });
+    const result = await run();
+    assert.equal(result.code, "AADSTS700027");
+    assert.match(result.message!, /could not verify the web identity token's signature/);
+  });
+
+  it("an app without a Graph application permission fails with the grant to add", async () => {
+    chain.app.graphAppRoles = [];
+    const result = await run();
+    assert.equal(result.failure, "graph-permission");
+    assert.match(result.message!, new RegExp(`app registration ${chain.app.clientId} without any Graph application permission`));
+    assert.match(result.message!, /Sites\.Selected/);
+  });
+
+  it("an app whose permission cannot read libraries is refused by Graph with 403 accessDenied", async () => {
+    chain.app.graphAppRoles = ["User.Read.All"];
+    const result = await run();
+    assert.deepEqual(result.statuses, [403]);
+  });
+
+  it("refuses static secrets in the environment, Azure and AWS alike", async () => {
+    const azure = await run({ AZURE_CLIENT_SECRET: randomBytes(24).toString("base64url") });
+    assert.equal(azure.failure, "static-credential");
+    assert.match(azure.message!, /AZURE_CLIENT_SECRET is set.*federation only/);
+    const aws = await run({ AWS_SECRET_ACCESS_KEY: randomBytes(30).toString("base64") });
+    assert.equal(aws.failure, "static-credential");
+    assert.match(aws.message!, /AWS_SECRET_ACCESS_KEY is set in a task that has a task role/);
+    assert.equal(chain.sts.stats.tokensIssued, 0, "nothing was even attempted");
+  });
+
+  it("refreshes short-lived Graph tokens without a failed call, reusing the cached assertion", async () => {
+    chain.entra.accessTokenLifetimeSeconds = 1;
+    const result = await run({ CALLS: "4", GAP_MS: "1100" });
+    assert.deepEqual(result, { ok: true, statuses: [200, 200, 200, 200] });
+    assert.ok(chain.entra.stats.tokensIssued >= 4, `expected a fresh token per call, got ${chain.entra.stats.tokensIssued}`);
+    assert.equal(chain.sts.stats.tokensIssued, 1, "the 300 s web identity token is cached, not minted per Graph token");
+  });
+
+  it("absorbs a signing-key rotation on the token endpoint", async () => {
+    chain.entra.accessTokenLifetimeSeconds = 1;
+    const before = chain.entra.keys.currentKid();
+    const running = run({ CALLS: "4", GAP_MS: "1100" });
+    await new Promise((r) => setTimeout(r, 2500));
+    const [after] = await chain.entra.rotateSigningKey();
+    const result = await running;
+    assert.deepEqual(result.statuses, [200, 200, 200, 200]);
+    assert.ok(chain.authorise.stats.acceptedByKid[before] >= 1, "tokens signed before the rotation were accepted");
+    assert.ok(chain.authorise.stats.acceptedByKid[after] >= 1, "tokens signed with the new key were accepted once its kid was fetched");
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
