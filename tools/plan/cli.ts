@@ -5,7 +5,7 @@
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { renderPlanDiff } from "./diff";
 import { buildPlanFile, readPlanFile, type PlanFile } from "./plan-file";
 
@@ -21,14 +21,21 @@ program
   .option("--project-dir <dir>", "another copy of the Pulumi program to plan")
   .option("--no-gate", "write the plan without running the policy pack (the base branch of a diff)")
   .action(async (options: { stack: string; out?: string; projectDir?: string; gate: boolean }) => {
-    if (options.projectDir && !existsSync(resolve(options.projectDir, "Pulumi.yaml"))) {
-      throw new Error(`--project-dir ${options.projectDir} holds no Pulumi.yaml: pass the directory of a Pulumi program`);
+    const projectDir = resolve(options.projectDir ?? ".");
+    if (!existsSync(resolve(projectDir, "Pulumi.yaml"))) {
+      throw new Error(`${options.projectDir ?? "this directory"} holds no Pulumi.yaml: pass --project-dir <the directory of a Pulumi program>`);
+    }
+    if (!existsSync(resolve(projectDir, `Pulumi.${options.stack}.yaml`))) {
+      const stacks = readdirSync(projectDir)
+        .map((file) => /^Pulumi\.(.+)\.ya?ml$/.exec(file)?.[1])
+        .filter(Boolean);
+      throw new Error(`no Pulumi.${options.stack}.yaml in ${projectDir}: --stack takes one of ${stacks.join(", ") || "(no stack files found)"}`);
     }
     // Loaded on demand: `diff` must not pay for the Pulumi runtime and the policy gate.
     const { runPlan } = await import("./plan");
     const outcome = await runPlan({
       stack: options.stack,
-      projectDir: options.projectDir && resolve(options.projectDir),
+      projectDir: options.projectDir && projectDir,
       out: options.out ?? `.local/plan-${options.stack}.json`,
       gate: options.gate,
       log,
