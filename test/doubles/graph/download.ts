@@ -1,0 +1,61 @@
+// Pre-authenticated download URLs (what @microsoft.graph.downloadUrl and /content's 302 point at):
+// no bearer token, an expiry, `Range: bytes=a-b` answered with 206, content streamed with
+// back-pressure so a 1 GiB generated file costs one 64 KiB chunk of memory at a time.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { ApiContext, DownloadToken } from "./api-routes";
+import { contentSize, contentStream } from "./content";
+import { CODE_FOR_STATUS, sendGraphError } from "./errors";
+import { mimeTypeOf } from "./render";
+
+export type ByteRange = { start: number; end: number } | "whole" | "unsatisfiable";
+
+/** One `bytes=` range (a-b, a- or -n). Multiple or malformed ranges are ignored (whole body), as RFC 9110 allows. */
+export function parseRange(header: string | undefined, size: number): ByteRange {
+  const match = header === undefined ? null : /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!match || (match[1] === "" && match[2] === "")) return "whole";
+  if (match[1] === "") {
+    const suffix = Number(match[2]);
+    if (suffix === 0 || size === 0) return "unsatisfiable";
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(match[1]);
+  const end = match[2] === "" ? size - 1 : Math.min(Number(match[2]), size - 1);
+  if (match[2] !== "" && Number(match[2]) < start) return "whole";
+  if (start >= size) return "unsatisfiable";
+  return { start, end };
+}
+
+export async function serveDownload(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+  ctx.stats.downloads++;
+  ctx.stats.routes.download = (ctx.stats.routes.download ?? 0) + 1;
+  const failure = ctx.faults.takeDownloadFailure();
+  if (failure !== undefined) {
+    ctx.stats.failed++;
+    return sendGraphError(res, req, failure, CODE_FOR_STATUS[failure], `Download failed (injected fault ${failure})`);
+  }
+  if (req.method !== "GET" && req.method !== "HEAD") return sendGraphError(res, req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`);
+  const state = ctx.codec.read<DownloadToken>(token);
+  if (!state || state.k !== "download") return sendGraphError(res, req, 401, "unauthenticated", "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl.");
+  if (Date.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
+    return sendGraphError(res, req, 401, "unauthenticated", "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl.");
+  }
+  const node = ctx.librariesBySite.get(state.s)?.get(state.i);
+  if (!node || node.deletedAt !== undefined || !node.content) return sendGraphError(res, req, 404, "itemNotFound", "The item behind this download URL no longer exists.");
+
+  const size = contentSize(node.content);
+  const range = parseRange(req.headers.range, size);
+  const headers: Record<string, string> = { "content-type": mimeTypeOf(node.name), "accept-ranges": "bytes", etag: `"{${node.guid}},${node.eTagVersion}"` };
+  if (range === "unsatisfiable") return sendGraphError(res, req, 416, "invalidRange", `The range ${req.headers.range} is outside the file's ${size} bytes`, { "content-range": `bytes */${size}` });
+  const { start, end } = range === "whole" ? { start: 0, end: size - 1 } : range;
+  if (range !== "whole") headers["content-range"] = `bytes ${start}-${end}/${size}`;
+  res.writeHead(range === "whole" ? 200 : 206, { ...headers, "content-length": String(end - start + 1) });
+  if (req.method === "HEAD" || end < start) {
+    res.end();
+    return;
+  }
+  const body = contentStream(node.content, start, end);
+  body.on("data", (chunk: Buffer) => (ctx.stats.bytesServed += chunk.length));
+  // A client that hangs up mid-stream is normal (it may be resuming with Range later).
+  await pipeline(body, res).catch(() => undefined);
+}

@@ -1,0 +1,138 @@
+// Faults a test arms on the emulator. Counted faults apply to the next N matching requests, in the
+// order they were armed; link and download-URL faults make every token issued SO FAR stale, while
+// links issued afterwards (e.g. the fresh full listing after a resync) work again.
+import type { TokenCodec } from "./tokens";
+
+export type ResyncCode = "resyncRequired" | "resyncChangesApplyDifferences" | "resyncChangesUploadDifferences";
+const RESYNC_CODES: readonly ResyncCode[] = ["resyncRequired", "resyncChangesApplyDifferences", "resyncChangesUploadDifferences"];
+
+export interface Faults {
+  /** The next `count` API requests answer 429 (default) or 503 with Retry-After. */
+  throttle(count: number, opts?: { retryAfterSeconds?: number; status?: 429 | 503 }): void;
+  /** The next `count` API requests answer `status` (default 500) in Graph's error shape. */
+  failNext(count: number, status?: number): void;
+  /** The next `count` requests (API or download) have their socket destroyed before any answer. */
+  resetConnections(count: number): void;
+  /** Every deltaLink issued so far answers 410 with `code` (default resyncRequired). */
+  goneOnDeltaLink(code?: ResyncCode): void;
+  /** Every nextLink issued so far answers 410 with `code` (default resyncRequired). */
+  goneOnNextLink(code?: ResyncCode): void;
+  /** Every download URL issued so far answers 401. */
+  expireDownloadUrls(): void;
+  /** The next `count` download requests answer `status`. */
+  failDownloads(count: number, status: 401 | 403 | 500): void;
+  clear(): void;
+}
+
+export interface Throttle {
+  status: 429 | 503;
+  retryAfterSeconds: number;
+}
+
+export interface StaleLinks {
+  upToSerial: number;
+  code: ResyncCode;
+}
+
+interface Budget<T> {
+  remaining: number;
+  value: T;
+}
+
+function requireCount(count: number, fault: string): void {
+  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`faults.${fault}: count must be a non-negative integer, got ${count}`);
+}
+
+function requireResyncCode(code: string, fault: string): ResyncCode {
+  if (!RESYNC_CODES.includes(code as ResyncCode)) throw new Error(`faults.${fault}: code must be one of ${RESYNC_CODES.join(", ")}; got "${code}"`);
+  return code as ResyncCode;
+}
+
+function take<T>(budgets: Budget<T>[]): T | undefined {
+  while (budgets.length > 0 && budgets[0].remaining === 0) budgets.shift();
+  if (budgets.length === 0) return undefined;
+  budgets[0].remaining--;
+  return budgets[0].value;
+}
+
+export class FaultPlan implements Faults {
+  private throttles: Budget<Throttle>[] = [];
+  private failures: Budget<number>[] = [];
+  private downloadFailures: Budget<number>[] = [];
+  private resets = 0;
+  staleDeltaLinks?: StaleLinks;
+  staleNextLinks?: StaleLinks;
+  /** Download URLs with a serial up to this one answer 401. */
+  expiredDownloadSerial = 0;
+
+  constructor(private readonly codec: TokenCodec) {}
+
+  throttle(count: number, opts: { retryAfterSeconds?: number; status?: 429 | 503 } = {}): void {
+    requireCount(count, "throttle");
+    const { retryAfterSeconds = 1, status = 429 } = opts;
+    if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
+      throw new Error(`faults.throttle: retryAfterSeconds must be a non-negative integer (Retry-After is in whole seconds), got ${retryAfterSeconds}`);
+    }
+    if (status !== 429 && status !== 503) throw new Error(`faults.throttle: status must be 429 or 503, got ${status}`);
+    this.throttles.push({ remaining: count, value: { status, retryAfterSeconds } });
+  }
+
+  failNext(count: number, status = 500): void {
+    requireCount(count, "failNext");
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error(`faults.failNext: status must be an HTTP error status (400-599), got ${status}`);
+    this.failures.push({ remaining: count, value: status });
+  }
+
+  resetConnections(count: number): void {
+    requireCount(count, "resetConnections");
+    this.resets += count;
+  }
+
+  goneOnDeltaLink(code: ResyncCode = "resyncRequired"): void {
+    this.staleDeltaLinks = { upToSerial: this.codec.lastSerial, code: requireResyncCode(code, "goneOnDeltaLink") };
+  }
+
+  goneOnNextLink(code: ResyncCode = "resyncRequired"): void {
+    this.staleNextLinks = { upToSerial: this.codec.lastSerial, code: requireResyncCode(code, "goneOnNextLink") };
+  }
+
+  expireDownloadUrls(): void {
+    this.expiredDownloadSerial = this.codec.lastSerial;
+  }
+
+  failDownloads(count: number, status: 401 | 403 | 500): void {
+    requireCount(count, "failDownloads");
+    if (![401, 403, 500].includes(status)) throw new Error(`faults.failDownloads: status must be 401, 403 or 500, got ${status}`);
+    this.downloadFailures.push({ remaining: count, value: status });
+  }
+
+  clear(): void {
+    this.throttles = [];
+    this.failures = [];
+    this.downloadFailures = [];
+    this.resets = 0;
+    this.staleDeltaLinks = undefined;
+    this.staleNextLinks = undefined;
+    this.expiredDownloadSerial = 0;
+  }
+
+  // ---- consumed by the server ----
+
+  takeReset(): boolean {
+    if (this.resets === 0) return false;
+    this.resets--;
+    return true;
+  }
+
+  takeThrottle(): Throttle | undefined {
+    return take(this.throttles);
+  }
+
+  takeFailure(): number | undefined {
+    return take(this.failures);
+  }
+
+  takeDownloadFailure(): number | undefined {
+    return take(this.downloadFailures);
+  }
+}
