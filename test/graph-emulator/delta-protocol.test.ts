@@ -19,7 +19,7 @@ interface Round {
 /** Follows @odata.nextLink until a page carries @odata.deltaLink, as a sync client must. */
 async function deltaRound(client: Client, start: string, between?: (pageIndex: number) => void): Promise<Round> {
   const pages: Round["pages"] = [];
-  let link: string | undefined = start;
+  let link = start;
   for (;;) {
     const page: any = await client.api(link).get();
     pages.push({ value: page.value, nextLink: page["@odata.nextLink"], deltaLink: page["@odata.deltaLink"] });
@@ -29,7 +29,7 @@ async function deltaRound(client: Client, start: string, between?: (pageIndex: n
     }
     assert.ok(page["@odata.nextLink"], "a page without a deltaLink must carry a nextLink");
     between?.(pages.length);
-    link = page["@odata.nextLink"];
+    link = page["@odata.nextLink"] as string;
   }
 }
 

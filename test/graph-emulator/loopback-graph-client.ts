@@ -17,7 +17,7 @@ class HttpsTrustingCa implements Middleware {
     const request = typeof context.request === "string" ? undefined : context.request;
     const url = request?.url ?? (context.request as string);
     const headers = new Headers(request?.headers);
-    new Headers(context.options?.headers as HeadersInit | undefined).forEach((value, key) => headers.set(key, value));
+    new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, key) => headers.set(key, value));
     const method = context.options?.method ?? request?.method ?? "GET";
     context.response = await new Promise<Response>((resolve, reject) => {
       const req = httpsRequest(url, { method, headers: Object.fromEntries(headers), ca: this.caPem }, (res) => {
