@@ -1,14 +1,26 @@
 /**
- * The zero-secrets CrossGuard pack. This file only assembles the pack; each rule family lives in
- * rules/<family>.ts and the secret detector in detect/.
+ * The zero-secrets CrossGuard pack. This file only assembles the pack: each rule family lives in
+ * rules/<family>.ts, the secret detector in detect/, the federation analysis in federation/.
+ * Every rule is served twice (lib/rule.ts): on each resource's inputs (Analyze) and on the
+ * stack's resulting state (AnalyzeStack, as `<rule>-stack`).
  */
 import { PolicyPack } from "@pulumi/policy";
-import { appRegistrationCertificates, noMintedCredentials } from "./rules/minted-credentials";
+import { bothPolicies } from "./lib/rule";
+import { ciCredentials, publicIdsAsCiSecrets } from "./rules/ci-credentials";
+import { federation } from "./rules/federation";
+import { appRegistrationCertificates, mintedCredentials } from "./rules/minted-credentials";
+import { previewUnknowns } from "./rules/preview-unknowns";
+import { workloadConfig } from "./rules/workload-config";
 
 new PolicyPack("zero-secrets", {
     enforcementLevel: "mandatory",
     policies: [
-        noMintedCredentials,
-        appRegistrationCertificates,
+        ...bothPolicies(mintedCredentials),
+        ...bothPolicies(appRegistrationCertificates),
+        ...bothPolicies(ciCredentials),
+        ...bothPolicies(publicIdsAsCiSecrets),
+        ...bothPolicies(workloadConfig),
+        ...bothPolicies(federation),
+        ...bothPolicies(previewUnknowns),
     ],
 });

@@ -20,9 +20,9 @@ const exactNames = new Set([
  * `AZURE_AD_CLIENT_SECRET`, `prod-client-secret`. Compared after removing separators and case.
  */
 const namePatterns = [
-    /secretaccesskey/, /awsaccesskey/, /accesskeyid$/, /awssessiontoken/,
-    /clientsecret/, /clientcertificatepassword/, /storage(account)?(access)?key$/, /storageconnectionstring/,
-    /serviceaccountkey/, /pulumiaccesstoken/,
+    /secretaccesskey$/, /awsaccesskey$/, /accesskeyid$/, /sessiontoken$/,
+    /clientsecret$/, /clientcertificatepassword$/, /storage(account)?(access)?key$/, /storageconnectionstring$/, /^(aws)?secretkey$/,
+    /serviceaccountkey$/, /pulumiaccesstoken$/,
 ];
 
 function normalise(name: string): string {
