@@ -1,0 +1,97 @@
+// `sync --site <id>`: one delta round under the site's lease, resuming whatever is in progress.
+import { hostname } from "node:os";
+import { randomUUID } from "node:crypto";
+import type { Logger } from "pino";
+import type { WorkerConfig } from "../config/load";
+import { EXIT } from "../runtime/exit-codes";
+import { LeaseKeeper } from "../runtime/lease-keeper";
+import { Progress } from "../runtime/progress";
+import { createMissingResources, createServices } from "../runtime/services";
+import { installShutdown } from "../runtime/shutdown";
+import { LeaseHeldError, LeaseLostError } from "../stores/errors";
+import { runRound, type RoundResult } from "../sync/run-round";
+
+export interface SyncRun {
+  readonly exitCode: number;
+  readonly result?: RoundResult;
+}
+
+export function leaseOwner(): string {
+  return `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
+}
+
+export async function syncCommand(config: WorkerConfig, logger: Logger): Promise<SyncRun> {
+  const started = Date.now();
+  const services = createServices(config, logger);
+  const shutdown = installShutdown(logger);
+  let keeper: LeaseKeeper | undefined;
+  let progress: Progress | undefined;
+  try {
+    if (config.createMissing) await createMissingResources(config, services, logger);
+    keeper = await LeaseKeeper.acquire(services.lease, config.siteId, leaseOwner(), config.leaseTtlMs, logger);
+    shutdown.follow(keeper.lost);
+    // Raise the fence on the checkpoint and state items: from now on a stale worker cannot write them.
+    await services.checkpoints.claim(config.siteId, keeper.fence);
+    await services.state.claim(config.siteId, keeper.fence);
+    progress = new Progress(logger, undefined);
+    const result = await runRound({
+      siteId: config.siteId,
+      fence: keeper.fence,
+      graph: services.graph,
+      documents: services.documents,
+      checkpoints: services.checkpoints,
+      state: services.state,
+      content: services.content,
+      concurrency: config.concurrency,
+      stop: shutdown.stop,
+      abort: shutdown.abort,
+      logger,
+      progress,
+    });
+    if (keeper.lost.aborted) throw keeper.lost.reason;
+    const signal = shutdown.received();
+    const exitCode = result.status === "completed" ? EXIT.ok : signal ? EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed : EXIT.failed;
+    logSummary(logger, result, services, started, progress);
+    return { exitCode, result };
+  } catch (err) {
+    if (keeper?.lost.aborted || err instanceof LeaseLostError) {
+      logger.error({ err: keeper?.lost.reason ?? err }, "lease lost: stopped without further writes");
+      return { exitCode: EXIT.leaseHeld };
+    }
+    if (err instanceof LeaseHeldError) {
+      logger.warn({ holder: err.holder, expiresAt: new Date(err.expiresAt).toISOString() }, err.message);
+      return { exitCode: EXIT.leaseHeld };
+    }
+    const signal = shutdown.received();
+    if (signal && shutdown.abort.aborted) {
+      logger.warn({ err }, "in-flight work abandoned on shutdown; the checkpoint holds the last durable page");
+      return { exitCode: EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed };
+    }
+    logger.error({ err }, "sync failed; the checkpoint holds the last durable page and the next run resumes there");
+    return { exitCode: EXIT.failed };
+  } finally {
+    progress?.stop();
+    await keeper?.release().catch((err) => logger.warn({ err }, "could not release the lease; it expires by itself"));
+    shutdown.dispose();
+    services.close();
+  }
+}
+
+function logSummary(logger: Logger, result: RoundResult, services: ReturnType<typeof createServices>, started: number, progress: Progress): void {
+  const http = services.graph.http;
+  logger.info({
+    summary: {
+      status: result.status,
+      mode: result.mode,
+      roundId: result.roundId,
+      resumed: result.resumed,
+      resyncs: result.resyncs,
+      ...result.counters,
+      finish: result.finish,
+      seconds: Math.round((Date.now() - started) / 100) / 10,
+      rate: progress.snapshot(),
+      graph: { ...http.counts, pauses: http.gate.pauses, pausedMs: http.gate.pausedMs },
+      dynamoWrites: { ...services.writes },
+    },
+  }, "sync summary");
+}
