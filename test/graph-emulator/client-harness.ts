@@ -23,6 +23,8 @@ export interface Harness {
   library: Library;
   client: Client;
   accessToken: string;
+  /** The throwaway CA the emulator's certificate chains to. */
+  caPem: string;
 }
 
 /** Registers mocha hooks; the returned object is filled in before each test. */
@@ -36,7 +38,7 @@ export function useEmulator(options: GraphEmulatorOptions = {}): Harness {
   beforeEach(async () => {
     harness.emulator = await GraphEmulator.start({ pageSize: 3, seed: 7, ...options, tls: { certPem: tls.certPem, keyPem: tls.keyPem } });
     harness.library = harness.emulator.site(SITE);
-    Object.assign(harness, loopbackGraphClient(harness.emulator.baseUrl, tls.caPem));
+    Object.assign(harness, loopbackGraphClient(harness.emulator.baseUrl, tls.caPem), { caPem: tls.caPem });
   });
   afterEach(() => harness.emulator.close());
   return harness;

@@ -10,29 +10,35 @@ import {
   type Context, type Middleware,
 } from "@microsoft/microsoft-graph-client";
 
+/** One HTTPS request trusting `caPem`, answered as a fetch Response (body buffered: test-sized payloads). */
+export function httpsFetch(url: string, caPem: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  return new Promise<Response>((resolve, reject) => {
+    const req = httpsRequest(url, { method: init.method ?? "GET", headers: init.headers, ca: caPem }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", reject);
+      res.on("end", () => {
+        const headers = new Headers();
+        for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+        const status = res.statusCode!;
+        resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers }));
+      });
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 class HttpsTrustingCa implements Middleware {
   constructor(private readonly caPem: string) {}
 
   async execute(context: Context): Promise<void> {
     const request = typeof context.request === "string" ? undefined : context.request;
-    const url = request?.url ?? (context.request as string);
     const headers = new Headers(request?.headers);
     new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, key) => headers.set(key, value));
-    const method = context.options?.method ?? request?.method ?? "GET";
-    context.response = await new Promise<Response>((resolve, reject) => {
-      const req = httpsRequest(url, { method, headers: Object.fromEntries(headers), ca: this.caPem }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const responseHeaders = new Headers();
-          for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) responseHeaders.set(key, Array.isArray(value) ? value.join(", ") : value);
-          const status = res.statusCode!;
-          resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers: responseHeaders }));
-        });
-      });
-      req.on("error", reject);
-      req.end();
+    context.response = await httpsFetch(request?.url ?? (context.request as string), this.caPem, {
+      method: context.options?.method ?? request?.method,
+      headers: Object.fromEntries(headers),
     });
   }
 }
