@@ -59,15 +59,26 @@ export const GITHUB_CLAIM_NAMES = Object.keys(claimsOf({ owner: "", ownerId: "",
 
 const SUBJECT = /^repo:([^/@:]+)(?:@([^/:]+))?\/([^:@]+)(?:@([^:]+))?:(.+)$/;
 
-/** Reads an identity back from a `sub` value or pattern (wildcards filled with harmless text). */
+/**
+ * What the last wildcard of a pattern may stand for, tried in turn: a plain segment, or the rest
+ * of a subject (`repo:octo/*` covers `repo:octo/app:ref:refs/heads/main`, `repo:*` even more).
+ */
+const LAST_WILDCARD_FILLS = ["w1", "w1:ref:refs/heads/main", "w1/w1:ref:refs/heads/main"];
+
+/** Reads an identity back from a `sub` value or pattern, wildcards filled with harmless text. */
 export function identityFromSubject(pattern: string, aud: string): GitHubIdentity | undefined {
-    const filled = pattern.replace(/\*/g, "w1").replace(/\?/g, "w");
-    const m = SUBJECT.exec(filled);
-    if (!m) return undefined;
-    return {
-        owner: m[1], ownerId: m[2] ?? "1001", repo: m[3], repoId: m[4] ?? "2002", context: m[5],
-        form: m[2] !== undefined || m[4] !== undefined ? "immutable" : "legacy", aud,
-    };
+    const last = Math.max(pattern.lastIndexOf("*"), pattern.lastIndexOf("?"));
+    const fills = last < 0 ? [""] : LAST_WILDCARD_FILLS;
+    for (const fill of fills) {
+        const filled = last < 0 ? pattern : (pattern.slice(0, last) + "\u0000" + pattern.slice(last + 1)).replace(/\*/g, "w1").replace(/\?/g, "w").replace("\u0000", fill);
+        const m = SUBJECT.exec(filled);
+        if (!m) continue;
+        return {
+            owner: m[1], ownerId: m[2] ?? "1001", repo: m[3], repoId: m[4] ?? "2002", context: m[5],
+            form: m[2] !== undefined || m[4] !== undefined ? "immutable" : "legacy", aud,
+        };
+    }
+    return undefined;
 }
 
 /** The identity assumed when nothing pins `sub`: any repository at all will do for the hostile ones. */

@@ -83,26 +83,27 @@ function githubProblems(statements: Statement[], prefix: string, options: TrustO
     const pinned = (claim: string) => conditions.flatMap((c) => pinnedValues(c, `${prefix}:${claim}`));
     const audiences = pinned("aud");
     const subjects = pinned("sub");
-    if (audiences.length === 0) problems.push(`does not pin ${prefix}:aud (use StringEquals sts.amazonaws.com)`);
-    if (subjects.length === 0) problems.push(`does not pin ${prefix}:sub, so any GitHub repository can assume it`);
-
     const aud = audiences[0]?.value ?? "sts.amazonaws.com";
     const repoIds = pinned("repository_id").map((p) => p.value);
     const ownerIds = pinned("repository_owner_id").map((p) => p.value);
-    const legit: GitHubIdentity[] = subjects.length === 0 ? [defaultIdentity(aud)] : subjects
-        .map((s) => identityFromSubject(s.value, aud))
-        .filter((id): id is GitHubIdentity => !!id)
-        .map((id) => ({ ...id, repoId: repoIds[0] ?? id.repoId, ownerId: ownerIds[0] ?? id.ownerId }));
     for (const s of subjects) {
         if (!identityFromSubject(s.value, aud)) problems.push(`pins sub to "${s.value}", which is not a GitHub subject (repo:OWNER/REPO:...)`);
     }
+    const parsed = subjects.map((s) => identityFromSubject(s.value, aud)).filter((id): id is GitHubIdentity => !!id);
+    // With nothing to read an intended workload from, any repository will do for the hostile replay.
+    const legit = (parsed.length ? parsed : [defaultIdentity(aud)])
+        .map((id) => ({ ...id, repoId: repoIds[0] ?? id.repoId, ownerId: ownerIds[0] ?? id.ownerId }));
 
     const modelled = (key: string) => key.startsWith(`${prefix}:`) && GITHUB_CLAIM_NAMES.includes(key.slice(prefix.length + 1));
     const admitted = legit.flatMap((id) => hostileIdentities(id))
         .filter((h) => !(h.pullRequest && options.allowPullRequests))
         .filter((h) => admits(statements, prefix, keyed(prefix, claimsOf(h.identity)), modelled));
     const admission = describeAdmitted(admitted);
-    return admission ? [...problems, admission] : problems;
+    if (!admission) return problems;
+    // Say what is missing only when it lets someone in: a Deny statement can pin as well as a condition.
+    if (audiences.length === 0) problems.push(`does not pin ${prefix}:aud (use StringEquals sts.amazonaws.com)`);
+    if (subjects.length === 0) problems.push(`does not pin ${prefix}:sub, so any GitHub repository can assume it`);
+    return [...problems, admission];
 }
 
 /** One problem listing every hostile token let in, once per kind, with an example subject. */

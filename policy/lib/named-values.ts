@@ -26,6 +26,11 @@ function decodeUserData(text: string): string {
     return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded) ? decoded : text;
 }
 
+/** App Service and Functions resolve `@Microsoft.KeyVault(SecretUri=...)` settings from Key Vault at run time. */
+function isKeyVaultReference(value: string): boolean {
+    return value.startsWith("@Microsoft.KeyVault(");
+}
+
 function nameOf(entry: Record<string, unknown>): string | undefined {
     for (const k of NAME_KEYS) if (typeof entry[k] === "string") return entry[k] as string;
     return undefined;
@@ -39,7 +44,7 @@ export function namedValues(props: Record<string, unknown>): NamedValues {
             if (parsed !== undefined) return walk(parsed, path, key);
             const text = USER_DATA_KEYS.has(key) ? decodeUserData(value) : value;
             out.values[path] = text;
-            if (text.startsWith("@Microsoft.KeyVault(")) out.references.add(path);
+            if (isKeyVaultReference(text)) out.references.add(path);
             return;
         }
         if (Array.isArray(value)) {
@@ -54,7 +59,7 @@ export function namedValues(props: Record<string, unknown>): NamedValues {
                         const pairPath = `${itemPath}.${name}`;
                         if (typeof v === "string") {
                             out.values[pairPath] = v;
-                            if (REFERENCE_KEYS.includes(k)) out.references.add(pairPath);
+                            if (REFERENCE_KEYS.includes(k) || isKeyVaultReference(v)) out.references.add(pairPath);
                         } else {
                             walk(v, pairPath, name);
                         }
