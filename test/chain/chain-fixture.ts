@@ -32,6 +32,8 @@ export interface Chain {
   readonly authorise: ReturnType<typeof graphBearerAuthorise>;
   /** Environment for a worker process in "ECS" (federated) mode. */
   env(): Record<string, string>;
+  /** Every credential the chain handed out in this run: task-role secrets, web identity tokens, Graph tokens. */
+  issuedCredentials(): string[];
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startChain(opts: ChainOptions = {}): Promise<Chain> {
       AZURE_TENANT_ID: tenantId,
       AZURE_CLIENT_ID: app.clientId,
     }),
+    issuedCredentials: () => [...ecs.issuedSecrets(), ...sts.issuedTokens, ...entra.issuedTokens],
     async close() {
       await Promise.all([entra.close(), sts.close(), ecs.close()]);
     },

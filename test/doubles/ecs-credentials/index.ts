@@ -79,6 +79,11 @@ export class ContainerCredentialsEndpoint {
     return this.issued.size;
   }
 
+  /** Every secret part handed out (secret keys and session tokens), for leak checks. */
+  issuedSecrets(): string[] {
+    return [...this.issued.values()].flatMap((c) => [c.secretAccessKey, c.sessionToken]);
+  }
+
   close(): Promise<void> {
     return close(this.server);
   }

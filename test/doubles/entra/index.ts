@@ -55,6 +55,8 @@ export interface EntraStats {
 
 export class EntraEmulator {
   readonly stats: EntraStats = { tokensIssued: 0, refusals: {} };
+  /** Every access token handed out, so a test can prove none of them leaked into logs or files. */
+  readonly issuedTokens: string[] = [];
   /** Moves the emulator's clock, e.g. to make a live assertion look expired to Entra. */
   clockOffsetSeconds = 0;
   accessTokenLifetimeSeconds: number;
@@ -195,6 +197,7 @@ export class EntraEmulator {
       { aud: GRAPH_RESOURCE, iss: this.issuer, iat, nbf: iat, exp: iat + lifetime, tid: this.options.tenantId, ver: "2.0", uti: randomUUID(), ...identity },
     );
     this.stats.tokensIssued++;
+    this.issuedTokens.push(token);
     return { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token };
   }
 }

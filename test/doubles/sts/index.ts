@@ -29,6 +29,8 @@ const MAX_AUDIENCES = 10;
 
 export class StsEmulator {
   readonly stats: StsStats = { tokensIssued: 0, refused: 0 };
+  /** Every token handed out, so a test can prove none of them leaked into logs or files. */
+  readonly issuedTokens: string[] = [];
   outboundFederationEnabled: boolean;
   /** Fault: rewrites the claims of each token AFTER signing (a token altered in transit; the
    *  signature no longer matches). Undefined = tokens leave untouched. */
@@ -123,7 +125,9 @@ export class StsEmulator {
       { alg: algorithm },
     );
     this.stats.tokensIssued++;
-    sendResult(res, "GetWebIdentityToken", { WebIdentityToken: this.tamper ? rewritePayload(token, this.tamper) : token, Expiration: new Date(exp * 1000).toISOString() });
+    const handedOut = this.tamper ? rewritePayload(token, this.tamper) : token;
+    this.issuedTokens.push(handedOut);
+    sendResult(res, "GetWebIdentityToken", { WebIdentityToken: handedOut, Expiration: new Date(exp * 1000).toISOString() });
   }
 }
 
