@@ -23,21 +23,24 @@ export function scrub(text: string, secrets: string[]): string {
     .reduce((result, secret) => result.split(secret).join(SECRET_MARK), text);
 }
 
-export async function runAudit(file: string, log: (text: string) => void, packDir?: string): Promise<AuditOutcome> {
+export async function runAudit(
+  file: string,
+  log: (text: string) => void,
+  options: { packDir?: string; policyConfig?: Record<string, unknown> } = {},
+): Promise<AuditOutcome> {
   const exported = readStackExport(file);
   const asInputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, inputs }) => ({ urn, type, name, parent, provider, inputs }));
   // Outputs hold what the provider returned (an access key's `secret`, a password's `value`): analyse them too.
   const asOutputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, outputs }) => ({ urn, type, name, parent, provider, inputs: outputs }));
   // As after an update, AnalyzeStack sees each resource once, with its outputs.
-  const gate = await runGate([...asInputs, ...asOutputs], { packDir, stackResources: asOutputs });
-  const byUrn = new Map(exported.resources.map((resource) => [resource.urn, resource]));
+  const gate = await runGate([...asInputs, ...asOutputs], { packDir: options.packDir, config: options.policyConfig, stackResources: asOutputs });
   const lines = [`Audit of ${file}: ${exported.resources.length} resources`];
   if (exported.ciphertextCount > 0) {
     lines.push(
       `Note: ${exported.ciphertextCount} secret value(s) are encrypted in this export, so their content was not scanned; export with \`pulumi stack export --show-secrets\` to include them.`,
     );
   }
-  lines.push(formatGateResult(gate, (urn) => (byUrn.has(urn) ? `${byUrn.get(urn)!.type} "${byUrn.get(urn)!.name}"` : urn)));
+  lines.push(formatGateResult(gate, exported.resources));
   log(scrub(lines.join("\n"), exported.plaintextSecrets));
   return { gate, exitCode: mandatoryCount(gate) > 0 ? 1 : 0 };
 }

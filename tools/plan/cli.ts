@@ -5,11 +5,25 @@
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { renderPlanDiff } from "./diff";
 import { buildPlanFile, readPlanFile, type PlanFile } from "./plan-file";
 
 const log = (text: string) => console.log(text);
+
+/** The pack checks the content against each policy's schema when it is configured; here only that it is a JSON object. */
+function readPolicyConfig(file: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`--policy-config ${file}: ${(error as Error).message}; pass a JSON file in the --policy-pack-config format`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(`--policy-config ${file}: expected a JSON object such as { "all": "mandatory", "<policy>": { ... } }`);
+  }
+  return parsed as Record<string, unknown>;
+}
 
 const program = new Command().name("zerosecrets").description("Offline plan, plan diff and stack audit for the zero-secrets CI gate");
 
@@ -20,7 +34,8 @@ program
   .option("-o, --out <file>", "plan file to write (default .local/plan-<stack>.json)")
   .option("--project-dir <dir>", "another copy of the Pulumi program to plan")
   .option("--no-gate", "write the plan without running the policy pack (the base branch of a diff)")
-  .action(async (options: { stack: string; out?: string; projectDir?: string; gate: boolean }) => {
+  .option("--policy-config <file>", "policy configuration, as given to `pulumi preview --policy-pack-config`")
+  .action(async (options: { stack: string; out?: string; projectDir?: string; gate: boolean; policyConfig?: string }) => {
     const projectDir = resolve(options.projectDir ?? ".");
     if (!existsSync(resolve(projectDir, "Pulumi.yaml"))) {
       throw new Error(`${options.projectDir ?? "this directory"} holds no Pulumi.yaml: pass --project-dir <the directory of a Pulumi program>`);
@@ -38,6 +53,7 @@ program
       projectDir: options.projectDir && projectDir,
       out: options.out ?? `.local/plan-${options.stack}.json`,
       gate: options.gate,
+      policyConfig: options.policyConfig ? readPolicyConfig(options.policyConfig) : undefined,
       log,
     });
     process.exitCode = outcome.exitCode;
@@ -63,9 +79,11 @@ program
   .command("audit")
   .description("run the policy pack over a `pulumi stack export` file (deployment version 3); exits 1 on a mandatory finding")
   .argument("<export>", "file written by `pulumi stack export --file <export>`")
-  .action(async (file: string) => {
+  .option("--policy-config <file>", "policy configuration, as given to `pulumi preview --policy-pack-config`")
+  .action(async (file: string, options: { policyConfig?: string }) => {
     const { runAudit } = await import("./audit");
-    process.exitCode = (await runAudit(file, log)).exitCode;
+    const policyConfig = options.policyConfig ? readPolicyConfig(options.policyConfig) : undefined;
+    process.exitCode = (await runAudit(file, log, { policyConfig })).exitCode;
   });
 
 program.parseAsync().catch((error: Error) => {

@@ -4,7 +4,7 @@
  * way a reviewer needs them: level, policy, resource, and the pack's message (which names the property path
  * and the fix, and never the value).
  */
-import { startPolicyPack, type GateDiagnostic, type GateResource } from "../policy-gate";
+import { startPolicyPack, type GateDiagnostic, type GateResource, type PolicyPackSession } from "../policy-gate";
 
 export interface GateResult {
   packName: string;
@@ -17,10 +17,15 @@ export interface GateOptions {
   config?: Record<string, unknown>;
   /** What AnalyzeStack sees, when it differs from what Analyze sees (default: the same resources). */
   stackResources?: GateResource[];
+  /**
+   * A pack already starting: starting it takes seconds (ts-node compiles the pack), so `plan` starts it while the
+   * program runs under the mock runtime. The gate closes it.
+   */
+  session?: Promise<PolicyPackSession>;
 }
 
 export async function runGate(resources: GateResource[], options: GateOptions = {}): Promise<GateResult> {
-  const session = await startPolicyPack({ packDir: options.packDir, config: options.config });
+  const session = await (options.session ?? startPolicyPack({ packDir: options.packDir, config: options.config }));
   try {
     const info = await session.info();
     const perResource = await session.analyze(resources);
@@ -43,7 +48,10 @@ export function mandatoryCount(result: GateResult): number {
 
 const LEVEL_ORDER = ["mandatory", "remediate", "advisory", "disabled"];
 
-export function formatGateResult(result: GateResult, describe: (urn: string) => string): string {
+/** Prints each diagnostic's resource as `type "name"`, the way a reader finds it in the tree or the program. */
+export function formatGateResult(result: GateResult, resources: { urn: string; type: string; name: string }[]): string {
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const describe = (urn: string) => (byUrn.has(urn) ? `${byUrn.get(urn)!.type} "${byUrn.get(urn)!.name}"` : urn);
   const sorted = [...result.diagnostics].sort(
     (a, b) =>
       LEVEL_ORDER.indexOf(a.enforcementLevel) - LEVEL_ORDER.indexOf(b.enforcementLevel) ||

@@ -4,8 +4,8 @@
  * would run it. The pack must see real values (a masked secret cannot be detected); only what is written or
  * printed is masked.
  */
-import { runStackUnderMocks } from "../mock-runtime";
-import { UNKNOWN_STRING, type GateResource } from "../policy-gate";
+import { runStackUnderMocks, type StackRun } from "../mock-runtime";
+import { startPolicyPack, UNKNOWN_STRING, type GateResource } from "../policy-gate";
 import { formatGateResult, mandatoryCount, runGate, type GateResult } from "./gate";
 import { maskInputs } from "./mask";
 import { buildPlanFile, UNKNOWN_MARK, writePlanFile, type PlanFile } from "./plan-file";
@@ -17,6 +17,8 @@ export interface PlanOptions {
   projectDir?: string;
   out: string;
   gate: boolean;
+  /** Policy configuration (the `--policy-pack-config` format): enforcement levels and allow-lists. */
+  policyConfig?: Record<string, unknown>;
   log: (text: string) => void;
 }
 
@@ -35,7 +37,17 @@ function replaceUnknowns(value: unknown): unknown {
 }
 
 export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
-  const run = await runStackUnderMocks({ stack: options.stack, projectDir: options.projectDir });
+  // The pack and the program start side by side: each takes seconds, mostly compiling TypeScript.
+  const session = options.gate ? startPolicyPack({ config: options.policyConfig }) : undefined;
+  // Its failure is reported where the gate awaits it; until then it must not count as unhandled.
+  session?.catch(() => undefined);
+  let run: StackRun;
+  try {
+    run = await runStackUnderMocks({ stack: options.stack, projectDir: options.projectDir });
+  } catch (error) {
+    await session?.then((started) => started.close()).catch(() => undefined);
+    throw error;
+  }
   const resources = await Promise.all(
     run.resources.map(async (resource) => ({
       urn: resource.urn,
@@ -50,7 +62,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   writePlanFile(options.out, plan);
   options.log(`Offline plan of stack ${run.stack} (project ${run.project}, Pulumi mock runtime): ${options.out}\n`);
   options.log(renderPlanTree(plan));
-  if (!options.gate) return { plan, exitCode: 0 };
+  if (!session) return { plan, exitCode: 0 };
 
   const gateResources: GateResource[] = run.resources.map((resource) => ({
     urn: resource.urn,
@@ -60,8 +72,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     parent: resource.parent,
     provider: resource.provider,
   }));
-  const gate = await runGate(gateResources);
-  const byUrn = new Map(plan.resources.map((resource) => [resource.urn, resource]));
-  options.log(formatGateResult(gate, (urn) => (byUrn.has(urn) ? `${byUrn.get(urn)!.type} "${byUrn.get(urn)!.name}"` : urn)));
+  const gate = await runGate(gateResources, { session });
+  options.log(formatGateResult(gate, plan.resources));
   return { plan, gate, exitCode: mandatoryCount(gate) > 0 ? 1 : 0 };
 }
