@@ -97,8 +97,12 @@ export function sha256Of(content: Content): string {
   return digest;
 }
 
+// Hashing a big generated file would stall a delta listing; beyond this size the hash appears only
+// once something (expectedFiles, a previous listing) has computed it, as Graph omits hashes it lacks.
+export const CHEAP_HASH_BYTES = 16 * 1024 * 1024;
+
 /** The hash if it is cheap or already known: Graph, too, leaves `hashes` out when it has none to hand. */
-export function sha256IfCheap(content: Content, cheapBytes: number): string | undefined {
-  if (Buffer.isBuffer(content) || content.size <= cheapBytes) return sha256Of(content);
+export function sha256IfCheap(content: Content): string | undefined {
+  if (Buffer.isBuffer(content) || content.size <= CHEAP_HASH_BYTES) return sha256Of(content);
   return generatedSha256.get(`${content.seed}:${content.size}`);
 }

@@ -2,11 +2,6 @@
 // Delta pages leave parentReference.path out, as Graph documents ("a folder rename does not list
 // its descendants, so track items by id"); a single-item GET includes it.
 import type { DriveNode, Library } from "./library";
-import { sha256IfCheap } from "./content";
-
-// Hashing a big generated file would stall a listing; beyond this size the hash appears only once
-// something (expectedFiles, a previous listing) has computed it, as Graph omits hashes it lacks.
-const CHEAP_HASH_BYTES = 16 * 1024 * 1024;
 
 const MIME_TYPES: Record<string, string> = {
   txt: "text/plain",
@@ -52,7 +47,7 @@ export function renderItem(library: Library, node: DriveNode, opts: { withPath: 
     parentReference,
   };
   if (node.kind === "file") {
-    const sha256 = sha256IfCheap(node.content!, CHEAP_HASH_BYTES);
+    const sha256 = library.knownSha256(node);
     item.file = { mimeType: mimeTypeOf(node.name), hashes: sha256 ? { sha256Hash: sha256.toUpperCase() } : {} };
   } else {
     item.folder = { childCount: library.childCount(node.id) };
