@@ -87,8 +87,14 @@ function toInfo(res: InstanceType<typeof analyzerProto.AnalyzerInfo>): PolicyPac
     };
 }
 
-/** Spawns run-policy-pack and resolves with the port it prints, or rejects with what it wrote to stderr. */
-function spawnPack(packDir: string, engineAddress: string, timeoutMs: number) {
+/**
+ * Spawns run-policy-pack and resolves with the port it prints, or rejects with what went wrong:
+ * its stderr, and the errors it logged to the engine (run-policy-pack reports a failing pack there
+ * and exits with 32, leaving stderr empty).
+ */
+function spawnPack(packDir: string, engine: { address: string; logs: EngineLogEntry[] }, timeoutMs: number) {
+    const engineAddress = engine.address;
+    const output = () => [stderr.trim(), ...engine.logs.filter((l) => l.severity === "error").map((l) => l.message)].filter(Boolean).join("\n");
     const child = spawn(process.execPath, [runPolicyPackScript, engineAddress, packDir], {
         cwd: packDir,
         env: { ...process.env, PULUMI_NODEJS_ENGINE: engineAddress },
@@ -99,18 +105,18 @@ function spawnPack(packDir: string, engineAddress: string, timeoutMs: number) {
     const port = new Promise<number>((resolve, reject) => {
         const timer = setTimeout(() => {
             child.kill();
-            reject(new Error(`policy pack in ${packDir} printed no port within ${timeoutMs} ms\n${stderr}`));
+            reject(new Error(`policy pack in ${packDir} printed no port within ${timeoutMs} ms\n${output()}`));
         }, timeoutMs);
         const lines = readline.createInterface({ input: child.stdout });
         lines.once("line", (line) => {
             clearTimeout(timer);
             const n = Number(line.trim());
             if (Number.isInteger(n) && n > 0) resolve(n);
-            else reject(new Error(`policy pack printed "${line}" where the engine expects only its port\n${stderr}`));
+            else reject(new Error(`policy pack printed "${line}" where the engine expects only its port\n${output()}`));
         });
         child.once("exit", (code, signal) => {
             clearTimeout(timer);
-            reject(new Error(`policy pack in ${packDir} exited (${signal ?? code}) before serving:\n${stderr.trim()}`));
+            reject(new Error(`policy pack in ${packDir} exited (${signal ?? code}) before serving:\n${output()}`));
         });
     });
     return { child, port };
@@ -119,7 +125,7 @@ function spawnPack(packDir: string, engineAddress: string, timeoutMs: number) {
 export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promise<PolicyPackSession> {
     const packDir = path.resolve(opts.packDir ?? defaultPackDir);
     const engine = await startEngineServer();
-    const { child, port } = spawnPack(packDir, engine.address, opts.startTimeoutMs ?? 120_000);
+    const { child, port } = spawnPack(packDir, engine, opts.startTimeoutMs ?? 120_000);
     let client: Client | undefined;
     const close = async () => {
         client?.close();
