@@ -10,6 +10,9 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-d
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../doubles/graph";
 import { startLocalStores, type LocalStores } from "../doubles/local-stores";
 
+// The SDK's notice about Node 22 would otherwise fill the test output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
 
@@ -20,6 +23,7 @@ export interface WorkerExit {
   signal: NodeJS.Signals | null;
   /** pino's JSON lines from stdout. */
   logs: Array<Record<string, unknown>>;
+  stdout: string;
   stderr: string;
   /** Milliseconds from spawn to exit. */
   ms: number;
@@ -84,8 +88,10 @@ export class WorkerHarness {
     const logs: Array<Record<string, unknown>> = [];
     const listeners = new Set<(line: Record<string, unknown>) => void>();
     let stderr = "";
+    let stdout = "";
     let partial = "";
     child.stdout!.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
       const lines = (partial + chunk).split("\n");
       partial = lines.pop()!;
       for (const text of lines) {
@@ -102,7 +108,7 @@ export class WorkerHarness {
     });
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const exited = new Promise<WorkerExit>((resolve) => {
-      child.on("close", (code, signal) => resolve({ code, signal, logs, stderr, ms: Date.now() - started }));
+      child.on("close", (code, signal) => resolve({ code, signal, logs, stdout, stderr, ms: Date.now() - started }));
     });
     return {
       child,
@@ -169,6 +175,15 @@ export class WorkerHarness {
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
     return docs;
+  }
+
+  /** Polls until `check` holds (e.g. the worker has written its first checkpoint). */
+  async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   async item(table: keyof WorkerHarness["tables"], siteId = SITE_ID): Promise<Record<string, unknown> | undefined> {
