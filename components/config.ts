@@ -8,7 +8,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
-import { buildSubjects, checkRepositoryRef, MAX_FEDERATED_CREDENTIALS, SubjectFilter } from "./github-subjects";
+import {
+    buildSubjects,
+    checkRepositoryRef,
+    githubIssuerUrl,
+    MAX_FEDERATED_CREDENTIALS,
+    SubjectError,
+    SubjectFilter,
+} from "./github-subjects";
 import { GUID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
@@ -62,8 +69,10 @@ const githubSchema = z
     .superRefine((github, ctx) => {
         try {
             checkRepositoryRef(github);
+            githubIssuerUrl(github.enterpriseSlug);
         } catch (err) {
-            ctx.addIssue({ code: "custom", message: (err as Error).message });
+            const field = err instanceof SubjectError ? err.field : undefined;
+            ctx.addIssue({ code: "custom", path: field === undefined ? [] : [field], message: (err as Error).message });
         }
         if (github.pinRepositoryId && github.repositoryId === undefined) {
             ctx.addIssue({ code: "custom", path: ["repositoryId"], message: "pinRepositoryId: true needs repositoryId" });

@@ -61,7 +61,11 @@ export interface Subject {
 
 /** Thrown for any input that would produce a subject trusting more than the caller meant. */
 export class SubjectError extends Error {
-    constructor(message: string) {
+    constructor(
+        message: string,
+        /** The argument at fault (`owner`, `repositoryId`…), when there is one. */
+        readonly field?: string,
+    ) {
         super(message);
         this.name = "SubjectError";
     }
@@ -88,6 +92,7 @@ function githubIssuerPath(enterpriseSlug?: string): string {
     if (!GITHUB_ENTERPRISE_SLUG_PATTERN.test(enterpriseSlug)) {
         throw new SubjectError(
             `enterpriseSlug "${enterpriseSlug}" is not a GitHub Enterprise slug (lower-case letters, digits and hyphens)`,
+            "enterpriseSlug",
         );
     }
     return `${GITHUB_ISSUER_HOST}/${enterpriseSlug}`;
@@ -105,22 +110,24 @@ export function checkRepositoryRef(repo: GitHubRepositoryRef): void {
     if (WILDCARD_CHARACTERS.test(repo.owner) || WILDCARD_CHARACTERS.test(repo.repository)) {
         throw new SubjectError(
             `owner/repository "${repo.owner}/${repo.repository}" contains a wildcard: a subject must name exactly one repository`,
+            WILDCARD_CHARACTERS.test(repo.owner) ? "owner" : "repository",
         );
     }
     if (!GITHUB_OWNER_PATTERN.test(repo.owner)) {
-        throw new SubjectError(`owner "${repo.owner}" is not a GitHub user or organisation name`);
+        throw new SubjectError(`owner "${repo.owner}" is not a GitHub user or organisation name`, "owner");
     }
     if (!GITHUB_REPOSITORY_PATTERN.test(repo.repository)) {
-        throw new SubjectError(`repository "${repo.repository}" is not a GitHub repository name`);
+        throw new SubjectError(`repository "${repo.repository}" is not a GitHub repository name`, "repository");
     }
     for (const [field, value] of [["ownerId", repo.ownerId], ["repositoryId", repo.repositoryId]] as const) {
         if (value !== undefined && !GITHUB_ID_PATTERN.test(value)) {
-            throw new SubjectError(`${field} "${value}" must be the numeric GitHub ID (digits only, never a wildcard)`);
+            throw new SubjectError(`${field} "${value}" must be the numeric GitHub ID (digits only, never a wildcard)`, field);
         }
     }
     if (repo.subjectFormat === "immutable" && (repo.ownerId === undefined || repo.repositoryId === undefined)) {
         throw new SubjectError(
             `subjectFormat "immutable" needs ownerId and repositoryId (repo:OWNER@OWNER_ID/REPO@REPO_ID:…)`,
+            "subjectFormat",
         );
     }
 }

@@ -9,33 +9,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as PulumiModule from "@pulumi/pulumi";
-import type { RecordedResource, StackRun } from "./index";
+import type { StackRun } from "./index";
 import { mockCall, MockEnvironment, mockResourceState } from "./mocks";
-import { toPlain } from "./serialized";
+import { MockMonitorLike, recordRegistrations } from "./recorder";
 import { readProject, readStackConfig } from "./stack-file";
-
-/** The parts of the SDK's MockMonitor and request objects this file touches. */
-interface RegisterRequest {
-    getType(): string;
-    getName(): string;
-    getParent(): string;
-    getCustom(): boolean;
-    getProvider(): string;
-    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
-interface RegisterResponse {
-    getUrn(): string;
-    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
-interface OutputsRequest {
-    getUrn(): string;
-    getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
-}
-type Callback<T> = (err: Error | null, resp?: T) => void;
-interface MockMonitorLike {
-    registerResource(req: RegisterRequest, cb: Callback<RegisterResponse>): Promise<void>;
-    registerResourceOutputs(req: OutputsRequest, cb: Callback<unknown>): void;
-}
 
 async function main(): Promise<void> {
     const [projectDirArg, stack, outFile, ...flags] = process.argv.slice(2);
@@ -83,44 +60,6 @@ async function main(): Promise<void> {
         outputs: stackResource?.outputs ?? {},
     };
     write(run);
-}
-
-/**
- * Wraps the mock monitor so every registration is recorded with what `newResource` alone does not see: the URN,
- * the parent URN, whether the resource is custom, and which inputs were secret. Component resources pass through
- * `registerResource` too (with `custom: false`), so the tree is complete.
- */
-function recordRegistrations(monitor: MockMonitorLike): RecordedResource[] {
-    const resources: RecordedResource[] = [];
-    const byUrn = new Map<string, RecordedResource>();
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req, callback) =>
-        register(req, (err, resp) => {
-            if (err === null && resp !== undefined) {
-                const inputs = toPlain(req.getObject()?.toJavaScript() ?? {});
-                const record: RecordedResource = {
-                    urn: resp.getUrn(),
-                    type: req.getType(),
-                    name: req.getName(),
-                    parent: req.getParent() === "" ? undefined : req.getParent(),
-                    custom: req.getCustom(),
-                    inputs: inputs.value,
-                    outputs: toPlain(resp.getObject()?.toJavaScript() ?? {}).value,
-                    secretPaths: inputs.secretPaths,
-                    provider: req.getProvider() === "" ? undefined : req.getProvider(),
-                };
-                resources.push(record);
-                byUrn.set(record.urn, record);
-            }
-            callback(err, resp);
-        });
-    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req, callback) => {
-        const record = byUrn.get(req.getUrn());
-        if (record !== undefined) record.outputs = toPlain(req.getOutputs()?.toJavaScript() ?? {}).value;
-        registerOutputs(req, callback);
-    };
-    return resources;
 }
 
 /** Account, region, subscription and tenant the mocked resources live in, taken from the stack's provider config. */

@@ -27,6 +27,8 @@ export interface RecordedResource {
     /** Dotted paths of inputs that were marked secret (so a plan can mask them). */
     secretPaths: string[];
     provider?: string;
+    /** URNs this resource depends on (`dependsOn` and input dependencies). */
+    dependencies?: string[];
 }
 
 export interface StackRun {
