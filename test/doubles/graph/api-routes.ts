@@ -6,16 +6,11 @@ import type { DeltaRounds, Round } from "./delta";
 import type { FaultPlan } from "./faults";
 import type { DriveNode, Library } from "./library";
 import { renderItem } from "./render";
+import type { Reply } from "./reply";
 import type { EmulatorStats } from "./stats";
 import type { TokenCodec } from "./tokens";
 
 export const MAX_PAGE_SIZE = 1000;
-
-export interface Reply {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
 
 export interface ApiContext {
   readonly apiBase: string;

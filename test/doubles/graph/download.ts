@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream/promises";
 import type { ApiContext, DownloadToken } from "./api-routes";
 import { contentSize, contentStream } from "./content";
-import { CODE_FOR_STATUS, sendGraphError } from "./errors";
+import { CODE_FOR_STATUS } from "./errors";
+import { errorReply, writeReply } from "./reply";
 import { mimeTypeOf } from "./render";
 
 export type ByteRange = { start: number; end: number } | "whole" | "unsatisfiable";
@@ -32,21 +33,21 @@ export async function serveDownload(ctx: ApiContext, req: IncomingMessage, res: 
   const failure = ctx.faults.takeDownloadFailure();
   if (failure !== undefined) {
     ctx.stats.failed++;
-    return sendGraphError(res, req, failure, CODE_FOR_STATUS[failure], `Download failed (injected fault ${failure})`);
+    return writeReply(res, errorReply(req, failure, CODE_FOR_STATUS[failure], `Download failed (injected fault ${failure})`));
   }
-  if (req.method !== "GET" && req.method !== "HEAD") return sendGraphError(res, req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`);
+  if (req.method !== "GET" && req.method !== "HEAD") return writeReply(res, errorReply(req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`));
   const state = ctx.codec.read<DownloadToken>(token);
-  if (!state || state.k !== "download") return sendGraphError(res, req, 401, "unauthenticated", "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl.");
+  if (!state || state.k !== "download") return writeReply(res, errorReply(req, 401, "unauthenticated", "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl."));
   if (Date.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
-    return sendGraphError(res, req, 401, "unauthenticated", "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl.");
+    return writeReply(res, errorReply(req, 401, "unauthenticated", "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl."));
   }
   const node = ctx.librariesBySite.get(state.s)?.get(state.i);
-  if (!node || node.deletedAt !== undefined || !node.content) return sendGraphError(res, req, 404, "itemNotFound", "The item behind this download URL no longer exists.");
+  if (!node || node.deletedAt !== undefined || !node.content) return writeReply(res, errorReply(req, 404, "itemNotFound", "The item behind this download URL no longer exists."));
 
   const size = contentSize(node.content);
   const range = parseRange(req.headers.range, size);
   const headers: Record<string, string> = { "content-type": mimeTypeOf(node.name), "accept-ranges": "bytes", etag: `"{${node.guid}},${node.eTagVersion}"` };
-  if (range === "unsatisfiable") return sendGraphError(res, req, 416, "invalidRange", `The range ${req.headers.range} is outside the file's ${size} bytes`, { "content-range": `bytes */${size}` });
+  if (range === "unsatisfiable") return writeReply(res, errorReply(req, 416, "invalidRange", `The range ${req.headers.range} is outside the file's ${size} bytes`, { "content-range": `bytes */${size}` }));
   const { start, end } = range === "whole" ? { start: 0, end: size - 1 } : range;
   if (range !== "whole") headers["content-range"] = `bytes ${start}-${end}/${size}`;
   res.writeHead(range === "whole" ? 200 : 206, { ...headers, "content-length": String(end - start + 1) });

@@ -6,13 +6,14 @@ import { createServer as createHttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { assertLoopback, close, listen } from "../entra/http";
-import { type ApiContext, type Reply, routeApi } from "./api-routes";
+import { type ApiContext, routeApi } from "./api-routes";
 import { DeltaRounds } from "./delta";
 import { serveDownload } from "./download";
-import { CODE_FOR_STATUS, GraphHttpError, graphErrorBody } from "./errors";
+import { CODE_FOR_STATUS, GraphHttpError } from "./errors";
 import { FaultPlan, type Faults } from "./faults";
 import { Library } from "./library";
 import { RateLimit } from "./rate-limit";
+import { type Reply, errorReply, writeReply } from "./reply";
 import { createStats, type EmulatorStats } from "./stats";
 import { TokenCodec } from "./tokens";
 
@@ -101,7 +102,7 @@ export class GraphEmulator {
     let emulator: GraphEmulator | undefined;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       emulator!.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) emulator!.write(req, res, { status: 500, body: graphErrorBody("generalException", `Emulator fault: ${String(err)}`, req) });
+        if (!res.headersSent) writeReply(res, errorReply(req, 500, "generalException", `Emulator fault: ${String(err)}`));
         else res.destroy();
       });
     };
@@ -145,7 +146,7 @@ export class GraphEmulator {
     if (url.pathname.startsWith("/download/")) return serveDownload(this.ctx, req, res, url.pathname.slice("/download/".length));
     const reply = await this.answerApi(req, url);
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
-    this.write(req, res, reply);
+    writeReply(res, reply);
   }
 
   private async answerApi(req: IncomingMessage, url: URL): Promise<Reply> {
@@ -162,33 +163,21 @@ export class GraphEmulator {
       const [code, message] = status === 429
         ? ["TooManyRequests", "Too many requests: the application or user has been throttled. Retry after the number of seconds in Retry-After."]
         : ["serviceNotAvailable", "The service is temporarily unavailable. Retry after the number of seconds in Retry-After."];
-      return { status, body: graphErrorBody(code, message, req), headers: { "retry-after": String(retryAfter) } };
+      return errorReply(req, status, code, message, { "retry-after": String(retryAfter) });
     }
     const failure = this.faultPlan.takeFailure();
     if (failure !== undefined) {
       this.stats.failed++;
-      return { status: failure, body: graphErrorBody(CODE_FOR_STATUS[failure] ?? "generalException", `Injected failure ${failure}`, req) };
+      return errorReply(req, failure, CODE_FOR_STATUS[failure] ?? "generalException", `Injected failure ${failure}`);
     }
     const { route, run } = routeApi(this.ctx, req, url);
     this.stats.routes[route] = (this.stats.routes[route] ?? 0) + 1;
-    if (req.method !== "GET") return { status: 405, body: graphErrorBody("invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`, req) };
+    if (req.method !== "GET") return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
     try {
       return run();
     } catch (err) {
       if (!(err instanceof GraphHttpError)) throw err;
-      return { status: err.status, body: graphErrorBody(err.code, err.message, req), headers: err.headers };
+      return errorReply(req, err.status, err.code, err.message, err.headers);
     }
-  }
-
-  private write(req: IncomingMessage, res: ServerResponse, reply: Reply): void {
-    const body = reply.body === undefined ? "" : JSON.stringify(reply.body);
-    const requestId = (reply.body as { error?: { innerError?: Record<string, string> } } | undefined)?.error?.innerError?.["request-id"];
-    res.writeHead(reply.status, {
-      ...(body ? { "content-type": "application/json; odata.metadata=minimal; charset=utf-8" } : {}),
-      "content-length": String(Buffer.byteLength(body)),
-      ...(requestId ? { "request-id": requestId } : {}),
-      ...reply.headers,
-    });
-    res.end(body);
   }
 }

@@ -1,6 +1,6 @@
 // Graph's error body: { error: { code, message, innerError: { date, request-id, client-request-id } } }.
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage } from "node:http";
 
 export interface GraphErrorBody {
   error: { code: string; message: string; innerError: { date: string; "request-id": string; "client-request-id": string } };
@@ -36,10 +36,4 @@ export class GraphHttpError extends Error {
   ) {
     super(message);
   }
-}
-
-export function sendGraphError(res: ServerResponse, req: IncomingMessage, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify(graphErrorBody(code, message, req));
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), ...headers });
-  res.end(body);
 }
