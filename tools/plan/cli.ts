@@ -11,8 +11,20 @@ import { buildPlanFile, readPlanFile, type PlanFile } from "./plan-file";
 
 const log = (text: string) => console.log(text);
 
+/**
+ * The stack's policy configuration (allow-lists such as the read-only identities that may admit pull requests),
+ * the same file the workflows give `pulumi preview|up --policy-pack-config`.
+ */
+function defaultPolicyConfig(stack: string): string | undefined {
+  const file = resolve(__dirname, "..", "..", "policy", `config.${stack}.json`);
+  return existsSync(file) ? file : undefined;
+}
+
 /** The pack checks the content against each policy's schema when it is configured; here only that it is a JSON object. */
-function readPolicyConfig(file: string): Record<string, unknown> {
+function readPolicyConfig(file: string): Record<string, unknown>;
+function readPolicyConfig(file: string | undefined): Record<string, unknown> | undefined;
+function readPolicyConfig(file: string | undefined): Record<string, unknown> | undefined {
+  if (file === undefined) return undefined;
   let parsed: unknown;
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
@@ -34,7 +46,7 @@ program
   .option("-o, --out <file>", "plan file to write (default .local/plan-<stack>.json)")
   .option("--project-dir <dir>", "another copy of the Pulumi program to plan")
   .option("--no-gate", "write the plan without running the policy pack (the base branch of a diff)")
-  .option("--policy-config <file>", "policy configuration, as given to `pulumi preview --policy-pack-config`")
+  .option("--policy-config <file>", "policy configuration, as given to `pulumi preview --policy-pack-config` (default policy/config.<stack>.json when it exists)")
   .action(async (options: { stack: string; out?: string; projectDir?: string; gate: boolean; policyConfig?: string }) => {
     const projectDir = resolve(options.projectDir ?? ".");
     if (!existsSync(resolve(projectDir, "Pulumi.yaml"))) {
@@ -53,7 +65,7 @@ program
       projectDir: options.projectDir && projectDir,
       out: options.out ?? `.local/plan-${options.stack}.json`,
       gate: options.gate,
-      policyConfig: options.policyConfig ? readPolicyConfig(options.policyConfig) : undefined,
+      policyConfig: readPolicyConfig(options.policyConfig ?? defaultPolicyConfig(options.stack)),
       log,
     });
     process.exitCode = outcome.exitCode;
