@@ -67,7 +67,7 @@ const envSchema = z.object({
   SYNC_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number")
     .min(1, "must be at least 1").max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`).optional(),
   SYNC_LEASE_TTL_SECONDS: z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds")
-    .min(2, "must be at least 2 (seconds)").max(900, "must be at most 900 (seconds)").default(60),
+    .min(1, "must be at least 1 (second)").max(900, "must be at most 900 (seconds)").default(60),
   AZURE_TENANT_ID: z.string().refine((v) => GUID.test(v) || TENANT_DOMAIN.test(v), "must be a tenant GUID or domain").optional(),
   AZURE_CLIENT_ID: z.string().regex(GUID, "must be a GUID (the managed identity's or app's client id)").optional(),
   AZURE_AUTHORITY_HOST: url("the Entra authority host"),

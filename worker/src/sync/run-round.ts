@@ -121,6 +121,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         pathsDirty: ctx.pathsDirty,
         reason: start.reason,
       });
+      logger.info({ page: { number: ctx.counters.pages, items: page.items.length, roundId: ctx.roundId } }, "page durable");
       url = page.nextLink;
       continue;
     }
