@@ -80,7 +80,9 @@ const githubSchema = z
     });
 
 const awsSchema = z.strictObject({
-    accountId: z.string().regex(/^[0-9]{12}$/, "expected a 12-digit AWS account ID (quote it in YAML)"),
+    accountId: z
+        .string({ error: 'expected the 12-digit AWS account ID as a quoted string (e.g. "012345678901"); unquoted, YAML reads a number' })
+        .regex(/^[0-9]{12}$/, "expected a 12-digit AWS account ID (quote it in YAML)"),
     existingOidcProviderArn: z
         .string()
         .regex(

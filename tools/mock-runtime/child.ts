@@ -36,15 +36,21 @@ async function main(): Promise<void> {
     const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [projectDir] })) as typeof PulumiModule;
 
     const env = mockEnvironment(config);
+    const preview = flags.includes("--preview");
     pulumi.runtime.setAllConfig(config, []);
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => mockResourceState(env, args),
+            // In a preview the engine knows only the inputs of a resource still to be created; leaving the computed
+            // outputs out makes them unknown to the program, as in a real `pulumi preview`.
+            newResource: (args) => {
+                const result = mockResourceState(env, args);
+                return preview ? { id: undefined, state: args.inputs } : result;
+            },
             call: (args) => mockCall(env, args.token, args.inputs),
         },
         project.name,
         stack,
-        flags.includes("--preview"),
+        preview,
     );
     const resources = recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitorLike);
 
