@@ -1,7 +1,8 @@
 // The emulator speaks Graph's driveItem delta protocol to the real @microsoft/microsoft-graph-client:
 // a full round paged through nextLinks to a deltaLink, then incremental rounds with Graph's quirks.
 import { strict as assert } from "node:assert";
-import { type Item, ROOT_DELTA, SITE, deltaRound, lastOccurrence, useEmulator } from "./client-harness";
+import { ROOT_DELTA, SITE, deltaRound, lastOccurrence, useEmulator } from "./client-harness";
+import { Mirror, pathsAndSizes } from "./mirror";
 
 describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-client", () => {
   const h = useEmulator();
@@ -139,31 +140,3 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.equal(round.entries.find((item) => item.name === "before.txt"), undefined);
   });
 });
-
-/** What a sync client keeps: id -> name, parent and size; tombstones remove the id. */
-class Mirror {
-  private readonly items = new Map<string, { name: string; parentId?: string; size: number; isFile: boolean }>();
-
-  apply(entries: Item[]): void {
-    for (const item of entries) {
-      if (item.deleted) this.items.delete(item.id);
-      else this.items.set(item.id, { name: item.name, parentId: item.parentReference?.id, size: item.size, isFile: Boolean(item.file) });
-    }
-  }
-
-  files(): Map<string, { path: string; size: number }> {
-    const pathOf = (id: string | undefined): string => {
-      const item = id === undefined ? undefined : this.items.get(id);
-      if (!item || item.parentId === undefined) return "";
-      const parent = pathOf(item.parentId);
-      return parent ? `${parent}/${item.name}` : item.name;
-    };
-    const out = new Map<string, { path: string; size: number }>();
-    for (const [id, item] of this.items) if (item.isFile) out.set(id, { path: pathOf(id), size: item.size });
-    return out;
-  }
-}
-
-function pathsAndSizes(expected: Map<string, { path: string; size: number }>): Map<string, { path: string; size: number }> {
-  return new Map([...expected].map(([id, file]) => [id, { path: file.path, size: file.size }]));
-}
