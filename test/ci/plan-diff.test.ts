@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { renderPlanDiff, STICKY_MARKER } from "../../tools/plan/diff";
+import { readPlanPairs, renderPlanDiff, STICKY_MARKER } from "../../tools/plan/diff";
 import { readPlanFile, type PlanFile } from "../../tools/plan/plan-file";
 
 const repoRoot = resolve(__dirname, "..", "..");
@@ -40,6 +40,13 @@ describe("plan diff", () => {
     ]);
     assert.match(markdown, /### Stack `dev`\n\nNo changes\.\n\n### Stack `prod`\n\nNo changes\.\n$/);
     assert.equal(markdown.split(STICKY_MARKER).length, 2, "one marker for the whole comment");
+  });
+
+  it("treats a missing base plan as empty only when asked, so a new stack shows every resource created", () => {
+    const missing = join(fixtures, "no-such-plan.json");
+    assert.throws(() => readPlanPairs([missing, join(fixtures, "plan-pr.json")], false), /no-such-plan\.json: cannot read the plan file; create it with `npm run plan/);
+    const markdown = renderPlanDiff(readPlanPairs([missing, join(fixtures, "plan-pr.json")], true));
+    assert.match(markdown, /\*\*8 to create, 0 to update, 0 to delete\*\*/);
   });
 
   it("refuses an odd number of files and a file that is not a plan, saying what to pass", () => {

@@ -6,8 +6,7 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { renderPlanDiff } from "./diff";
-import { buildPlanFile, readPlanFile, type PlanFile } from "./plan-file";
+import { readPlanPairs, renderPlanDiff } from "./diff";
 
 const log = (text: string) => console.log(text);
 
@@ -77,14 +76,7 @@ program
   .argument("<plans...>", "base.json pr.json [base2.json pr2.json ...]")
   .option("--allow-missing-base", "treat a missing base plan as empty (a stack the base branch cannot plan)")
   .action((plans: string[], options: { allowMissingBase?: boolean }) => {
-    if (plans.length % 2 !== 0) throw new Error(`diff takes pairs of plan files (base, pull request); got ${plans.length} file(s)`);
-    const pairs: { base: PlanFile; head: PlanFile }[] = [];
-    for (let i = 0; i < plans.length; i += 2) {
-      const head = readPlanFile(plans[i + 1]);
-      const base = options.allowMissingBase && !existsSync(plans[i]) ? buildPlanFile(head.project, head.stack, []) : readPlanFile(plans[i]);
-      pairs.push({ base, head });
-    }
-    process.stdout.write(renderPlanDiff(pairs));
+    process.stdout.write(renderPlanDiff(readPlanPairs(plans, options.allowMissingBase ?? false)));
   });
 
 program

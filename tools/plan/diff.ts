@@ -4,8 +4,9 @@
  * `assumeRolePolicy`, OIDC providers and Entra federated credentials. Ordering is stable (type, then name, then
  * URN; properties by path) so that a re-run with the same plans edits the comment into the same text.
  */
+import { existsSync } from "node:fs";
 import { flattenLeaves } from "./property-path";
-import type { PlanFile, PlanResource } from "./plan-file";
+import { buildPlanFile, readPlanFile, type PlanFile, type PlanResource } from "./plan-file";
 
 export const STICKY_MARKER = "<!-- zerosecrets-plan-diff -->";
 
@@ -129,4 +130,21 @@ export function renderPlanDiff(pairs: { base: PlanFile; head: PlanFile }[]): str
   const lines = [STICKY_MARKER, "## Offline plan diff", "", "Inputs of every resource, base branch against this pull request; secret values are masked.", ""];
   for (const { base, head } of pairs) lines.push(...renderStack(base, head));
   return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+}
+
+/**
+ * Reads `base pr [base2 pr2 ...]`. With `allowMissingBase`, a base file that does not exist (the base branch could
+ * not be planned: a new stack) counts as an empty plan, so everything shows as created.
+ */
+export function readPlanPairs(files: string[], allowMissingBase: boolean): { base: PlanFile; head: PlanFile }[] {
+  if (files.length === 0 || files.length % 2 !== 0) {
+    throw new Error(`diff takes pairs of plan files (base, pull request); got ${files.length} file(s)`);
+  }
+  const pairs: { base: PlanFile; head: PlanFile }[] = [];
+  for (let i = 0; i < files.length; i += 2) {
+    const head = readPlanFile(files[i + 1]);
+    const base = allowMissingBase && !existsSync(files[i]) ? buildPlanFile(head.project, head.stack, []) : readPlanFile(files[i]);
+    pairs.push({ base, head });
+  }
+  return pairs;
 }
