@@ -10,9 +10,6 @@ import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-d
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../doubles/graph";
 import { startLocalStores, type LocalStores } from "../doubles/local-stores";
 
-// The SDK's notice about Node 22 would otherwise fill the test output.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
 

@@ -1,0 +1,118 @@
+// The worker's Graph client against the emulator: the shared throttle gate, retries with backoff,
+// download URLs resolved at download time and refreshed, 410 handling, and link origin checks.
+import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
+import { GraphEmulator } from "../doubles/graph";
+import { GraphClient } from "../../worker/src/graph/client";
+import { ResyncRequiredError } from "../../worker/src/graph/errors";
+import { GraphHttp } from "../../worker/src/graph/http";
+import { ThrottleGate, retryAfterMs } from "../../worker/src/graph/throttle-gate";
+
+const SITE = "client-test-site";
+
+async function sha256Of(stream: AsyncIterable<Buffer>): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of stream) hash.update(chunk);
+  return hash.digest("hex");
+}
+
+describe("worker Graph client", () => {
+  let graph: GraphEmulator;
+  let client: GraphClient;
+  let fileId: string;
+  beforeEach(async () => {
+    graph = await GraphEmulator.start({ pageSize: 10, seed: 3 });
+    const library = graph.site(SITE);
+    library.generate({ files: 25, folders: 2, seed: 4, maxSize: 20_000 });
+    fileId = [...library.expectedFiles().keys()][0];
+    client = new GraphClient(graph.baseUrl, new GraphHttp({ startingDelayMs: 20, maxDelayMs: 100 }));
+  });
+  afterEach(async () => graph.close());
+
+  it("pages through a full listing to a deltaLink", async () => {
+    let page = await client.deltaPage(client.fullDeltaUrl(SITE));
+    const ids = new Set(page.items.map((i) => i.id));
+    let pages = 1;
+    while (page.nextLink) {
+      page = await client.deltaPage(page.nextLink);
+      page.items.forEach((i) => ids.add(i.id));
+      pages++;
+    }
+    assert.ok(page.deltaLink);
+    assert.ok(pages >= 3);
+    for (const id of graph.site(SITE).expectedFiles().keys()) assert.ok(ids.has(id));
+  });
+
+  it("pauses the WHOLE client on 429 for Retry-After, not just the refused request", async () => {
+    graph.faults.throttle(1, { retryAfterSeconds: 1 });
+    const started = Date.now();
+    const first = client.getItem(SITE, fileId);
+    // Let the throttled answer arrive, then issue more requests: they must wait for the gate too.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const seenAtPause = graph.stats.requests;
+    const others = Promise.all([client.getItem(SITE, fileId), client.getItem(SITE, fileId)]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.equal(graph.stats.requests, seenAtPause, "no request reached Graph while the gate was closed");
+    await Promise.all([first, others]);
+    assert.ok(Date.now() - started >= 950, "the pause honoured Retry-After");
+    assert.equal(client.http.counts.throttled, 1);
+  });
+
+  it("retries 5xx answers and reset connections with backoff", async () => {
+    graph.faults.failNext(2, 503);
+    graph.faults.failNext(1, 502);
+    graph.faults.resetConnections(2);
+    const item = await client.getItem(SITE, fileId);
+    assert.equal(item?.id, fileId);
+    assert.equal(client.http.counts.retried, 5);
+  });
+
+  it("gives up with the Graph error after too many 5xx answers", async () => {
+    const impatient = new GraphClient(graph.baseUrl, new GraphHttp({ maxAttempts: 2, startingDelayMs: 1 }));
+    graph.faults.failNext(5, 500);
+    await assert.rejects(impatient.getItem(SITE, fileId), /HTTP 500/);
+  });
+
+  it("resolves the download URL at download time and refreshes it on 401/403", async () => {
+    const expected = graph.site(SITE).expectedFiles().get(fileId)!.sha256;
+    graph.faults.failDownloads(1, 401);
+    graph.faults.failDownloads(1, 403);
+    const opened = await client.openContent(SITE, fileId);
+    assert.equal(await sha256Of(opened!.body), expected);
+    assert.equal(graph.stats.itemGets, 3, "one item GET per download URL tried");
+  });
+
+  it("returns undefined for an item deleted since it was listed", async () => {
+    graph.site(SITE).delete(fileId);
+    assert.equal(await client.openContent(SITE, fileId), undefined);
+  });
+
+  it("turns 410 on a stale link into ResyncRequiredError with Graph's code", async () => {
+    let page = await client.deltaPage(client.fullDeltaUrl(SITE));
+    graph.faults.goneOnNextLink("resyncChangesUploadDifferences");
+    await assert.rejects(client.deltaPage(page.nextLink!), (err: unknown) => {
+      assert.ok(err instanceof ResyncRequiredError);
+      assert.equal(err.code, "resyncChangesUploadDifferences");
+      return true;
+    });
+    graph.faults.clear();
+    page = await client.deltaPage(client.fullDeltaUrl(SITE));
+    assert.ok(page.items.length > 0);
+  });
+
+  it("never sends its bearer token to a link on another host", async () => {
+    await assert.rejects(client.deltaPage("https://attacker.invalid/v1.0/sites/x/drive/root/delta?token=abc"), /not on the configured Graph host/);
+  });
+
+  it("reads Retry-After as seconds or as an HTTP date", () => {
+    assert.equal(retryAfterMs("3", 10), 3000);
+    assert.equal(retryAfterMs(null, 10), 10);
+    assert.equal(retryAfterMs("soon", 10), 10);
+    const inFive = new Date(Date.now() + 5000).toUTCString();
+    assert.ok(Math.abs(retryAfterMs(inFive, 10) - 5000) < 1500);
+    const gate = new ThrottleGate();
+    gate.close(200);
+    gate.close(100); // a shorter pause never shortens a longer one
+    assert.equal(gate.pauses, 2);
+  });
+});
