@@ -2,7 +2,7 @@
 // STS endpoint (GetWebIdentityToken is not served by the global one). It is cached until shortly
 // before it expires, and concurrent callers share one request, so a busy worker asks STS about
 // once per token lifetime rather than once per Graph token.
-import { GetWebIdentityTokenCommand, STSClient, STSServiceException } from "@aws-sdk/client-sts";
+import { GetWebIdentityTokenCommand, STSClient, STSServiceException, type STSClientConfig } from "@aws-sdk/client-sts";
 import { GraphCredentialError } from "./errors";
 
 export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -25,12 +25,13 @@ export class WebIdentityAssertion {
   /** How many tokens STS has minted for this process (for logs and tests). */
   minted = 0;
 
-  constructor(region: string, env: Readonly<Record<string, string | undefined>>) {
+  /** `stsConfig` overrides the client's settings (e.g. its credentials provider); the worker passes none. */
+  constructor(region: string, env: Readonly<Record<string, string | undefined>>, stsConfig: STSClientConfig = {}) {
     if (!region) throw new GraphCredentialError("configuration", "AWS_REGION is required in AWS: GetWebIdentityToken is served only by regional STS endpoints");
-    // AWS_ENDPOINT_URL_STS (read by the SDK itself) wins; otherwise name the regional endpoint
-    // explicitly rather than trusting a default that has been global in some SDK versions.
-    const endpoint = env.AWS_ENDPOINT_URL_STS ? undefined : `https://sts.${region}.amazonaws.com`;
-    this.sts = new STSClient({ region, endpoint });
+    // AWS_ENDPOINT_URL_STS (a local emulator, a VPC endpoint) wins; otherwise name the regional
+    // endpoint explicitly rather than trusting a default that has been global in some SDK versions.
+    const endpoint = env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`;
+    this.sts = new STSClient({ region, endpoint, ...stsConfig });
   }
 
   /** The claims of the last token, so that failures can name the issuer and subject Entra saw. */
