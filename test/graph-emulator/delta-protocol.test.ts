@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert";
 import { ROOT_DELTA, SITE, deltaRound, lastOccurrence, useEmulator } from "./client-harness";
 import { Mirror, pathsAndSizes } from "./mirror";
+import { QuickXorHash } from "../doubles/graph/quick-xor-hash";
 
 describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-client", () => {
   const h = useEmulator();
@@ -31,7 +32,10 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.equal(planItem.size, 14);
     assert.deepEqual(planItem.parentReference, { driveType: "documentLibrary", driveId: h.library.driveId, id: q1 });
     assert.equal(planItem.file.mimeType, "text/plain");
-    assert.equal(planItem.file.hashes.sha256Hash, h.library.expectedFiles().get(plan)!.sha256.toUpperCase());
+    assert.deepEqual(planItem.file.hashes, {
+      sha256Hash: h.library.expectedFiles().get(plan)!.sha256.toUpperCase(),
+      quickXorHash: new QuickXorHash().update(Buffer.from("quarterly plan")).digest(),
+    });
     assert.match(planItem.eTag, /^"\{[0-9A-F-]{36}\},1"$/);
     assert.match(planItem.cTag, /^"c:\{[0-9A-F-]{36}\},1"$/);
     assert.equal(items.get(reports)!.size, 14, "a folder's size is the bytes below it");

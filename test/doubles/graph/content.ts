@@ -4,6 +4,7 @@
 // streamed (and hashed) without ever being held in memory.
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
+import { QuickXorHash } from "./quick-xor-hash";
 
 export interface GeneratedContent {
   size: number;
@@ -79,20 +80,42 @@ export function contentStream(content: Content, start: number, endInclusive: num
   });
 }
 
-// Hashes of generated content depend only on (seed, size), so they are shared by every file and
-// every emulator in the process; computing one streams the chunks through the hash (bounded memory).
-const generatedSha256 = new Map<string, string>();
+/** The names Graph uses in file.hashes. */
+export type HashName = "sha256Hash" | "quickXorHash";
+export const HASH_NAMES: readonly HashName[] = ["sha256Hash", "quickXorHash"];
 
-/** Lower-case hex SHA-256 of the content's bytes; computed once per buffer content or recipe. */
-export function sha256Of(content: Content): string {
-  if (Buffer.isBuffer(content)) return createHash("sha256").update(content).digest("hex");
-  const key = `${content.seed}:${content.size}`;
-  let digest = generatedSha256.get(key);
-  if (digest === undefined) {
+interface Hasher {
+  update(data: Uint8Array): unknown;
+  digest(): string;
+}
+
+const HASHERS: Record<HashName, () => Hasher> = {
+  // Lower-case hex here (expectedFiles' format); Graph shows it upper-case.
+  sha256Hash: () => {
     const hash = createHash("sha256");
-    for (let index = 0; index * CHUNK_BYTES < content.size; index++) hash.update(generatedChunk(content.seed, index, content.size));
-    digest = hash.digest("hex");
-    generatedSha256.set(key, digest);
+    return { update: (data) => hash.update(data), digest: () => hash.digest("hex") };
+  },
+  quickXorHash: () => new QuickXorHash(),
+};
+
+// Digests of generated content depend only on (seed, size), so they are shared by every file and
+// every emulator in the process; computing one streams the chunks through the hash (bounded memory).
+const generatedDigests = new Map<string, string>();
+
+/** The digest of the content's bytes, computed if need be (generated content: once per recipe). */
+export function digestOf(content: Content, name: HashName): string {
+  if (Buffer.isBuffer(content)) {
+    const hasher = HASHERS[name]();
+    hasher.update(content);
+    return hasher.digest();
+  }
+  const key = `${name}:${content.seed}:${content.size}`;
+  let digest = generatedDigests.get(key);
+  if (digest === undefined) {
+    const hasher = HASHERS[name]();
+    for (let index = 0; index * CHUNK_BYTES < content.size; index++) hasher.update(generatedChunk(content.seed, index, content.size));
+    digest = hasher.digest();
+    generatedDigests.set(key, digest);
   }
   return digest;
 }
@@ -101,8 +124,8 @@ export function sha256Of(content: Content): string {
 // once something (expectedFiles, a previous listing) has computed it, as Graph omits hashes it lacks.
 export const CHEAP_HASH_BYTES = 16 * 1024 * 1024;
 
-/** The hash if it is cheap or already known: Graph, too, leaves `hashes` out when it has none to hand. */
-export function sha256IfCheap(content: Content): string | undefined {
-  if (Buffer.isBuffer(content) || content.size <= CHEAP_HASH_BYTES) return sha256Of(content);
-  return generatedSha256.get(`${content.seed}:${content.size}`);
+/** The digest if it is cheap or already known: Graph, too, leaves `hashes` out when it has none to hand. */
+export function knownDigest(content: Content, name: HashName): string | undefined {
+  if (Buffer.isBuffer(content) || content.size <= CHEAP_HASH_BYTES) return digestOf(content, name);
+  return generatedDigests.get(`${name}:${content.seed}:${content.size}`);
 }

@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { assertLoopback, close, listen } from "../entra/http";
 import { type ApiContext, routeApi } from "./api-routes";
+import { HASH_NAMES, type HashName } from "./content";
 import { DeltaRounds } from "./delta";
 import { serveDownload } from "./download";
 import { CODE_FOR_STATUS, GraphHttpError } from "./errors";
@@ -37,6 +38,9 @@ export interface GraphEmulatorOptions {
   authorise?: AuthoriseHook;
   /** Seed for ids, generated content and page shuffles. Default 1. */
   seed?: number;
+  /** Hashes shown in file.hashes, default both. SharePoint itself sends only quickXorHash: use
+   *  ["quickXorHash"] to prove a client does not depend on sha256Hash. */
+  fileHashes?: HashName[];
   /** Serve HTTPS with this certificate (e.g. from test/doubles/entra/tls.ts). Graph clients that
    *  follow absolute links (@microsoft/microsoft-graph-client) recognise only https:// links. */
   tls?: { certPem: string; keyPem: string };
@@ -52,6 +56,7 @@ const optionsSchema = z.strictObject({
   downloadUrlTtlMs: z.number().int().min(1).optional(),
   authorise: z.custom<AuthoriseHook>((v) => typeof v === "function", "must be a function (req) => Promise<refusal | undefined>").optional(),
   seed: z.number().int().optional(),
+  fileHashes: z.array(z.enum(HASH_NAMES as [HashName, ...HashName[]])).min(1).optional(),
   tls: z.strictObject({ certPem: z.string().min(1), keyPem: z.string().min(1) }).optional(),
 });
 
@@ -120,7 +125,7 @@ export class GraphEmulator {
     }
     let library = this.ctx.librariesBySite.get(siteId);
     if (!library) {
-      library = new Library(siteId, this.seed);
+      library = new Library(siteId, this.seed, this.opts.fileHashes);
       this.ctx.librariesBySite.set(siteId, library);
       this.ctx.librariesByDrive.set(library.driveId, library);
     }

@@ -3,7 +3,7 @@
 // sequence number; a delta round lists the items stamped after its token's sequence number.
 // Deleted items stay as tombstones so that later incremental rounds can report them.
 import { createHash } from "node:crypto";
-import { type Content, type GeneratedContent, contentSize, sha256IfCheap, sha256Of, validateContent } from "./content";
+import { type Content, type GeneratedContent, type HashName, contentSize, digestOf, knownDigest, validateContent } from "./content";
 import { type Random, randomBase32, randomInt, seededRandom } from "./random";
 
 export interface DriveNode {
@@ -15,8 +15,8 @@ export interface DriveNode {
   /** null only for the root. */
   parentId: string | null;
   content?: Content;
-  /** Lower-case hex SHA-256 of buffer content (generated content is cached by recipe in content.ts). */
-  bufferSha256?: string;
+  /** Digests of buffer content (generated content is cached by recipe in content.ts). */
+  bufferDigests?: Partial<Record<HashName, string>>;
   eTagVersion: number;
   cTagVersion: number;
   readonly createdDateTime: string;
@@ -53,7 +53,8 @@ export class Library {
   private readonly children = new Map<string, Set<string>>();
   private readonly random: Random;
 
-  constructor(readonly siteId: string, seed: number) {
+  /** `hashNames`: the hashes delta pages and item GETs show in file.hashes. */
+  constructor(readonly siteId: string, seed: number, readonly hashNames: readonly HashName[] = ["quickXorHash", "sha256Hash"]) {
     const digest = createHash("sha256").update(`${seed}\0${siteId}`).digest();
     this.random = seededRandom(digest.readUInt32BE(0));
     this.driveId = "b!" + createHash("sha256").update(digest).digest("base64url") + randomBase32(this.random, 21).toLowerCase();
@@ -196,12 +197,17 @@ export class Library {
 
   /** Lower-case hex SHA-256 of a file's bytes, computed (streaming) if need be. */
   sha256(node: DriveNode): string {
-    return node.bufferSha256 ?? sha256Of(node.content!);
+    return node.bufferDigests?.sha256Hash ?? digestOf(node.content!, "sha256Hash");
   }
 
-  /** The SHA-256 if it is known or cheap to compute (what a delta listing may show). */
-  knownSha256(node: DriveNode): string | undefined {
-    return node.bufferSha256 ?? sha256IfCheap(node.content!);
+  /** file.hashes as Graph shows them: the configured hashes that are known or cheap to compute. */
+  fileHashes(node: DriveNode): Partial<Record<HashName, string>> {
+    const hashes: Partial<Record<HashName, string>> = {};
+    for (const name of this.hashNames) {
+      const digest = node.bufferDigests?.[name] ?? knownDigest(node.content!, name);
+      if (digest !== undefined) hashes[name] = name === "sha256Hash" ? digest.toUpperCase() : digest;
+    }
+    return hashes;
   }
 
   // ---- internals ----
@@ -222,13 +228,11 @@ export class Library {
   private setContent(node: DriveNode, content: Content): void {
     // Hash small content now, while the library is being set up, so the first delta listing (often
     // inside a timed benchmark) does not pay for it.
-    if (Buffer.isBuffer(content)) {
-      node.content = Buffer.from(content);
-      node.bufferSha256 = sha256Of(node.content);
-    } else {
-      node.content = { size: content.size, seed: content.seed };
-      sha256IfCheap(node.content);
-    }
+    const copy: Content = Buffer.isBuffer(content) ? Buffer.from(content) : { size: content.size, seed: content.seed };
+    node.content = copy;
+    const names = new Set<HashName>(["sha256Hash", ...this.hashNames]);
+    if (Buffer.isBuffer(copy)) node.bufferDigests = Object.fromEntries([...names].map((name) => [name, digestOf(copy, name)]));
+    else for (const name of names) knownDigest(copy, name);
   }
 
   private touch(node: DriveNode): void {

@@ -47,8 +47,7 @@ export function renderItem(library: Library, node: DriveNode, opts: { withPath: 
     parentReference,
   };
   if (node.kind === "file") {
-    const sha256 = library.knownSha256(node);
-    item.file = { mimeType: mimeTypeOf(node.name), hashes: sha256 ? { sha256Hash: sha256.toUpperCase() } : {} };
+    item.file = { mimeType: mimeTypeOf(node.name), hashes: library.fileHashes(node) };
   } else {
     item.folder = { childCount: library.childCount(node.id) };
   }
