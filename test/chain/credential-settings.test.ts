@@ -2,7 +2,7 @@
 // reads Entra's and STS's refusals, and that the web identity token is cached and shared.
 import { strict as assert } from "node:assert";
 import { fromHttp } from "@aws-sdk/credential-provider-http";
-import { createGraphCredential, DeveloperGraphCredential, FederatedGraphCredential, forgetProcessCredential, GraphCredentialError } from "../../worker/src/credentials";
+import { createGraphCredential, DeveloperGraphCredential, explainGraphRefusal, FederatedGraphCredential, forgetProcessCredential, GraphCredentialError } from "../../worker/src/credentials";
 import { explainEntraFailure } from "../../worker/src/credentials/explain-entra";
 import { detectRuntime, resolveAuthority } from "../../worker/src/credentials/runtime";
 import { WebIdentityAssertion } from "../../worker/src/credentials/web-identity-assertion";
@@ -63,6 +63,14 @@ describe("Graph credential: choice of path, refusals and messages", () => {
     const unknown = explain("AADSTS123456: Something new.");
     assert.equal(unknown.failure, "unknown");
     assert.match(unknown.message, /Entra said: AADSTS123456: Something new\./);
+  });
+
+  it("explains Graph's 401 and 403 in terms of the app's credential and permissions", () => {
+    const denied = explainGraphRefusal(403, { error: { code: "accessDenied", message: "Access denied" } }, settings.clientId);
+    assert.match(denied, new RegExp(`App registration ${settings.clientId} lacks a Graph permission on this library: grant Sites\\.Selected`));
+    assert.match(denied, /Graph said 403 accessDenied: Access denied/);
+    const expired = explainGraphRefusal(401, { error: { code: "InvalidAuthenticationToken", message: "Lifetime validation failed, the token is expired." } }, settings.clientId);
+    assert.match(expired, /did not accept the access token .* the credential fetches a new one on the next call/);
   });
 
   describe("the web identity token", () => {
