@@ -92,6 +92,8 @@ function logSummary(logger: Logger, result: RoundResult, services: ReturnType<ty
       rate: progress.snapshot(),
       graph: { ...http.counts, pauses: http.gate.pauses, pausedMs: http.gate.pausedMs },
       dynamoWrites: { ...services.writes },
+      // Peak resident memory of this process (bench/worker-memory.ts reads it).
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
   }, "sync summary");
 }
