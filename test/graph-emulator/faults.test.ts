@@ -2,7 +2,7 @@
 // deltaLink and mid-round, throttling with Retry-After, injected 5xx, dropped connections, the
 // authorise hook, malformed tokens and unknown routes.
 import { strict as assert } from "node:assert";
-import { GraphEmulator } from "../doubles/graph";
+import { GraphEmulator, KEPT_ROUNDS } from "../doubles/graph";
 import { ROOT_DELTA, SITE, deltaRound, getOnce, graphErrorOf, lastOccurrence, useEmulator } from "./client-harness";
 
 describe("Graph emulator: faults through @microsoft/microsoft-graph-client", () => {
@@ -36,6 +36,15 @@ describe("Graph emulator: faults through @microsoft/microsoft-graph-client", () 
     }
     const complete = await deltaRound(h.client, ROOT_DELTA);
     assert.equal([...lastOccurrence(complete.entries).values()].filter((item) => item.file).length, 10);
+  });
+
+  it("forgets the oldest rounds beyond KEPT_ROUNDS: their nextLinks answer 410 resyncRequired", async () => {
+    h.library.generate({ files: 5, seed: 1 });
+    const oldest = await h.client.api(ROOT_DELTA).get();
+    for (let i = 0; i < KEPT_ROUNDS; i++) await h.client.api(ROOT_DELTA).get();
+    const gone = await graphErrorOf(getOnce(h.client, oldest["@odata.nextLink"]));
+    assert.equal(gone.statusCode, 410);
+    assert.equal(gone.code, "resyncRequired");
   });
 
   it("throttles with 429 and Retry-After in Graph's error shape, which the client's retry handler honours", async () => {

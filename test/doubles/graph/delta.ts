@@ -15,14 +15,17 @@ export interface Round {
 }
 
 // Rounds are kept so that a stored nextLink can resume after a crash; the oldest are forgotten
-// beyond this many, and a nextLink into a forgotten round answers 410 like an expired Graph token.
+// beyond this many rounds or entries (the newest round is always kept), and a nextLink into a
+// forgotten round answers 410 like an expired Graph token.
 export const KEPT_ROUNDS = 64;
+export const KEPT_ENTRIES = 250_000;
 
 // Share of a full listing repeated later in the same round, so clients prove "last occurrence wins".
 const FULL_LISTING_REPEATS = 0.02;
 
 export class DeltaRounds {
   private readonly rounds = new Map<string, Round>();
+  private keptEntries = 0;
   private started = 0;
 
   constructor(private readonly seed: number) {}
@@ -33,9 +36,11 @@ export class DeltaRounds {
     const entries = since === undefined ? fullListing(library, random) : changesSince(library, since);
     const round: Round = { id: `${this.started}`, siteId: library.siteId, upTo: library.currentSequence, entries: shuffle(entries, random) };
     this.rounds.set(round.id, round);
-    for (const oldest of this.rounds.keys()) {
-      if (this.rounds.size <= KEPT_ROUNDS) break;
-      this.rounds.delete(oldest);
+    this.keptEntries += round.entries.length;
+    for (const [id, oldest] of this.rounds) {
+      if (this.rounds.size === 1 || (this.rounds.size <= KEPT_ROUNDS && this.keptEntries <= KEPT_ENTRIES)) break;
+      this.rounds.delete(id);
+      this.keptEntries -= oldest.entries.length;
     }
     return round;
   }

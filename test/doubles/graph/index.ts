@@ -6,4 +6,4 @@ export type { GeneratedContent } from "./content";
 export type { Faults, ResyncCode } from "./faults";
 export type { EmulatorStats } from "./stats";
 export { MAX_PAGE_SIZE } from "./api-routes";
-export { KEPT_ROUNDS } from "./delta";
+export { KEPT_ENTRIES, KEPT_ROUNDS } from "./delta";
