@@ -14,7 +14,8 @@ import {
     Subject,
     SubjectFilter,
 } from "./github-subjects";
-import { ConditionBlock, PolicyStatement, policyJson } from "./iam-policy";
+import { assertLeastPrivilege, ConditionBlock, PolicyStatement } from "./iam-policy";
+import { roleWithPolicy } from "./iam-role";
 import { withField } from "./validation";
 
 /** AWS accepts 3600 to 43200 seconds for a role's maximum session. */
@@ -128,6 +129,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
             const duration = spec.maxSessionDuration ?? defaultDuration;
             checkSessionDuration(`roles[${spec.key}].maxSessionDuration`, duration);
             const subjects = withField(`roles[${spec.key}].subjects`, () => buildSubjects(args.repository, spec.subjects));
+            assertLeastPrivilege(`roles[${spec.key}].statements`, spec.statements);
             return { spec, duration, subjects };
         });
         this.issuerUrl = githubIssuerUrl(args.enterpriseSlug);
@@ -150,7 +152,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
 
         this.roleArns = {};
         for (const { spec, duration, subjects } of roles) {
-            const role = new iam.Role(
+            const role = roleWithPolicy(
                 `${name}-${spec.key}`,
                 {
                     description: spec.description,
@@ -160,16 +162,12 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
                         enterpriseSlug: args.enterpriseSlug,
                         pinned,
                     }),
+                    statements: spec.statements,
                     maxSessionDuration: duration,
                     permissionsBoundary: args.permissionsBoundaryArn,
                     tags: args.tags,
                 },
-                { parent: this },
-            );
-            new iam.RolePolicy(
-                `${name}-${spec.key}-permissions`,
-                { role: role.name, policy: policyJson(`role ${spec.key}`, spec.statements) },
-                { parent: this },
+                this,
             );
             this.roleArns[spec.key] = role.arn;
         }

@@ -10,11 +10,11 @@ import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as dynamodb from "@pulumi/aws/dynamodb";
 import * as ecr from "@pulumi/aws/ecr";
 import * as ecs from "@pulumi/aws/ecs";
-import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as scheduler from "@pulumi/aws/scheduler";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
-import { PolicyStatement, policyJson, serviceTrustPolicy } from "./iam-policy";
+import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
+import { roleWithPolicy } from "./iam-role";
 import { checkGuid } from "./validation";
 
 /** Key prefix of synced content; the task role can touch nothing else in the bucket. */
@@ -152,20 +152,12 @@ export class SyncTask extends pulumi.ComponentResource {
         );
         const logStreams = pulumi.interpolate`${logGroup.arn}:log-stream:*`;
 
-        const executionRole = new iam.Role(
+        const executionRole = roleWithPolicy(
             `${name}-execution`,
             {
                 description: "Pulls the worker image and writes its logs",
                 assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
-                tags: args.tags,
-            },
-            child,
-        );
-        new iam.RolePolicy(
-            `${name}-execution-permissions`,
-            {
-                role: executionRole.name,
-                policy: policyJson("sync execution role", [
+                statements: [
                     // GetAuthorizationToken has no resource-level permission.
                     { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
                     {
@@ -180,34 +172,25 @@ export class SyncTask extends pulumi.ComponentResource {
                         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
                         Resource: logStreams,
                     },
-                ]),
+                ],
+                tags: args.tags,
             },
-            child,
+            this,
         );
 
-        const taskRole = new iam.Role(
+        const taskRole = roleWithPolicy(
             `${name}-task`,
             {
                 description: "SharePoint sync worker: its tables, its bucket prefix, and web identity tokens for Entra",
                 assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
+                statements: taskRoleStatements({
+                    tableArns: Object.values(tables).map((t) => t.arn),
+                    bucketArn: bucket.arn,
+                    logStreamsArn: logStreams,
+                }),
                 tags: args.tags,
             },
-            child,
-        );
-        new iam.RolePolicy(
-            `${name}-task-permissions`,
-            {
-                role: taskRole.name,
-                policy: policyJson(
-                    "sync task role",
-                    taskRoleStatements({
-                        tableArns: Object.values(tables).map((t) => t.arn),
-                        bucketArn: bucket.arn,
-                        logStreamsArn: logStreams,
-                    }),
-                ),
-            },
-            child,
+            this,
         );
 
         let clusterArn: pulumi.Output<string>;
@@ -273,20 +256,12 @@ export class SyncTask extends pulumi.ComponentResource {
             child,
         );
 
-        const schedulerRole = new iam.Role(
+        const schedulerRole = roleWithPolicy(
             `${name}-scheduler`,
             {
                 description: "Lets EventBridge Scheduler start the sync task",
                 assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
-                tags: args.tags,
-            },
-            child,
-        );
-        new iam.RolePolicy(
-            `${name}-scheduler-permissions`,
-            {
-                role: schedulerRole.name,
-                policy: policyJson("sync scheduler role", [
+                statements: [
                     {
                         Sid: "RunSyncTask",
                         Effect: "Allow",
@@ -301,9 +276,10 @@ export class SyncTask extends pulumi.ComponentResource {
                         Resource: [taskRole.arn, executionRole.arn],
                         Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
                     },
-                ]),
+                ],
+                tags: args.tags,
             },
-            child,
+            this,
         );
 
         this.scheduleNames = {};

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { GitHubActionsOidc, GitHubActionsOidcArgs } from "../../components/github-aws-oidc";
-import { jsonInput, named, ofType, refusal, settle, unwrap, useMocks } from "./harness";
+import { build, jsonInput, named, ofType, refusal, unwrap, useMocks } from "./harness";
 
 const repository = { owner: "contoso", repository: "infra", ownerId: "1234567", repositoryId: "876543210" };
 const readStatements = [
@@ -20,17 +20,13 @@ const base: GitHubActionsOidcArgs = {
 };
 const PROVIDER_ARN = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com";
 
-async function build(name: string, args: GitHubActionsOidcArgs) {
-    const component = new GitHubActionsOidc(name, args);
-    await unwrap(component.providerArn);
-    return { component, resources: await settle(name) };
-}
+const make = (args: GitHubActionsOidcArgs) => (name: string) => new GitHubActionsOidc(name, args);
 
 describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
     before(useMocks);
 
     it("creates the provider without a thumbprint and trusts exact subjects with StringEquals", async () => {
-        const { component, resources } = await build("t1", base);
+        const { component, resources } = await build("t1", make(base));
         const provider = named(resources, "t1-provider");
         assert.deepEqual(provider.inputs.clientIdLists, ["sts.amazonaws.com"]);
         assert.equal(provider.inputs.url, "https://token.actions.githubusercontent.com");
@@ -67,7 +63,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
     });
 
     it("puts patterns in their own StringLike statement, with aud still pinned", async () => {
-        const { resources } = await build("t2", {
+        const { resources } = await build("t2", make({
             ...base,
             roles: [
                 {
@@ -80,7 +76,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
                     statements: readStatements,
                 },
             ],
-        });
+        }));
         const trust = jsonInput(named(resources, "t2-release"), "assumeRolePolicy");
         assert.deepEqual(
             trust.Statement.map((s: any) => s.Condition),
@@ -100,11 +96,11 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
     });
 
     it("uses immutable subjects and pins repository_id and job_workflow_ref when asked", async () => {
-        const { resources } = await build("t3", {
+        const { resources } = await build("t3", make({
             ...base,
             repository: { ...repository, subjectFormat: "immutable" },
             pinnedClaims: { repositoryId: true, jobWorkflowRef: "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main" },
-        });
+        }));
         const trust = jsonInput(named(resources, "t3-deploy"), "assumeRolePolicy");
         assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
             "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
@@ -115,7 +111,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
     });
 
     it("uses the enterprise issuer for the provider URL and the condition keys", async () => {
-        const { resources } = await build("t4", { ...base, enterpriseSlug: "contoso-ent" });
+        const { resources } = await build("t4", make({ ...base, enterpriseSlug: "contoso-ent" }));
         assert.equal(named(resources, "t4-provider").inputs.url, "https://token.actions.githubusercontent.com/contoso-ent");
         const trust = jsonInput(named(resources, "t4-deploy"), "assumeRolePolicy");
         assert.equal(trust.Statement[0].Principal.Federated, `${PROVIDER_ARN}/contoso-ent`);
@@ -127,7 +123,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
 
     it("reuses an existing provider by ARN instead of creating one", async () => {
         const existing = "arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com";
-        const { component, resources } = await build("t5", { ...base, existingProviderArn: existing });
+        const { component, resources } = await build("t5", make({ ...base, existingProviderArn: existing }));
         assert.equal(ofType(resources, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
         assert.equal(await unwrap(component.providerArn), existing);
         assert.equal(jsonInput(named(resources, "t5-deploy"), "assumeRolePolicy").Statement[0].Principal.Federated, existing);
@@ -135,7 +131,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
 
     it("passes a permissions boundary and a longer session when given", async () => {
         const boundary = "arn:aws:iam::111122223333:policy/boundary";
-        const { resources } = await build("t6", { ...base, permissionsBoundaryArn: boundary, maxSessionDuration: 7200 });
+        const { resources } = await build("t6", make({ ...base, permissionsBoundaryArn: boundary, maxSessionDuration: 7200 }));
         assert.equal(named(resources, "t6-deploy").inputs.permissionsBoundary, boundary);
         assert.equal(named(resources, "t6-deploy").inputs.maxSessionDuration, 7200);
     });
@@ -160,12 +156,12 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
             [
                 "a `*` action",
                 { roles: [{ ...base.roles[0]!, statements: [{ Effect: "Allow", Action: "*", Resource: "*" }] }] },
-                'role preview: statement (no Sid) allows "*"; list the actions the role needs',
+                'roles[preview].statements: statement (no Sid) allows "*"; list the actions the role needs',
             ],
             [
                 "a whole-service action",
                 { roles: [{ ...base.roles[0]!, statements: [{ Sid: "All", Effect: "Allow", Action: ["s3:*"], Resource: "*" }] }] },
-                'role preview: statement All allows "s3:*"; list the actions the role needs',
+                'roles[preview].statements: statement All allows "s3:*"; list the actions the role needs',
             ],
             [
                 "pinning repository_id without the ID",

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity, GitHubActionsIdentityArgs } from "../../components/github-azure-identity";
 import type { SubjectFilter } from "../../components/github-subjects";
-import { MOCK_ENV, named, ofType, refusal, settle, unwrap, useMocks } from "./harness";
+import { build, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "./harness";
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const base: GitHubActionsIdentityArgs = {
@@ -12,20 +12,16 @@ const base: GitHubActionsIdentityArgs = {
     location: "australiaeast",
 };
 
-async function build(name: string, args: GitHubActionsIdentityArgs) {
-    const component = new GitHubActionsIdentity(name, args);
-    await unwrap(component.clientId);
-    return { component, resources: await settle(name) };
-}
+const make = (args: GitHubActionsIdentityArgs) => (name: string) => new GitHubActionsIdentity(name, args);
 
 describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
     before(useMocks);
 
     it("creates a managed identity with one exact federated credential per subject, one after another", async () => {
-        const { component, resources } = await build("a1", {
+        const { component, resources } = await build("a1", make({
             ...base,
             subjects: [{ kind: "environment", environment: "prod" }, { kind: "branch", branch: "main" }, { kind: "tag", tag: "v1.0.0" }],
-        });
+        }));
         assert.equal(ofType(resources, "azure-native:managedidentity:UserAssignedIdentity").length, 1);
         const fics = ofType(resources, FIC);
         assert.deepEqual(
@@ -47,18 +43,18 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
     });
 
     it("uses immutable subjects and the enterprise issuer", async () => {
-        const { resources } = await build("a2", {
+        const { resources } = await build("a2", make({
             ...base,
             repository: { ...base.repository, subjectFormat: "immutable" },
             enterpriseSlug: "contoso-ent",
-        });
+        }));
         const fic = ofType(resources, FIC)[0]!;
         assert.equal(fic.inputs.issuer, "https://token.actions.githubusercontent.com/contoso-ent");
         assert.equal(fic.inputs.subject, "repo:contoso@1234567/infra@876543210:environment:prod");
     });
 
     it("assigns roles at the resource group by default, and nowhere without being asked", async () => {
-        const { resources } = await build("a3", { ...base, roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }] });
+        const { resources } = await build("a3", make({ ...base, roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }] }));
         const [assignment, ...others] = ofType(resources, "azure-native:authorization:RoleAssignment");
         assert.equal(others.length, 0);
         assert.equal(assignment!.inputs.scope, `/subscriptions/${MOCK_ENV.subscriptionId}/resourceGroups/rg-zerosecrets-prod`);
@@ -67,12 +63,12 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
             `/subscriptions/${MOCK_ENV.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7`,
         );
         assert.equal(assignment!.inputs.principalType, "ServicePrincipal");
-        const { resources: none } = await build("a4", base);
+        const { resources: none } = await build("a4", make(base));
         assert.equal(ofType(none, "azure-native:authorization:RoleAssignment").length, 0);
     });
 
     it("can use an app registration and service principal, still without a password", async () => {
-        const { resources } = await build("a5", { ...base, kind: "application" });
+        const { resources } = await build("a5", make({ ...base, kind: "application" }));
         assert.equal(ofType(resources, "azuread:index/application:Application").length, 1);
         assert.equal(ofType(resources, "azuread:index/servicePrincipal:ServicePrincipal").length, 1);
         const fic = named(resources, "a5-fic-environment-prod");

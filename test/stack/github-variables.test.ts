@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ActionsVariables, ActionsVariablesArgs } from "../../components/github-variables";
-import { named, ofType, refusal, settle, useMocks } from "./harness";
+import { build, named, ofType, refusal, useMocks } from "./harness";
 
 const base: ActionsVariablesArgs = {
     repository: "zero-secrets-stack",
@@ -9,16 +9,13 @@ const base: ActionsVariablesArgs = {
     repositoryVariables: { AWS_REGION: "ap-southeast-2" },
 };
 
-async function build(name: string, args: ActionsVariablesArgs) {
-    new ActionsVariables(name, args);
-    return settle(name);
-}
+const make = (args: ActionsVariablesArgs) => (name: string) => new ActionsVariables(name, args);
 
 describe("ActionsVariables (GitHub environments and public IDs)", () => {
     before(useMocks);
 
     it("restricts the environment to its branches and publishes variables, never secrets", async () => {
-        const resources = await build("g1", base);
+        const { resources } = await build("g1", make(base));
         const env = named(resources, "g1-env-prod").inputs;
         assert.deepEqual(env.deploymentBranchPolicy, { protectedBranches: false, customBranchPolicies: true });
         assert.deepEqual(env.reviewers, [{ users: [], teams: [4567890] }]);
@@ -33,7 +30,7 @@ describe("ActionsVariables (GitHub environments and public IDs)", () => {
     });
 
     it("customises the subject claim template only when asked", async () => {
-        const resources = await build("g2", { ...base, subjectClaimKeys: ["repository_owner_id", "repository_id", "context"] });
+        const { resources } = await build("g2", make({ ...base, subjectClaimKeys: ["repository_owner_id", "repository_id", "context"] }));
         const template = ofType(resources, "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:ActionsRepositoryOidcSubjectClaimCustomizationTemplate")[0]!;
         assert.deepEqual(template.inputs.includeClaimKeys, ["repository_owner_id", "repository_id", "context"]);
         assert.equal(template.inputs.useDefault, false);

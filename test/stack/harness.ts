@@ -48,6 +48,15 @@ export async function settle(name: string): Promise<RecordedResource[]> {
     return recorded.filter((r) => r.name === name || r.name.startsWith(`${name}-`));
 }
 
+/** Constructs a component named `name` and returns it with everything registered under it. */
+export async function build<T extends pulumi.ComponentResource>(
+    name: string,
+    create: (name: string) => T,
+): Promise<{ component: T; resources: RecordedResource[] }> {
+    const component = create(name);
+    return { component, resources: await settle(name) };
+}
+
 export function ofType(resources: readonly RecordedResource[], type: string): RecordedResource[] {
     return resources.filter((r) => r.type === type);
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { SyncTask, SyncTaskArgs } from "../../components/sync-task";
-import { jsonInput, MOCK_ENV, named, ofType, refusal, settle, unwrap, useMocks } from "./harness";
+import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "./harness";
 
 const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
 const SITE_B = "contoso.sharepoint.com,3d8e4f5a-6b7c-4d9e-8f0a-2b3c4d5e6f70,9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d";
@@ -15,18 +15,13 @@ const base: SyncTaskArgs = {
     securityGroupIds: ["sg-0123456789abcdef0"],
 };
 
-async function build(name: string, args: SyncTaskArgs) {
-    const component = new SyncTask(name, args);
-    await unwrap(component.taskDefinitionArn);
-    await unwrap(component.scheduleNames[SITE_A]!);
-    return { component, resources: await settle(name) };
-}
+const make = (args: SyncTaskArgs) => (name: string) => new SyncTask(name, args);
 
 describe("SyncTask (the SharePoint sync on Fargate)", () => {
     before(useMocks);
 
     it("creates the four tables with the worker's keys, PITR and encryption", async () => {
-        const { resources } = await build("s1", base);
+        const { resources } = await build("s1", make(base));
         const keys = (name: string) => {
             const t = named(resources, name).inputs;
             return { hashKey: t.hashKey, rangeKey: t.rangeKey, pitr: t.pointInTimeRecovery, sse: t.serverSideEncryption };
@@ -43,7 +38,7 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     });
 
     it("locks the content bucket down and makes the image repository immutable and scanned", async () => {
-        const { resources } = await build("s2", base);
+        const { resources } = await build("s2", make(base));
         const block = named(resources, "s2-content-public-access").inputs;
         assert.deepEqual(
             [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
@@ -62,7 +57,7 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     });
 
     it("gives the container public IDs and names only, and a 120 s stop timeout", async () => {
-        const { component, resources } = await build("s3", { ...base, graphBaseUrl: "https://graph.microsoft.us" });
+        const { component, resources } = await build("s3", make({ ...base, graphBaseUrl: "https://graph.microsoft.us" }));
         const [container, ...others] = jsonInput(named(resources, "s3-task-definition"), "containerDefinitions");
         assert.equal(others.length, 0);
         assert.equal(container.stopTimeout, 120);
@@ -88,7 +83,7 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     });
 
     it("limits the task role to its tables, its prefix, pinned web identity tokens and its logs", async () => {
-        const { component, resources } = await build("s4", base);
+        const { component, resources } = await build("s4", make(base));
         const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
         const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
         const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
@@ -117,7 +112,7 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     });
 
     it("schedules each site separately with the sync command override", async () => {
-        const { component, resources } = await build("s5", { ...base, fargateSpot: true });
+        const { component, resources } = await build("s5", make({ ...base, fargateSpot: true }));
         const schedules = ofType(resources, "aws:scheduler/schedule:Schedule");
         assert.equal(schedules.length, 2);
         for (const [schedule, site] of [[schedules[0]!, SITE_A], [schedules[1]!, SITE_B]] as const) {
@@ -141,7 +136,7 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
 
     it("runs in an existing cluster when given one", async () => {
         const cluster = "arn:aws:ecs:ap-southeast-2:111122223333:cluster/platform";
-        const { resources } = await build("s6", { ...base, existingClusterArn: cluster });
+        const { resources } = await build("s6", make({ ...base, existingClusterArn: cluster }));
         assert.equal(ofType(resources, "aws:ecs/cluster:Cluster").length, 0);
         assert.equal((ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).arn, cluster);
         assert.equal((ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).ecsParameters.launchType, "FARGATE");
