@@ -114,6 +114,9 @@ describe("Graph emulator: faults through @microsoft/microsoft-graph-client", () 
     const item = await graphErrorOf(getOnce(h.client, `/sites/${SITE}/drive/items/${deleted}`));
     assert.equal(item.statusCode, 404);
     assert.equal(item.code, "itemNotFound");
+    const badEncoding = await graphErrorOf(getOnce(h.client, `/sites/${SITE}/drive/items/%E0%A4%A`));
+    assert.equal(badEncoding.statusCode, 400);
+    assert.match(badEncoding.message, /not valid percent-encoding/);
     const top = await graphErrorOf(getOnce(h.client, `${ROOT_DELTA}?$top=0`));
     assert.equal(top.statusCode, 400);
     assert.match(top.message, /\$top/);

@@ -5,5 +5,5 @@ export type { Library, ExpectedFile, GenerateOptions } from "./library";
 export type { GeneratedContent } from "./content";
 export type { Faults, ResyncCode } from "./faults";
 export type { EmulatorStats } from "./stats";
-export { MAX_PAGE_SIZE } from "./api-routes";
+export { MAX_PAGE_SIZE } from "./delta-route";
 export { KEPT_ENTRIES, KEPT_ROUNDS } from "./delta";

@@ -3,7 +3,7 @@
 // It prints the base URL, the site id and a ready-made delta URL, then serves until Ctrl-C.
 import { Command, InvalidArgumentError } from "commander";
 import { GraphEmulator } from "./index";
-import { sitePathSegment } from "./api-routes";
+import { sitePathSegment } from "./delta-route";
 
 function integer(name: string, min: number) {
   return (value: string): number => {
