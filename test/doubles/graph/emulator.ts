@@ -175,10 +175,10 @@ export class GraphEmulator {
       this.stats.failed++;
       return errorReply(req, failure, CODE_FOR_STATUS[failure] ?? "generalException", `Injected failure ${failure}`);
     }
-    const { route, run } = routeApi(this.ctx, req, url);
-    this.stats.routes[route] = (this.stats.routes[route] ?? 0) + 1;
-    if (req.method !== "GET") return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
     try {
+      const { route, run } = routeApi(this.ctx, req, url);
+      this.stats.routes[route] = (this.stats.routes[route] ?? 0) + 1;
+      if (req.method !== "GET") return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
       return run();
     } catch (err) {
       if (!(err instanceof GraphHttpError)) throw err;
