@@ -10,7 +10,9 @@ import { z } from "zod";
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
 import {
     buildSubjects,
+    checkJobWorkflowRef,
     checkRepositoryRef,
+    githubConditionKeyPrefix,
     githubIssuerUrl,
     MAX_FEDERATED_CREDENTIALS,
     SubjectError,
@@ -70,6 +72,7 @@ const githubSchema = z
         try {
             checkRepositoryRef(github);
             githubIssuerUrl(github.enterpriseSlug);
+            if (github.jobWorkflowRef !== undefined) checkJobWorkflowRef(github.jobWorkflowRef);
         } catch (err) {
             const field = err instanceof SubjectError ? err.field : undefined;
             ctx.addIssue({ code: "custom", path: field === undefined ? [] : [field], message: (err as Error).message });
@@ -225,6 +228,13 @@ function crossKeyProblems(config: Omit<StackConfig, "stack" | "region">): string
             `${CONFIG_NAMESPACE}:environment: "${config.environment}" is not a declared environment; expected one of ${declared.join(", ")} (zerosecrets:github.environments)`,
         );
         return problems;
+    }
+    const providerArn = config.aws.existingOidcProviderArn;
+    const issuerPath = githubConditionKeyPrefix(config.github.enterpriseSlug);
+    if (providerArn !== undefined && !providerArn.endsWith(`:oidc-provider/${issuerPath}`)) {
+        problems.push(
+            `${CONFIG_NAMESPACE}:aws.existingOidcProviderArn: "${providerArn}" is not the provider for issuer https://${issuerPath} (zerosecrets:github.enterpriseSlug)`,
+        );
     }
     config.github.extraDeploySubjects.forEach((filter, i) => {
         try {

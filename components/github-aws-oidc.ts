@@ -7,6 +7,7 @@ import * as iam from "@pulumi/aws/iam";
 import {
     AWS_STS_AUDIENCE,
     buildSubjects,
+    checkJobWorkflowRef,
     checkRepositoryRef,
     GitHubRepositoryRef,
     githubConditionKeyPrefix,
@@ -186,11 +187,7 @@ function pinnedClaims(args: GitHubActionsOidcArgs): Record<string, string> {
     }
     const workflowRef = args.pinnedClaims?.jobWorkflowRef;
     if (workflowRef !== undefined) {
-        if (/[*?]/.test(workflowRef) || !/^[^/]+\/[^/]+\/\.github\/workflows\/[^@]+@refs\/[^\s]+$/.test(workflowRef)) {
-            throw new Error(
-                `pinnedClaims.jobWorkflowRef "${workflowRef}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards`,
-            );
-        }
+        withField("pinnedClaims", () => checkJobWorkflowRef(workflowRef));
         pinned.job_workflow_ref = workflowRef;
     }
     return pinned;

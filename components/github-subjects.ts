@@ -160,6 +160,16 @@ function contextValue(field: string, prefix: string, value: string, wildcardAllo
     return { value: prefix + value, wildcard };
 }
 
+/** Checks a `job_workflow_ref` pin: one exact workflow file at one exact ref, no wildcard. */
+export function checkJobWorkflowRef(workflowRef: string): void {
+    if (WILDCARD_CHARACTERS.test(workflowRef) || !/^[^/]+\/[^/]+\/\.github\/workflows\/[^@]+@refs\/\S+$/.test(workflowRef)) {
+        throw new SubjectError(
+            `jobWorkflowRef "${workflowRef}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards`,
+            "jobWorkflowRef",
+        );
+    }
+}
+
 /** Every subject claim the filters admit, in order, duplicates removed. Refuses an empty list. */
 export function buildSubjects(repo: GitHubRepositoryRef, filters: readonly SubjectFilter[]): Subject[] {
     if (filters.length === 0) {

@@ -137,6 +137,22 @@ describe("stack configuration", () => {
                 "  - zerosecrets:sync.siteIds[0]: expected a Graph site ID: hostname,siteCollectionId,siteId",
             ],
             [
+                "a provider ARN for another issuer than the enterprise's",
+                {
+                    ...devWith("zerosecrets:github", (g) => ({ ...g, enterpriseSlug: "contoso-ent" })),
+                    "zerosecrets:aws": {
+                        accountId: "111122223333",
+                        existingOidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com",
+                    },
+                },
+                '  - zerosecrets:aws.existingOidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" is not the provider for issuer https://token.actions.githubusercontent.com/contoso-ent (zerosecrets:github.enterpriseSlug)',
+            ],
+            [
+                "a wildcard job_workflow_ref",
+                devWith("zerosecrets:github", (g) => ({ ...g, jobWorkflowRef: "contoso/zero-secrets-stack/.github/workflows/*.yml@refs/heads/main" })),
+                '  - zerosecrets:github.jobWorkflowRef: jobWorkflowRef "contoso/zero-secrets-stack/.github/workflows/*.yml@refs/heads/main" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards',
+            ],
+            [
                 "a missing region",
                 devWith("aws:region", () => undefined),
                 "  - aws:region: expected an AWS region such as ap-southeast-2, got undefined",

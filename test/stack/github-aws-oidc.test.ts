@@ -171,7 +171,7 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
             [
                 "a wildcard job_workflow_ref",
                 { pinnedClaims: { jobWorkflowRef: "contoso/*/.github/workflows/x.yml@refs/heads/main" } },
-                'pinnedClaims.jobWorkflowRef "contoso/*/.github/workflows/x.yml@refs/heads/main" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards',
+                'pinnedClaims: jobWorkflowRef "contoso/*/.github/workflows/x.yml@refs/heads/main" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards',
             ],
         ];
         cases.forEach(([what, override, message], i) => {
