@@ -1,6 +1,7 @@
 // The emulator speaks Graph's driveItem delta protocol to the real @microsoft/microsoft-graph-client:
 // a full round paged through nextLinks to a deltaLink, then incremental rounds with Graph's quirks.
 import { strict as assert } from "node:assert";
+import { PageIterator } from "@microsoft/microsoft-graph-client";
 import { ROOT_DELTA, SITE, deltaRound, lastOccurrence, useEmulator } from "./client-harness";
 import { Mirror, pathsAndSizes } from "./mirror";
 import { QuickXorHash } from "../doubles/graph/quick-xor-hash";
@@ -121,6 +122,20 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     const listedNext = new Set(next.entries.map((item) => item.id));
     for (const id of [added, ...victims]) assert.ok(listedNext.has(id), `the mid-round change to ${id} is listed by the next round`);
     assert.deepEqual(mirror.files(), pathsAndSizes(h.library.expectedFiles()));
+  });
+
+  it("works with the client's own PageIterator, which follows nextLinks and hands back the deltaLink", async () => {
+    h.library.generate({ files: 10, folders: 2, seed: 3 });
+    const seen: string[] = [];
+    const iterator = new PageIterator(h.client, await h.client.api(rootDelta).get(), (item: { id: string }) => {
+      seen.push(item.id);
+      return true;
+    });
+    await iterator.iterate();
+    assert.ok(iterator.isComplete());
+    assert.ok(seen.length >= 13, `root, 2 folders and 10 files (plus repeats), got ${seen.length}`);
+    assert.deepEqual(new Set(seen), new Set([...h.library.allNodes()].map((node) => node.id)));
+    assert.match(String(iterator.getDeltaLink()), /\/drive\/root\/delta\?token=/);
   });
 
   it("treats $top as a hint capped at 1000 and keeps the page size inside the links", async () => {
