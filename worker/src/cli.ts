@@ -7,7 +7,7 @@ import { syncCommand } from "./commands/sync";
 import { ConfigError, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, loadConfig, type CliSwitches, type WorkerConfig } from "./config/load";
 import { EXIT } from "./runtime/exit-codes";
 import { createLogger } from "./runtime/logger";
-import { createMissingResources, createServices } from "./runtime/services";
+import { createMissingResources, createServices, type Services } from "./runtime/services";
 import { LeaseHeldError } from "./stores/errors";
 
 function siteOption(): Option {
@@ -40,6 +40,25 @@ function configOrExit(switches: CliSwitches, logger: Logger): WorkerConfig {
   }
 }
 
+/** An action that needs the configuration and the stores, then exits 0 (75 when the lease is held). */
+function withServices(logger: Logger, work: (config: WorkerConfig, services: Services) => Promise<void>) {
+  return async (opts: CliSwitches): Promise<void> => {
+    const config = configOrExit(opts, logger);
+    const services = createServices(config, logger);
+    try {
+      if (config.createMissing) await createMissingResources(config, services, logger);
+      await work(config, services);
+    } catch (err) {
+      if (!(err instanceof LeaseHeldError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+      process.exit(EXIT.leaseHeld);
+    } finally {
+      services.close();
+    }
+    process.exit(EXIT.ok);
+  };
+}
+
 export function buildProgram(logger: Logger): Command {
   const program = new Command("worker")
     .description("SharePoint -> S3 delta sync worker (configuration from the environment: see docs/worker.md)")
@@ -58,36 +77,14 @@ export function buildProgram(logger: Logger): Command {
   program.command("status")
     .description("show the checkpoint, state, lease and document counts of a site (JSON on stdout)")
     .addOption(siteOption()).addOption(createMissingOption()).addOption(graphAuthOption())
-    .action(async (opts: CliSwitches) => {
-      const config = configOrExit(opts, logger);
-      const services = createServices(config, logger);
-      try {
-        if (config.createMissing) await createMissingResources(config, services, logger);
-        process.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
-      } finally {
-        services.close();
-      }
-      process.exit(EXIT.ok);
-    });
+    .action(withServices(logger, async (config, services) => {
+      process.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
+    }));
 
   program.command("reset")
     .description("forget the delta link and any round in progress: the next sync is a full resync")
     .addOption(siteOption()).addOption(createMissingOption()).addOption(graphAuthOption())
-    .action(async (opts: CliSwitches) => {
-      const config = configOrExit(opts, logger);
-      const services = createServices(config, logger);
-      try {
-        if (config.createMissing) await createMissingResources(config, services, logger);
-        await resetCommand(config, services, logger);
-      } catch (err) {
-        if (!(err instanceof LeaseHeldError)) throw err;
-        process.stderr.write(`${err.message}\n`);
-        process.exit(EXIT.leaseHeld);
-      } finally {
-        services.close();
-      }
-      process.exit(EXIT.ok);
-    });
+    .action(withServices(logger, (config, services) => resetCommand(config, services, logger)));
   return program;
 }
 

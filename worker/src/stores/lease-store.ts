@@ -63,14 +63,7 @@ export class LeaseStore {
   async renew(lease: Lease, ttlMs: number): Promise<Lease> {
     const expiresAt = this.now() + ttlMs;
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { siteId: lease.siteId },
-        UpdateExpression: "SET expiresAt = :exp",
-        ConditionExpression: "#owner = :owner AND fence = :fence",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":owner": lease.owner, ":fence": lease.fence, ":exp": expiresAt },
-      }));
+      await this.whileOurs(lease, "SET expiresAt = :exp", { ":exp": expiresAt });
       return { ...lease, expiresAt };
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
@@ -83,17 +76,22 @@ export class LeaseStore {
   /** Frees the lease but keeps the fence, so the next holder's fence is higher still. */
   async release(lease: Lease): Promise<void> {
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { siteId: lease.siteId },
-        UpdateExpression: "REMOVE #owner SET expiresAt = :zero",
-        ConditionExpression: "#owner = :owner AND fence = :fence",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":owner": lease.owner, ":fence": lease.fence, ":zero": 0 },
-      }));
+      await this.whileOurs(lease, "REMOVE #owner SET expiresAt = :zero", { ":zero": 0 });
     } catch (err) {
       // Already released (our own retried write) or taken over: either way it is not ours to free.
       if (!isConditionalCheckFailed(err)) throw err;
     }
+  }
+
+  /** An update that applies only while owner and fence are still the lease's. */
+  private async whileOurs(lease: Lease, update: string, values: Record<string, unknown>): Promise<void> {
+    await this.doc.send(new UpdateCommand({
+      TableName: this.table,
+      Key: { siteId: lease.siteId },
+      UpdateExpression: update,
+      ConditionExpression: "#owner = :owner AND fence = :fence",
+      ExpressionAttributeNames: { "#owner": "owner" },
+      ExpressionAttributeValues: { ":owner": lease.owner, ":fence": lease.fence, ...values },
+    }));
   }
 }
