@@ -43,7 +43,7 @@ describe("the worker syncs through the zero-secret chain", function () {
     assert.deepEqual(planted.findings.map((f) => f.ruleId).sort(), ["@secretlint/secretlint-rule-aws", "chain/issued-credential"]);
   });
 
-  it("renews Graph tokens that expire during a long round without a failed item, and absorbs a key rotation", async () => {
+  it("renews Graph tokens during a long round without a failed item, and absorbs a key rotation", async () => {
     // MSAL renews a token once less than 5 minutes of it are left: a 302 s token is reused for about
     // 2 s, so a round of several seconds renews it several times while other calls are in flight.
     world = await startChainWorld({ files: 40, accessTokenLifetimeSeconds: 302, graphLatencyMs: 150 });
@@ -64,23 +64,29 @@ describe("the worker syncs through the zero-secret chain", function () {
     assert.ok(world.chain.authorise.stats.acceptedByKid[before] > 0 && world.chain.authorise.stats.acceptedByKid[after] > 0, "both keys signed accepted tokens");
   });
 
-  it("a task running as another role stops with the federated-credential subject to set", async () => {
-    world = await startChainWorld({ files: 3 });
-    world.chain.ecs.roleArn = "arn:aws:iam::111122223333:role/another-task";
-    const run = await world.runWorker(SYNC);
-    assert.notEqual(run.code, 0);
-    const output = run.stdout + run.stderr;
-    assert.match(output, /AADSTS700213/);
-    assert.match(output, /Set its subject to exactly the task role ARN arn:aws:iam::111122223333:role\/another-task/);
-    assert.equal((await world.bucketDigests()).size, 0);
-  });
-
-  it("an app without a Graph permission stops with the permission to grant", async () => {
-    world = await startChainWorld({ files: 3, graphAppRoles: [] });
-    const run = await world.runWorker(SYNC);
-    assert.notEqual(run.code, 0);
-    assert.match(run.stdout + run.stderr, new RegExp(`app registration ${world.chain.app.clientId} without any Graph application permission.*Sites\\.Selected`));
-  });
+  // Each misconfiguration of the stack, and what the worker must tell the operator to change.
+  const misconfigurations: Array<[string, (world: ChainWorld) => void, (world: ChainWorld) => RegExp]> = [
+    ["a task running as another role", (w) => (w.chain.ecs.roleArn = "arn:aws:iam::111122223333:role/another-task"),
+      () => /AADSTS700213.*Set its subject to exactly the task role ARN arn:aws:iam::111122223333:role\/another-task/],
+    ["a federated credential with another audience", (w) => (w.chain.app.federatedCredentials[0] = { ...w.chain.app.federatedCredentials[0], audiences: ["api://AzureADTokenExchange/"] }),
+      () => /AADSTS700212.*Its audiences must be \[api:\/\/AzureADTokenExchange\]/],
+    ["an expired web identity token", (w) => (w.chain.entra.clockOffsetSeconds = 605),
+      () => /AADSTS700024.*outside its valid time range.*clocks/],
+    ["a web identity token altered in transit", (w) => (w.chain.sts.tamper = (claims) => ({ ...claims, sub: "arn:aws:iam::111122223333:role/admin" })),
+      () => /AADSTS700027.*could not verify the web identity token's signature/],
+    ["an app without a Graph permission", (w) => (w.chain.app.graphAppRoles = []),
+      (w) => new RegExp(`app registration ${w.chain.app.clientId} without any Graph application permission.*Sites\\.Selected`)],
+  ];
+  for (const [what, misconfigure, says] of misconfigurations) {
+    it(`${what}: the worker stops, says what to fix and writes nothing`, async () => {
+      world = await startChainWorld({ files: 3 });
+      misconfigure(world);
+      const run = await world.runWorker(SYNC);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stdout + run.stderr, says(world));
+      assert.equal((await world.bucketDigests()).size, 0);
+    });
+  }
 
   it("refuses to start with static credentials in its environment", async () => {
     world = await startChainWorld({ files: 3 });
