@@ -108,6 +108,21 @@ describe("Entra emulator (token endpoint protocol) and Graph bearer validation",
     assertAadsts(await tokenRequest({ client_assertion: forged }), 401, "invalid_client", 700027, /Client assertion failed signature validation\./);
   });
 
+  it("refuses an issuer whose discovery document cannot be fetched, and an assertion without an expiry", async () => {
+    const { privateKey } = await generateKeyPair("RS256");
+    const unreachable = "http://127.0.0.1:9/no-such-issuer";
+    chain.app.federatedCredentials.push({ name: "unreachable", issuer: unreachable, subject: "s", audiences: ["api://AzureADTokenExchange"] });
+    try {
+      const now = Math.floor(Date.now() / 1000);
+      const token = await new SignJWT({ iss: unreachable, sub: "s", aud: "api://AzureADTokenExchange", iat: now, exp: now + 300 }).setProtectedHeader({ alg: "RS256", kid: "k" }).sign(privateKey);
+      assertAadsts(await tokenRequest({ client_assertion: token }), 400, "invalid_request", 50166, /Request to External OIDC endpoint failed\. Issuer: 'http:\/\/127\.0\.0\.1:9\/no-such-issuer'/);
+    } finally {
+      chain.app.federatedCredentials.pop();
+    }
+    const noExpiry = await chain.sts.keys.sign({ iss: chain.sts.issuer, sub: chain.app.federatedCredentials[0].subject, aud: "api://AzureADTokenExchange", iat: Math.floor(Date.now() / 1000) });
+    assertAadsts(await tokenRequest({ client_assertion: noExpiry }), 400, "invalid_request", 50027, /JWT token is invalid or malformed\./);
+  });
+
   it("rotates its signing key: both keys published, or only the new one after an emergency rotation", async () => {
     const keys = async () => ((await call("GET", `/${chain.tenantId}/discovery/v2.0/keys`)).body as { keys: Array<{ kid: string }> }).keys.map((k) => k.kid);
     const before = await keys();

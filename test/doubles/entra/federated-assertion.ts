@@ -38,6 +38,7 @@ export class FederatedAssertionValidator {
         currentDate: now,
         clockTolerance: this.opts.clockSkewSeconds,
         issuer: iss,
+        requiredClaims: ["sub", "aud", "exp"],
       }));
     } catch (err) {
       throw this.translate(err, iss, unverified, now);
@@ -60,7 +61,8 @@ export class FederatedAssertionValidator {
     if (err instanceof DiscoveryFailed || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err instanceof TypeError) {
       return aadsts.externalOidcFailed(iss);
     }
-    if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return aadsts.malformedAssertion();
+    const missingClaim = err instanceof joseErrors.JWTClaimValidationFailed && err.reason === "missing";
+    if (missingClaim || err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return aadsts.malformedAssertion();
     return aadsts.badSignature();
   }
 
