@@ -9,16 +9,16 @@ import { maskInputs } from "../../tools/plan/mask";
 import { buildPlanFile, readPlanFile, serialisePlan, SECRET_MARK } from "../../tools/plan/plan-file";
 import { formatPath, parsePath } from "../../tools/plan/property-path";
 import { renderPlanTree } from "../../tools/plan/tree";
-import { awsAccessKeyId, awsSecretAccessKey, entraClientSecret } from "./generated-credentials";
+import { fake } from "../policy/fixtures";
 
 const fixtures = resolve(__dirname, "..", "fixtures", "ci");
 
 describe("plan file", () => {
   it("masks runtime secret paths, detected secrets, credential-named pairs and secrets inside JSON strings", async () => {
-    const keyId = awsAccessKeyId();
-    const secretKey = awsSecretAccessKey();
-    const entra = entraClientSecret();
-    const dbPassword = awsSecretAccessKey();
+    const keyId = fake.awsAccessKeyId();
+    const secretKey = fake.awsSecretAccessKey();
+    const entra = fake.entraClientSecret();
+    const dbPassword = fake.awsSecretAccessKey();
     const inputs = {
       family: "sync",
       password: dbPassword,

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runAudit } from "../../tools/plan/audit";
 import { CIPHERTEXT_MARK, parseStackExport } from "../../tools/plan/stack-export";
-import { awsAccessKeyId, awsSecretAccessKey, entraClientSecret } from "./generated-credentials";
+import { fake } from "../policy/fixtures";
 
 const repoRoot = resolve(__dirname, "..", "..");
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -19,10 +19,10 @@ const ciphertextSecret = () => ({ [SIG_KEY]: SECRET_SIG, ciphertext: "v1:" + ran
 const urn = (type: string, name: string) => `urn:pulumi:prod::legacy-app::${type}::${name}`;
 
 function plantedExport() {
-  const keyId = awsAccessKeyId();
-  const secretKey = awsSecretAccessKey();
-  const entraSecret = entraClientSecret();
-  const taskSecret = awsSecretAccessKey();
+  const keyId = fake.awsAccessKeyId();
+  const secretKey = fake.awsSecretAccessKey();
+  const entraSecret = fake.entraClientSecret();
+  const taskSecret = fake.awsSecretAccessKey();
   const resources = [
     { urn: urn("pulumi:pulumi:Stack", "legacy-app-prod"), type: "pulumi:pulumi:Stack", custom: false },
     { urn: urn("aws:iam/user:User", "ci-user"), type: "aws:iam/user:User", custom: true, inputs: { name: "ci-user" }, outputs: { name: "ci-user", arn: "arn:aws:iam::123456789012:user/ci-user" } },
