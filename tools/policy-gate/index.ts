@@ -45,11 +45,13 @@ export interface StartPolicyPackOptions {
     config?: Record<string, unknown>;
     /** How long start-up (ts-node type-checks the pack) may take. Default 120 s. */
     startTimeoutMs?: number;
+    /** Extra node flags for the pack process, e.g. ["--cpu-prof"] to profile it. */
+    nodeArgs?: string[];
 }
 
 const defaultPackDir = path.resolve(__dirname, "..", "..", "policy");
 /** Analyze calls in flight at once: enough to keep the pack busy without queueing 2,000 calls. */
-const ANALYZE_CONCURRENCY = 16;
+const ANALYZE_CONCURRENCY = 32;
 
 type Client = InstanceType<typeof analyzerRpc.AnalyzerClient>;
 
@@ -92,10 +94,10 @@ function toInfo(res: InstanceType<typeof analyzerProto.AnalyzerInfo>): PolicyPac
  * its stderr, and the errors it logged to the engine (run-policy-pack reports a failing pack there
  * and exits with 32, leaving stderr empty).
  */
-function spawnPack(packDir: string, engine: { address: string; logs: EngineLogEntry[] }, timeoutMs: number) {
+function spawnPack(packDir: string, engine: { address: string; logs: EngineLogEntry[] }, timeoutMs: number, nodeArgs: string[]) {
     const engineAddress = engine.address;
     const output = () => [stderr.trim(), ...engine.logs.filter((l) => l.severity === "error").map((l) => l.message)].filter(Boolean).join("\n");
-    const child = spawn(process.execPath, [runPolicyPackScript, engineAddress, packDir], {
+    const child = spawn(process.execPath, [...nodeArgs, runPolicyPackScript, engineAddress, packDir], {
         cwd: packDir,
         env: { ...process.env, PULUMI_NODEJS_ENGINE: engineAddress },
         stdio: ["ignore", "pipe", "pipe"],
@@ -125,7 +127,7 @@ function spawnPack(packDir: string, engine: { address: string; logs: EngineLogEn
 export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promise<PolicyPackSession> {
     const packDir = path.resolve(opts.packDir ?? defaultPackDir);
     const engine = await startEngineServer();
-    const { child, port } = spawnPack(packDir, engine, opts.startTimeoutMs ?? 120_000);
+    const { child, port } = spawnPack(packDir, engine, opts.startTimeoutMs ?? 120_000, opts.nodeArgs ?? []);
     let client: Client | undefined;
     const close = async () => {
         client?.close();

@@ -1,0 +1,71 @@
+/**
+ * How fast the policy gate judges a large stack through the real protocol: start the pack as the
+ * engine does (run-policy-pack, ts-node type-check included), Analyze every resource, then one
+ * AnalyzeStack over all of them. 2,000 mixed resources (the reference zero-secrets shapes, with
+ * one planted secret in twenty), three runs, median printed. Target: under 5 s including start-up.
+ *
+ *   npm run bench:policy            # or: npx tsx bench/policy-gate.ts [resources] [runs]
+ */
+import { GateResource, startPolicyPack } from "../tools/policy-gate";
+import { plantedResources, referenceResources } from "../test/policy/stacks";
+
+const RESOURCES = Number(process.argv[2] ?? 2000);
+const RUNS = Number(process.argv[3] ?? 3);
+
+/** Reference shapes, with a run of planted ones (1 to 13, cycling) every 20 resources. */
+function mixedStack(size: number): { resources: GateResource[]; planted: number } {
+    const resources: GateResource[] = [];
+    let planted = 0;
+    let cycle = 0;
+    while (resources.length < size) {
+        const plant = resources.length % 20 === 0;
+        const batch = plant ? plantedResources().slice(0, 1 + (cycle++ % 13)) : referenceResources();
+        for (const r of batch) {
+            if (resources.length >= size) break;
+            const name = `${r.name}-${resources.length}`;
+            resources.push({ ...r, name, urn: r.urn.replace(/::[^:]+$/, `::${name}`) });
+            if (plant) planted++;
+        }
+    }
+    return { resources, planted };
+}
+
+function median(values: number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+async function runOnce(resources: GateResource[]) {
+    const t0 = performance.now();
+    const session = await startPolicyPack({ nodeArgs: process.env.PACK_NODE_ARGS?.split(" ").filter(Boolean) });
+    const t1 = performance.now();
+    const perResource = await session.analyze(resources);
+    const t2 = performance.now();
+    const stack = await session.analyzeStack(resources);
+    const t3 = performance.now();
+    await session.close();
+    return { startup: (t1 - t0) / 1000, analyze: (t2 - t1) / 1000, analyzeStack: (t3 - t2) / 1000, total: (t3 - t0) / 1000,
+        mandatory: perResource.filter((d) => d.enforcementLevel === "mandatory").length + stack.filter((d) => d.enforcementLevel === "mandatory").length };
+}
+
+async function main() {
+    const { resources, planted } = mixedStack(RESOURCES);
+    console.log(`policy gate bench: ${resources.length} resources (${planted} planted), ${RUNS} runs, node ${process.version}`);
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+        const r = await runOnce(resources);
+        runs.push(r);
+        console.log(`run ${i + 1}: start-up ${r.startup.toFixed(2)} s, Analyze x${resources.length} ${r.analyze.toFixed(2)} s, ` +
+            `AnalyzeStack ${r.analyzeStack.toFixed(2)} s, total ${r.total.toFixed(2)} s, ${(resources.length / r.total).toFixed(0)} resources/s, ${r.mandatory} mandatory diagnostics`);
+    }
+    const total = median(runs.map((r) => r.total));
+    console.log(`median: total ${total.toFixed(2)} s including start-up (start-up ${median(runs.map((r) => r.startup)).toFixed(2)} s, ` +
+        `Analyze ${median(runs.map((r) => r.analyze)).toFixed(2)} s, AnalyzeStack ${median(runs.map((r) => r.analyzeStack)).toFixed(2)} s), ` +
+        `${(resources.length / total).toFixed(0)} resources/s; target < 5 s: ${total < 5 ? "met" : "NOT met"}`);
+}
+
+main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+});
