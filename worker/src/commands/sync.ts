@@ -67,13 +67,28 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
       logger.warn({ err }, "in-flight work abandoned on shutdown; the checkpoint holds the last durable page");
       return { exitCode: EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed };
     }
-    logger.error({ err }, "sync failed; the checkpoint holds the last durable page and the next run resumes there");
+    logger.error({ err, hint: hintFor(err, config) }, "sync failed; the checkpoint holds the last durable page and the next run resumes there");
     return { exitCode: EXIT.failed };
   } finally {
     progress?.stop();
     await keeper?.release().catch((err) => logger.warn({ err }, "could not release the lease; it expires by itself"));
     shutdown.dispose();
     services.close();
+  }
+}
+
+/** What to do about failures an operator can fix. */
+function hintFor(err: unknown, config: WorkerConfig): string | undefined {
+  switch ((err as { name?: string } | undefined)?.name) {
+    case "ResourceNotFoundException":
+      return `a DynamoDB table is missing (${Object.values(config.tables).join(", ")}): deploy the stack, or use --create-missing against local endpoints`;
+    case "NoSuchBucket":
+      return `bucket ${config.bucket} does not exist: deploy the stack, or use --create-missing against local endpoints`;
+    case "CredentialUnavailableError":
+    case "AuthenticationError":
+      return "no Graph token: in AWS check the task role and the Entra federated credential; on a laptop run az login";
+    default:
+      return undefined;
   }
 }
 

@@ -9,40 +9,48 @@ import { Semaphore } from "../runtime/semaphore";
 /** 8 MiB parts, two in flight: ~24 MiB per multipart upload (measured in bench/worker-memory.ts). */
 export const PART_SIZE = 8 * 1024 * 1024;
 export const QUEUE_SIZE = 2;
-/** Multipart uploads running at once, whatever the item concurrency: bounds memory for big files. */
-export const MAX_CONCURRENT_MULTIPART = 2;
+/** Upload buffers up to a part of each file, so files above this size take one of a few slots... */
+export const LARGE_FILE_BYTES = 1024 * 1024;
+/** ...of which there are this many, whatever the item concurrency: worst case ~3 x 24 MiB + N x 1 MiB. */
+export const MAX_CONCURRENT_LARGE_UPLOADS = 3;
 
 export function contentKey(siteId: string, itemId: string): string {
   return `sharepoint/${siteId}/${itemId}`;
 }
 
 export class ContentStore {
-  private readonly multipart = new Semaphore(MAX_CONCURRENT_MULTIPART);
+  private readonly largeSlots = new Semaphore(MAX_CONCURRENT_LARGE_UPLOADS);
 
   constructor(private readonly s3: S3Client, readonly bucket: string) {}
 
+  /**
+   * Runs `transfer` (open the download, then put) once a slot for a file of `size` bytes is free.
+   * Taken BEFORE the download is opened, so no response waits half-read for a slot.
+   */
+  withSlot<T>(size: number | undefined, transfer: () => Promise<T>): Promise<T> {
+    return size !== undefined && size > LARGE_FILE_BYTES ? this.largeSlots.use(transfer) : transfer();
+  }
+
   /** Streams `body` to `key`; resolves with the bytes written. */
-  async put(key: string, body: Readable, opts: { size?: number; contentType?: string; signal?: AbortSignal }): Promise<number> {
+  async put(key: string, body: Readable, opts: { contentType?: string; signal?: AbortSignal }): Promise<number> {
     let bytes = 0;
     body.on("data", (chunk: Buffer) => (bytes += chunk.length));
-    const upload = () => {
-      const job = new Upload({
-        client: this.s3,
-        params: { Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType },
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-      });
-      const abort = () => void job.abort();
-      opts.signal?.addEventListener("abort", abort, { once: true });
-      return job.done().finally(() => opts.signal?.removeEventListener("abort", abort));
-    };
+    const job = new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType },
+      partSize: PART_SIZE,
+      queueSize: QUEUE_SIZE,
+      leavePartsOnError: false,
+    });
+    const abort = () => void job.abort();
+    opts.signal?.addEventListener("abort", abort, { once: true });
     try {
-      if (opts.size !== undefined && opts.size > PART_SIZE) await this.multipart.use(upload);
-      else await upload();
+      await job.done();
     } catch (err) {
       body.destroy();
       throw err;
+    } finally {
+      opts.signal?.removeEventListener("abort", abort);
     }
     return bytes;
   }

@@ -54,8 +54,7 @@ async function applyFolder(ctx: RoundContext, item: DriveItem, existing: Documen
 
 async function applyFile(ctx: RoundContext, listed: DriveItem, existing: DocumentRecord | undefined): Promise<ItemResult> {
   if (existing?.kind === "file" && existing.cTag !== undefined && existing.cTag === listed.cTag) {
-    const path = ctx.folders.childPath(listed.parentReference?.id ?? undefined, listed.name ?? "");
-    if (path === undefined) ctx.pathsDirty = true;
+    const path = pathOrLater(ctx, listed, existing);
     if (existing.eTag === listed.eTag && existing.path === path) {
       await markSeen(ctx, existing);
       return { outcome: "unchanged", bytes: 0 };
@@ -65,16 +64,28 @@ async function applyFile(ctx: RoundContext, listed: DriveItem, existing: Documen
     return { outcome: "metadataOnly", bytes: 0 };
   }
 
-  const opened = await ctx.graph.openContent(ctx.siteId, listed.id, ctx.abort);
-  if (opened === undefined) return { outcome: "vanished", bytes: 0 };
-  // Describe what was actually uploaded: the item may have changed since it was listed.
-  const current = opened.item;
-  const key = contentKey(ctx.siteId, current.id);
-  const bytes = await ctx.content.put(key, opened.body, { size: current.size, contentType: current.file?.mimeType, signal: ctx.abort });
-  const path = ctx.folders.childPath(current.parentReference?.id ?? undefined, current.name ?? "");
-  if (path === undefined) ctx.pathsDirty = true;
-  await ctx.documents.put({ ...record(ctx, current, "file", path), s3Key: key });
-  return { outcome: "downloaded", bytes };
+  return ctx.content.withSlot(listed.size, async (): Promise<ItemResult> => {
+    const opened = await ctx.graph.openContent(ctx.siteId, listed.id, ctx.abort);
+    if (opened === undefined) return { outcome: "vanished", bytes: 0 };
+    // Describe what was actually uploaded: the item may have changed since it was listed.
+    const current = opened.item;
+    const key = contentKey(ctx.siteId, current.id);
+    const bytes = await ctx.content.put(key, opened.body, { contentType: current.file?.mimeType, signal: ctx.abort });
+    const path = pathOrLater(ctx, current, existing);
+    await ctx.documents.put({ ...record(ctx, current, "file", path), s3Key: key });
+    return { outcome: "downloaded", bytes };
+  });
+}
+
+/**
+ * The item's path from the folder map. While its folder chain is incomplete (the folder comes on a
+ * later page) the stored path stands in, and the round recomputes paths before it completes.
+ */
+function pathOrLater(ctx: RoundContext, item: DriveItem, existing: DocumentRecord | undefined): string | undefined {
+  const path = ctx.folders.childPath(item.parentReference?.id ?? undefined, item.name ?? "");
+  if (path !== undefined) return path;
+  ctx.pathsDirty = true;
+  return existing?.path;
 }
 
 /** A full round stamps what it sees, so that its sweep can delete what it did not see. */

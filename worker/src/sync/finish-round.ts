@@ -34,9 +34,12 @@ export async function finishRound(ctx: RoundContext): Promise<FinishReport> {
   for (const doc of survivors) {
     if (doc.kind !== "file") folders.set(doc.itemId, folderEntryOf(doc));
   }
+  // Without the root every chain looks broken: never take that for a library of orphans.
+  const rootKnown = survivors.some((d) => d.kind === "root");
   for (const doc of survivors) {
     if (doc.kind === "root") continue;
     const path = folders.childPath(doc.parentId, doc.name ?? "");
+    if (path === undefined && !rootKnown) continue;
     if (path === undefined) {
       // Its folder chain ends in a folder that no longer exists: it went with a deleted folder.
       await removeDocument(ctx, doc);
