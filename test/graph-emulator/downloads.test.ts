@@ -63,6 +63,21 @@ describe("Graph emulator: downloads", () => {
     assert.equal(tampered.status, 401);
   });
 
+  it("throttles downloads with 429 or 503 and Retry-After, like SharePoint's download hosts", async () => {
+    const item = await getOnce(h.client, `/sites/${SITE}/drive/items/${fileId}`);
+    h.emulator.faults.throttleDownloads(1, { retryAfterSeconds: 3 });
+    h.emulator.faults.throttleDownloads(1, { status: 503, retryAfterSeconds: 5 });
+    const tooMany = await httpsFetch(item["@microsoft.graph.downloadUrl"], h.caPem);
+    assert.equal(tooMany.status, 429);
+    assert.equal(tooMany.headers.get("retry-after"), "3");
+    assert.equal(((await tooMany.json()) as { error: { code: string } }).error.code, "TooManyRequests");
+    const unavailable = await httpsFetch(item["@microsoft.graph.downloadUrl"], h.caPem);
+    assert.equal(unavailable.status, 503);
+    assert.equal(unavailable.headers.get("retry-after"), "5");
+    assert.equal((await httpsFetch(item["@microsoft.graph.downloadUrl"], h.caPem)).status, 200);
+    assert.equal(h.emulator.stats.throttled, 2);
+  });
+
   it("fails the next downloads with the asked status, and answers 404 for a deleted item's URL", async () => {
     const item = await getOnce(h.client, `/sites/${SITE}/drive/items/${fileId}`);
     h.emulator.faults.failDownloads(1, 403);

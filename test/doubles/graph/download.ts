@@ -6,7 +6,7 @@ import { pipeline } from "node:stream/promises";
 import type { ApiContext, DownloadToken } from "./api-routes";
 import { contentSize, contentStream } from "./content";
 import { CODE_FOR_STATUS } from "./errors";
-import { errorReply, writeReply } from "./reply";
+import { errorReply, throttledReply, writeReply } from "./reply";
 import { mimeTypeOf } from "./render";
 
 export type ByteRange = { start: number; end: number } | "whole" | "unsatisfiable";
@@ -30,6 +30,11 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
 export async function serveDownload(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
   ctx.stats.downloads++;
   ctx.stats.routes.download = (ctx.stats.routes.download ?? 0) + 1;
+  const throttle = ctx.faults.takeDownloadThrottle();
+  if (throttle) {
+    ctx.stats.throttled++;
+    return writeReply(res, throttledReply(req, throttle.status, throttle.retryAfterSeconds));
+  }
   const failure = ctx.faults.takeDownloadFailure();
   if (failure !== undefined) {
     ctx.stats.failed++;

@@ -14,7 +14,7 @@ import { CODE_FOR_STATUS, GraphHttpError } from "./errors";
 import { FaultPlan, type Faults } from "./faults";
 import { Library } from "./library";
 import { RateLimit } from "./rate-limit";
-import { type Reply, errorReply, writeReply } from "./reply";
+import { type Reply, errorReply, throttledReply, writeReply } from "./reply";
 import { createStats, type EmulatorStats } from "./stats";
 import { TokenCodec } from "./tokens";
 
@@ -164,11 +164,7 @@ export class GraphEmulator {
     const retryAfter = throttle ? throttle.retryAfterSeconds : this.rateLimit.admit();
     if (retryAfter !== undefined) {
       this.stats.throttled++;
-      const status = throttle?.status ?? 429;
-      const [code, message] = status === 429
-        ? ["TooManyRequests", "Too many requests: the application or user has been throttled. Retry after the number of seconds in Retry-After."]
-        : ["serviceNotAvailable", "The service is temporarily unavailable. Retry after the number of seconds in Retry-After."];
-      return errorReply(req, status, code, message, { "retry-after": String(retryAfter) });
+      return throttledReply(req, throttle?.status ?? 429, retryAfter);
     }
     const failure = this.faultPlan.takeFailure();
     if (failure !== undefined) {

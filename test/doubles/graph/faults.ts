@@ -19,6 +19,8 @@ export interface Faults {
   goneOnNextLink(code?: ResyncCode): void;
   /** Every download URL issued so far answers 401. */
   expireDownloadUrls(): void;
+  /** The next `count` download requests answer 429 (default) or 503 with Retry-After. */
+  throttleDownloads(count: number, opts?: { retryAfterSeconds?: number; status?: 429 | 503 }): void;
   /** The next `count` download requests answer `status`. */
   failDownloads(count: number, status: 401 | 403 | 500): void;
   clear(): void;
@@ -48,6 +50,16 @@ function requireResyncCode(code: string, fault: string): ResyncCode {
   return code as ResyncCode;
 }
 
+function throttleBudget(count: number, opts: { retryAfterSeconds?: number; status?: 429 | 503 }, fault: string): Budget<Throttle> {
+  requireCount(count, fault);
+  const { retryAfterSeconds = 1, status = 429 } = opts;
+  if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
+    throw new Error(`faults.${fault}: retryAfterSeconds must be a non-negative integer (Retry-After is in whole seconds), got ${retryAfterSeconds}`);
+  }
+  if (status !== 429 && status !== 503) throw new Error(`faults.${fault}: status must be 429 or 503, got ${status}`);
+  return { remaining: count, value: { status, retryAfterSeconds } };
+}
+
 function take<T>(budgets: Budget<T>[]): T | undefined {
   while (budgets.length > 0 && budgets[0].remaining === 0) budgets.shift();
   if (budgets.length === 0) return undefined;
@@ -59,6 +71,7 @@ export class FaultPlan implements Faults {
   private throttles: Budget<Throttle>[] = [];
   private failures: Budget<number>[] = [];
   private downloadFailures: Budget<number>[] = [];
+  private downloadThrottles: Budget<Throttle>[] = [];
   private resets = 0;
   staleDeltaLinks?: StaleLinks;
   staleNextLinks?: StaleLinks;
@@ -68,13 +81,11 @@ export class FaultPlan implements Faults {
   constructor(private readonly codec: TokenCodec) {}
 
   throttle(count: number, opts: { retryAfterSeconds?: number; status?: 429 | 503 } = {}): void {
-    requireCount(count, "throttle");
-    const { retryAfterSeconds = 1, status = 429 } = opts;
-    if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-      throw new Error(`faults.throttle: retryAfterSeconds must be a non-negative integer (Retry-After is in whole seconds), got ${retryAfterSeconds}`);
-    }
-    if (status !== 429 && status !== 503) throw new Error(`faults.throttle: status must be 429 or 503, got ${status}`);
-    this.throttles.push({ remaining: count, value: { status, retryAfterSeconds } });
+    this.throttles.push(throttleBudget(count, opts, "throttle"));
+  }
+
+  throttleDownloads(count: number, opts: { retryAfterSeconds?: number; status?: 429 | 503 } = {}): void {
+    this.downloadThrottles.push(throttleBudget(count, opts, "throttleDownloads"));
   }
 
   failNext(count: number, status = 500): void {
@@ -110,6 +121,7 @@ export class FaultPlan implements Faults {
     this.throttles = [];
     this.failures = [];
     this.downloadFailures = [];
+    this.downloadThrottles = [];
     this.resets = 0;
     this.staleDeltaLinks = undefined;
     this.staleNextLinks = undefined;
@@ -130,6 +142,10 @@ export class FaultPlan implements Faults {
 
   takeFailure(): number | undefined {
     return take(this.failures);
+  }
+
+  takeDownloadThrottle(): Throttle | undefined {
+    return take(this.downloadThrottles);
   }
 
   takeDownloadFailure(): number | undefined {
