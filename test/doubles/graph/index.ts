@@ -2,7 +2,7 @@
 // run build on. See docs/graph-emulator.md.
 export { GraphEmulator, type GraphEmulatorOptions, type AuthoriseHook } from "./emulator";
 export type { Library, ExpectedFile, GenerateOptions } from "./library";
-export type { GeneratedContent } from "./content";
+export type { GeneratedContent, HashName } from "./content";
 export type { Faults, ResyncCode } from "./faults";
 export type { EmulatorStats } from "./stats";
 export { MAX_PAGE_SIZE } from "./delta-route";
