@@ -9,7 +9,7 @@ import { bothPolicies } from "./lib/rule";
 import { ciCredentials, publicIdsAsCiSecrets } from "./rules/ci-credentials";
 import { federation } from "./rules/federation";
 import { appRegistrationCertificates, mintedCredentials } from "./rules/minted-credentials";
-import { previewUnknowns } from "./rules/preview-unknowns";
+import { unknownValues } from "./rules/unknown-values";
 import { workloadConfig } from "./rules/workload-config";
 
 new PolicyPack("zero-secrets", {
@@ -21,6 +21,6 @@ new PolicyPack("zero-secrets", {
         ...bothPolicies(publicIdsAsCiSecrets),
         ...bothPolicies(workloadConfig),
         ...bothPolicies(federation),
-        ...bothPolicies(previewUnknowns),
+        ...bothPolicies(unknownValues),
     ],
 });

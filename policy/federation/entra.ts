@@ -3,7 +3,8 @@
  * flexible). Entra matches issuer and subject exactly and case-sensitively, so the exposure is in
  * what the credential names: a wrong audience, a non-HTTPS issuer, a wildcard that will never
  * match as intended, a pull_request subject, or a flexible expression broad enough to let hostile
- * GitHub tokens through.
+ * GitHub tokens through. Values unknown during preview are left to values-unknown-during-preview
+ * and judged here when the update registers the resource.
  */
 import { isUnknown } from "../lib/values";
 import { claimsOf, defaultIdentity, GitHubIdentity, hostileIdentities, identityFromSubject } from "./github-identities";
@@ -14,7 +15,7 @@ export const ENTRA_AUDIENCE = "api://AzureADTokenExchange";
 export interface EntraOptions { allowedAudiences: string[]; allowPullRequests: boolean }
 
 function issuerProblems(issuer: unknown): string[] {
-    if (isUnknown(issuer)) return ["issuer is unknown during preview, so it cannot be checked"];
+    if (isUnknown(issuer)) return [];
     if (typeof issuer !== "string" || issuer === "") return ["has no issuer"];
     if (!issuer.startsWith("https://")) return [`issuer "${issuer}" is not an HTTPS URL`];
     if (/[*?]/.test(issuer)) return [`issuer "${issuer}" contains a wildcard`];
@@ -23,7 +24,7 @@ function issuerProblems(issuer: unknown): string[] {
 
 function audienceProblems(audiences: unknown, options: EntraOptions): string[] {
     const list = Array.isArray(audiences) ? audiences : [audiences];
-    if (list.some(isUnknown)) return ["audience is unknown during preview, so it cannot be checked"];
+    if (list.some(isUnknown)) return [];
     const wrong = list.filter((a) => typeof a !== "string" || !options.allowedAudiences.includes(a));
     if (list.length === 0) return [`has no audience (use ${ENTRA_AUDIENCE})`];
     return wrong.length ? [`audience ${wrong.map((a) => JSON.stringify(a)).join(", ")} is not ${options.allowedAudiences.join(" or ")}`] : [];
@@ -37,12 +38,12 @@ function isGitHubIssuer(issuer: unknown): boolean {
 export function federatedCredentialProblems(fic: { issuer: unknown; subject: unknown; audiences: unknown }, options: EntraOptions): string[] {
     const problems = [...issuerProblems(fic.issuer), ...audienceProblems(fic.audiences, options)];
     const subject = fic.subject;
-    if (isUnknown(subject)) return [...problems, "subject is unknown during preview, so it cannot be checked"];
+    if (isUnknown(subject)) return problems;
     if (typeof subject !== "string" || subject === "") return [...problems, "has no subject"];
     if (/[*?]/.test(subject)) problems.push(`subject "${subject}" contains a wildcard (Entra matches subjects exactly; use a flexible credential with a narrow expression, or one credential per subject)`);
     if (isGitHubIssuer(fic.issuer)) {
         if (!identityFromSubject(subject, ENTRA_AUDIENCE)) problems.push(`subject "${subject}" is not a GitHub subject (repo:OWNER/REPO:...)`);
-        else if (subject.endsWith(":pull_request") && !options.allowPullRequests) problems.push("admits pull requests (a fork can open one); give pull requests a separate read-only identity and allow-list it");
+        else if (subject.endsWith(":pull_request") && !options.allowPullRequests) problems.push("admits pull requests (from any branch; from forks too under pull_request_target); give pull requests a separate read-only identity and allow-list it in pullRequestIdentities");
     }
     return problems;
 }
@@ -76,7 +77,7 @@ function clauseHolds(clause: Clause, claims: Record<string, string | undefined>)
 
 export function flexibleCredentialProblems(fic: { issuer: unknown; audience: unknown; expression: unknown }, options: EntraOptions): string[] {
     const problems = [...issuerProblems(fic.issuer), ...audienceProblems(fic.audience, options)];
-    if (isUnknown(fic.expression)) return [...problems, "claimsMatchingExpression is unknown during preview, so it cannot be checked"];
+    if (isUnknown(fic.expression)) return problems;
     if (typeof fic.expression !== "string") return [...problems, "has no claimsMatchingExpression"];
     const clauses = parseClaimsExpression(fic.expression);
     if (!clauses) return [...problems, "claimsMatchingExpression cannot be evaluated; keep to claims['name'] eq|matches 'value' clauses joined with and"];

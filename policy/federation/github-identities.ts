@@ -95,7 +95,7 @@ export function hostileIdentities(legit: GitHubIdentity): HostileIdentity[] {
     const out: HostileIdentity[] = [
         { description: "a token from another owner", identity: { ...legit, owner: "zz-attacker-org", ownerId: "990001", repoId: "990002" } },
         { description: "a token from another repository", identity: { ...legit, repo: "zz-attacker-repo", repoId: "990003" } },
-        { description: "a pull request (a fork can open one)", identity: { ...legit, context: "pull_request" }, pullRequest: true },
+        { description: "a pull request (from any branch; from forks too under pull_request_target)", identity: { ...legit, context: "pull_request" }, pullRequest: true },
         { description: "a token from another branch", identity: { ...legit, context: "ref:refs/heads/zz-attacker-branch" } },
         { description: "a token from another tag", identity: { ...legit, context: "ref:refs/tags/zz-attacker-tag" } },
         { description: "a token from another environment", identity: { ...legit, context: "environment:zz-attacker-env" } },

@@ -4,7 +4,7 @@
  * tokens against their conditions (github-identities.ts for GitHub's issuer; a smaller set for any
  * other issuer). Returns one problem per way in, worded for the violation message.
  */
-import { isUnknown, parseJson, unknownPaths } from "../lib/values";
+import { isUnknown, parseJson } from "../lib/values";
 import { Claims, conditionsHold, pinnedValues } from "./iam-conditions";
 import { claimsOf, defaultIdentity, GITHUB_CLAIM_NAMES, GitHubIdentity, HostileIdentity, hostileIdentities, identityFromSubject, subjectOf } from "./github-identities";
 
@@ -52,14 +52,12 @@ function prefixesFromCondition(condition: unknown): string[] {
     return [...prefixes];
 }
 
-function parseStatements(policy: unknown): { statements: Statement[]; problems: string[] } {
-    if (isUnknown(policy)) {
-        return { statements: [], problems: ["the trust policy is unknown during preview, so nobody can show it admits only the intended workload (build it from values known at preview, e.g. the provider ARN from the account ID)"] };
-    }
+/** Statements of a policy in string or object form; none when it is unknown during preview (values-unknown-during-preview reports that). */
+function parseStatements(policy: unknown): Statement[] {
+    if (isUnknown(policy)) return [];
     const doc = typeof policy === "string" ? parseJson(policy) : policy;
-    if (!doc || typeof doc !== "object") return { statements: [], problems: [] };
-    const statements = list((doc as Record<string, unknown>).Statement).filter((s): s is Statement => !!s && typeof s === "object");
-    return { statements, problems: [] };
+    if (!doc || typeof doc !== "object") return [];
+    return list((doc as Record<string, unknown>).Statement).filter((s): s is Statement => !!s && typeof s === "object");
 }
 
 /** Claims keyed the way IAM conditions name them. */
@@ -80,7 +78,8 @@ function admits(statements: Statement[], prefix: string, claims: Claims, modelle
 function githubProblems(statements: Statement[], prefix: string, options: TrustOptions): string[] {
     const conditions = statements.filter((s) => s.Effect === "Allow").map((s) => s.Condition);
     const problems: string[] = [];
-    const pinned = (claim: string) => conditions.flatMap((c) => pinnedValues(c, `${prefix}:${claim}`));
+    // A pinned value unknown during preview is judged at update time; here it pins nothing.
+    const pinned = (claim: string) => conditions.flatMap((c) => pinnedValues(c, `${prefix}:${claim}`)).filter((p) => !isUnknown(p.value));
     const audiences = pinned("aud");
     const subjects = pinned("sub");
     const aud = audiences[0]?.value ?? "sts.amazonaws.com";
@@ -139,22 +138,16 @@ function genericProblems(statements: Statement[], prefix: string): string[] {
 }
 
 export function trustPolicyProblems(policy: unknown, options: TrustOptions): string[] {
-    const { statements, problems } = parseStatements(policy);
-    for (const [i, s] of statements.entries()) {
-        if (s.Effect !== "Allow" && s.Effect !== "Deny" && !isUnknown(s.Effect)) continue;
-        if (!isWebIdentityAction(s.Action) && !unknownPaths(s.Action).length) continue;
-        const unknown = unknownPaths({ Effect: s.Effect, Action: s.Action, Condition: s.Condition });
-        if (unknown.length) problems.push(`Statement[${i}] has values unknown during preview (${unknown.join(", ")}), so its conditions cannot be checked`);
-    }
+    const statements = parseStatements(policy);
+    const problems: string[] = [];
     const prefixes = new Set<string>();
     for (const s of statements) {
         if (s.Effect !== "Allow" || !isWebIdentityAction(s.Action)) continue;
         for (const f of federatedPrincipals(s.Principal)) {
             if (f === "*") problems.push("trusts every identity provider (Federated \"*\" or Principal \"*\")");
             else if (isUnknown(f)) {
-                const inferred = prefixesFromCondition(s.Condition);
-                if (inferred.length === 0) problems.push("trusts an identity provider unknown during preview, with no condition that names its issuer");
-                inferred.forEach((p) => prefixes.add(p));
+                // The provider ARN is often an output; the condition keys still name the issuer.
+                prefixesFromCondition(s.Condition).forEach((p) => prefixes.add(p));
             } else if (typeof f === "string") prefixes.add(issuerPrefix(f));
         }
     }

@@ -62,12 +62,22 @@ describe("policy gate: the pack over the Analyzer gRPC protocol", function () {
         }
     });
 
-    it("values unknown during preview: a trust policy fails as mandatory (not the SDK's advisory skip)", async () => {
+    it("values unknown during preview reach the rules as unknowns (not the SDK's skip) and are reported, not passed", async () => {
         const role = gateResource("aws:iam/role:Role", "unknown-trust", { assumeRolePolicy: UNKNOWN_STRING });
-        const [d, ...rest] = await session.analyze([role]);
-        assert.equal(rest.length, 0);
-        assert.equal(d.enforcementLevel, "mandatory");
-        assert.match(d.message, /unknown during preview/);
+        const ds = await session.analyze([role]);
+        assert.deepEqual(ds.map((d) => [d.policyName, d.enforcementLevel]), [["values-unknown-during-preview", "advisory"]]);
+        assert.match(ds[0].message, /unknown: assumeRolePolicy\)/);
+        assert.ok(!ds.some((d) => /can't run policy/.test(d.message)), "the SDK's own unknown-value skip fired");
+    });
+
+    it("values unknown during preview: set mandatory, they block", async () => {
+        const strict = await startPolicyPack({ config: { "values-unknown-during-preview": "mandatory" } });
+        try {
+            const ds = await strict.analyze([gateResource("aws:iam/role:Role", "unknown-trust", { assumeRolePolicy: UNKNOWN_STRING })]);
+            assert.deepEqual(ds.map((d) => d.enforcementLevel), ["mandatory"]);
+        } finally {
+            await strict.close();
+        }
     });
 
     it("checks configuration against the live pack's schemas before Configure", async () => {
@@ -78,11 +88,6 @@ describe("policy gate: the pack over the Analyzer gRPC protocol", function () {
         assert.throws(() => toConfigureRequest({ all: ["advisory"] }, policies), /"all": enforcement level must be one of/);
     });
 
-    it("values unknown during preview: an unknown payload is reported (advisory) and scanned again at update", async () => {
-        const task = gateResource("aws:ecs/taskDefinition:TaskDefinition", "later", { family: "w", containerDefinitions: UNKNOWN_STRING });
-        const ds = await session.analyze([task]);
-        assert.deepEqual(ds.map((d) => [d.policyName, d.enforcementLevel]), [["payloads-unverifiable-during-preview", "advisory"]]);
-    });
 });
 
 describe("policy gate: configuration changes enforcement", function () {

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN_STRING } from "../../tools/policy-gate";
-import { previewUnknowns } from "../../policy/rules/preview-unknowns";
 import { workloadConfig } from "../../policy/rules/workload-config";
 import { check, fake } from "./fixtures";
 
@@ -103,15 +102,3 @@ describe("policy rule no-secrets-in-workload-config", () => {
     });
 });
 
-describe("policy rule payloads-unverifiable-during-preview (advisory)", () => {
-    it("lists workload payloads unknown during preview", async () => {
-        const [message] = await check(previewUnknowns, TASK, { containerDefinitions: UNKNOWN_STRING, family: "worker" });
-        assert.match(message, /unknown: containerDefinitions\)/);
-        const [lambda] = await check(previewUnknowns, LAMBDA, { environment: { variables: { BUCKET: UNKNOWN_STRING } } });
-        assert.match(lambda, /environment\.variables\.BUCKET/);
-    });
-
-    it("stays quiet when payloads are known, or only identifiers are unknown", async () => {
-        assert.deepEqual(await check(previewUnknowns, TASK, { containerDefinitions: "[]", executionRoleArn: UNKNOWN_STRING }), []);
-    });
-});
