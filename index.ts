@@ -98,24 +98,28 @@ if (config.aws.stateBucket !== undefined) {
     sharedIds.PULUMI_BACKEND_URL = `s3://${config.aws.stateBucket}?region=${config.region}`;
 }
 const environment = config.github.environments[config.environment]!;
-new ActionsVariables(`${prefix}-actions`, {
-    repository: config.github.repository,
-    environments: [{ name: config.environment, branches: environment.branches, reviewers: environment.reviewers }],
-    environmentVariables: {
-        [config.environment]: {
-            ...sharedIds,
-            AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
-            AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
-            ECR_REPOSITORY_URL: sync.repositoryUrl,
+// Managing environments and variables needs a GitHub token with administration rights (GITHUB_TOKEN cannot), so a
+// stack deployed from CI without one can leave the repository settings to an administrator's run.
+if (config.github.manageRepositorySettings) {
+    new ActionsVariables(`${prefix}-actions`, {
+        repository: config.github.repository,
+        environments: [{ name: config.environment, branches: environment.branches, reviewers: environment.reviewers }],
+        environmentVariables: {
+            [config.environment]: {
+                ...sharedIds,
+                AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
+                AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
+                ECR_REPOSITORY_URL: sync.repositoryUrl,
+            },
         },
-    },
-    // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack
-    // should own them (publishRepositoryVariables).
-    repositoryVariables: config.github.publishRepositoryVariables
-        ? { ...sharedIds, AWS_PREVIEW_ROLE_ARN: githubAws.roleArns.preview!, AZURE_PREVIEW_CLIENT_ID: azurePreview.clientId }
-        : undefined,
-    subjectClaimKeys: config.github.subjectClaimKeys,
-});
+        // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack
+        // should own them (publishRepositoryVariables).
+        repositoryVariables: config.github.publishRepositoryVariables
+            ? { ...sharedIds, AWS_PREVIEW_ROLE_ARN: githubAws.roleArns.preview!, AZURE_PREVIEW_CLIENT_ID: azurePreview.clientId }
+            : undefined,
+        subjectClaimKeys: config.github.subjectClaimKeys,
+    });
+}
 
 export const githubOidcProviderArn = githubAws.providerArn;
 export const awsPreviewRoleArn = githubAws.roleArns.preview;

@@ -64,6 +64,7 @@ const githubSchema = z
             .refine((r) => Object.keys(r).length > 0, "expected at least one environment"),
         extraDeploySubjects: z.array(subjectFilterSchema).default([]),
         publishRepositoryVariables: z.boolean().default(false),
+        manageRepositorySettings: z.boolean().default(true),
         pinRepositoryId: z.boolean().default(false),
         jobWorkflowRef: z.string().optional(),
         subjectClaimKeys: z.array(z.string()).optional(),

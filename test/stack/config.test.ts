@@ -36,6 +36,7 @@ describe("stack configuration", () => {
         assert.equal(dev.region, "ap-southeast-2");
         assert.equal(dev.github.subjectFormat, "legacy");
         assert.equal(dev.github.ownerId, "1234567");
+        assert.equal(dev.github.manageRepositorySettings, true);
         assert.equal(dev.azure.identityKind, "managedIdentity");
         assert.equal(dev.sync.cpu, 512);
         const prod = parseStackConfig("prod", stackFile("prod"));

@@ -197,12 +197,19 @@ describe("runStackUnderMocks", () => {
         });
     });
 
-    it("makes computed outputs unknown in a preview, as the engine does", async () => {
-        fs.copyFileSync(path.join(ROOT, "Pulumi.dev.yaml"), path.join(copy, "Pulumi.dev.yaml"));
+    it("previews with unknown computed outputs, and can leave the GitHub settings alone", async () => {
+        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        assert.ok(dev.includes("    publishRepositoryVariables: true\n"));
+        fs.writeFileSync(
+            path.join(copy, "Pulumi.dev.yaml"),
+            dev.replace("    publishRepositoryVariables: true\n", "    publishRepositoryVariables: true\n    manageRepositorySettings: false\n"),
+        );
         const run = await runStackUnderMocks({ stack: "dev", projectDir: copy, preview: true });
+        // As in a real preview, what the providers compute is not known yet; what the program sets is.
         assert.equal(run.outputs.awsDeployRoleArn, UNKNOWN);
         assert.equal(byName(run, "zs-dev-workload-fic-task-role").inputs.subject, UNKNOWN);
         assert.deepEqual(byName(run, "zs-dev-workload-fic-task-role").inputs.audiences, ["api://AzureADTokenExchange"]);
+        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("github:") || r.type === "zerosecrets:github:ActionsVariables"), []);
     });
 
     it("refuses encrypted config values and a missing stack file, naming them", () => {
