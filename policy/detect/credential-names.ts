@@ -29,9 +29,14 @@ function normalise(name: string): string {
     return name.toLowerCase().replace(/[^a-z0-9]/g, "");
 }
 
+/** The name a path ends in: "env.AWS_SECRET_ACCESS_KEY" -> "AWS_SECRET_ACCESS_KEY", "/prod/client-secret" -> "client-secret". */
+export function lastPathSegment(path: string): string {
+    return path.split(/[.[\]/]/).filter(Boolean).pop() ?? path;
+}
+
 export function isCloudCredentialName(name: string): boolean {
     // Only the last segment of a path counts: "env.AWS_SECRET_ACCESS_KEY" is about the variable.
-    const last = name.split(/[.[\]/]/).filter(Boolean).pop() ?? name;
+    const last = lastPathSegment(name);
     if (exactNames.has(last.toUpperCase())) return true;
     const flat = normalise(last);
     return namePatterns.some((p) => p.test(flat));

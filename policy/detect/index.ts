@@ -2,7 +2,7 @@
  * The secret detector: one contract shared by the policy pack, the credential-chain run scanner,
  * `audit` and the workflow lint. Findings say what was found and where, NEVER the value.
  */
-import { isCloudCredentialName } from "./credential-names";
+import { isCloudCredentialName, lastPathSegment } from "./credential-names";
 import { lintText } from "./secretlint";
 
 export { isCloudCredentialName } from "./credential-names";
@@ -52,11 +52,6 @@ export function flattenStrings(value: unknown, prefix: string, out: Array<[strin
     return out;
 }
 
-/** The name a key-context rule should see for a path: its last segment ("env.AWS_SECRET_ACCESS_KEY" -> "AWS_SECRET_ACCESS_KEY"). */
-function lastSegment(path: string): string {
-    return path.split(/[.[\]]/).filter(Boolean).pop() ?? path;
-}
-
 /**
  * Scans structured values as NAME=VALUE lines (one secretlint run for all of them, so that the
  * key-context rules such as AWS_SECRET_ACCESS_KEY=... fire), plus a name check: a non-empty value
@@ -67,7 +62,7 @@ export async function findSecretsInKeyValues(values: Record<string, unknown>, pa
     const findings: SecretFinding[] = [];
     for (const [path, value] of pairs) {
         if (value.trim() !== "" && isCloudCredentialName(path)) {
-            findings.push({ ruleId: "zerosecrets/cloud-credential-name", message: `a value is set under the cloud-credential name ${lastSegment(path)}`, location: path });
+            findings.push({ ruleId: "zerosecrets/cloud-credential-name", message: `a value is set under the cloud-credential name ${lastPathSegment(path)}`, location: path });
         }
     }
     // Values are joined line by line; a multi-line value (a PEM key) keeps its lines, so map each
@@ -77,7 +72,7 @@ export async function findSecretsInKeyValues(values: Record<string, unknown>, pa
     for (const [path, value] of pairs) {
         const valueLines = value.split(/\r?\n/);
         valueLines.forEach((l, i) => {
-            lines.push(i === 0 ? `${lastSegment(path)}=${l}` : l);
+            lines.push(i === 0 ? `${lastPathSegment(path)}=${l}` : l);
             lineOwner.push(path);
         });
     }

@@ -7,6 +7,7 @@
  * and judged here when the update registers the resource.
  */
 import { isUnknown } from "../lib/values";
+import { likeToRegExp } from "./iam-conditions";
 import { claimsOf, defaultIdentity, GitHubIdentity, hostileIdentities, identityFromSubject } from "./github-identities";
 import { describeAdmitted, GITHUB_ISSUER } from "./trust-policy";
 
@@ -71,8 +72,7 @@ function clauseHolds(clause: Clause, claims: Record<string, string | undefined>)
     const actual = claims[clause.claim];
     if (actual === undefined) return false;
     if (clause.op === "eq") return actual === clause.value;
-    const body = clause.value.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-    return new RegExp(`^${body}$`, "s").test(actual);
+    return likeToRegExp(clause.value, false).test(actual);
 }
 
 export function flexibleCredentialProblems(fic: { issuer: unknown; audience: unknown; expression: unknown }, options: EntraOptions): string[] {

@@ -12,7 +12,8 @@
 
 export type Claims = Record<string, string | undefined>;
 
-function likeToRegExp(pattern: string, ignoreCase: boolean): RegExp {
+/** `*` any run, `?` one character, everything else literal (IAM StringLike; Entra `matches` alike). */
+export function likeToRegExp(pattern: string, ignoreCase: boolean): RegExp {
     const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
     return new RegExp(`^${body}$`, ignoreCase ? "is" : "s");
 }

@@ -16,9 +16,9 @@ const SSM_PARAMETER = "aws:ssm/parameter:Parameter";
 /** An SSM parameter's name says what its value is: scan `value` under the parameter's own name. */
 function propsForScan({ type, props }: CheckedResource): Record<string, unknown> {
     if (type === SSM_PARAMETER && typeof props.name === "string" && "value" in props) {
-        const leaf = props.name.split("/").filter(Boolean).pop() ?? props.name;
         const { value, ...rest } = props;
-        return { ...rest, value: { [leaf]: value } };
+        // The detector names a value by its path's last segment: "/prod/azure-client-secret" -> "azure-client-secret".
+        return { ...rest, value: { [props.name]: value } };
     }
     return props;
 }

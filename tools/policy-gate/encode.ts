@@ -61,26 +61,34 @@ function providerResource(ref: string) {
     return provider;
 }
 
+/** The fields AnalyzeRequest and AnalyzerResource share. */
+interface ResourceMessage {
+    setUrn(value: string): unknown;
+    setType(value: string): unknown;
+    setName(value: string): unknown;
+    setProperties(value: ReturnType<typeof toStruct>): unknown;
+    setOptions(value: ReturnType<typeof resourceOptions>): unknown;
+    setProvider(value: ReturnType<typeof providerResource>): unknown;
+}
+
+function describeResource<M extends ResourceMessage>(message: M, r: GateResource, props: Record<string, unknown>): M {
+    message.setUrn(r.urn);
+    message.setType(r.type);
+    message.setName(r.name);
+    message.setProperties(toStruct(props));
+    message.setOptions(resourceOptions(r.parent));
+    if (r.provider) message.setProvider(providerResource(r.provider));
+    return message;
+}
+
+/** Analyze sees the inputs the engine is about to apply. */
 export function toAnalyzeRequest(r: GateResource) {
-    const req = new analyzerProto.AnalyzeRequest();
-    req.setUrn(r.urn);
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setProperties(toStruct(r.inputs));
-    req.setOptions(resourceOptions(r.parent));
-    if (r.provider) req.setProvider(providerResource(r.provider));
-    return req;
+    return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
 }
 
 /** AnalyzeStack sees the stack after the update, so outputs win when there are any. */
 export function toAnalyzerResource(r: GateResource) {
-    const res = new analyzerProto.AnalyzerResource();
-    res.setUrn(r.urn);
-    res.setType(r.type);
-    res.setName(r.name);
-    res.setProperties(toStruct(r.outputs ?? r.inputs));
-    res.setOptions(resourceOptions(r.parent));
+    const res = describeResource(new analyzerProto.AnalyzerResource(), r, r.outputs ?? r.inputs);
     if (r.parent) res.setParent(r.parent);
-    if (r.provider) res.setProvider(providerResource(r.provider));
     return res;
 }
