@@ -90,6 +90,18 @@ describe("the dev and prod stacks under the mock runtime", function () {
                 assert.equal(ofType(runs[stack]!, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
             });
 
+            it("keeps the pull-request preview role read-only (its only writes are the state backend's lock files)", () => {
+                const policy = json(byName(runs[stack]!, `zs-${stack}-github-preview-permissions`), "policy");
+                for (const statement of policy.Statement) {
+                    const actions: string[] = [statement.Action].flat();
+                    if (statement.Sid === "StateBackendLocks") {
+                        assert.match(statement.Resource, /^arn:aws:s3:::contoso-pulumi-state-(dev|prod)\/\.pulumi\/locks\/\*$/);
+                        continue;
+                    }
+                    for (const action of actions) assert.match(action, /^[a-z0-9-]+:(Get|List|Describe)/, action);
+                }
+            });
+
             it("pins aud and sub on every role that trusts GitHub", () => {
                 const roles = ofType(runs[stack]!, "aws:iam/role:Role").filter((r) => /Federated/.test(r.inputs.assumeRolePolicy as string));
                 assert.equal(roles.length, 2);
