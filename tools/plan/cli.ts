@@ -5,36 +5,11 @@
  */
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { readPlanPairs, renderPlanDiff } from "./diff";
+import { readPolicyConfig } from "./policy-config";
 
 const log = (text: string) => console.log(text);
-
-/**
- * The stack's policy configuration (allow-lists such as the read-only identities that may admit pull requests),
- * the same file the workflows give `pulumi preview|up --policy-pack-config`.
- */
-function defaultPolicyConfig(stack: string): string | undefined {
-  const file = resolve(__dirname, "..", "..", "policy", `config.${stack}.json`);
-  return existsSync(file) ? file : undefined;
-}
-
-/** The pack checks the content against each policy's schema when it is configured; here only that it is a JSON object. */
-function readPolicyConfig(file: string): Record<string, unknown>;
-function readPolicyConfig(file: string | undefined): Record<string, unknown> | undefined;
-function readPolicyConfig(file: string | undefined): Record<string, unknown> | undefined {
-  if (file === undefined) return undefined;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, "utf8"));
-  } catch (error) {
-    throw new Error(`--policy-config ${file}: ${(error as Error).message}; pass a JSON file in the --policy-pack-config format`);
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error(`--policy-config ${file}: expected a JSON object such as { "all": "mandatory", "<policy>": { ... } }`);
-  }
-  return parsed as Record<string, unknown>;
-}
 
 const program = new Command().name("zerosecrets").description("Offline plan, plan diff and stack audit for the zero-secrets CI gate");
 
@@ -64,7 +39,7 @@ program
       projectDir: options.projectDir && projectDir,
       out: options.out ?? `.local/plan-${options.stack}.json`,
       gate: options.gate,
-      policyConfig: readPolicyConfig(options.policyConfig ?? defaultPolicyConfig(options.stack)),
+      policyConfigFile: options.policyConfig,
       log,
     });
     process.exitCode = outcome.exitCode;

@@ -4,10 +4,12 @@
  * would run it. The pack must see real values (a masked secret cannot be detected); only what is written or
  * printed is masked.
  */
+import { relative } from "node:path";
 import { runStackUnderMocks, type StackRun } from "../mock-runtime";
 import { startPolicyPack, UNKNOWN_STRING, type GateResource } from "../policy-gate";
 import { formatGateResult, mandatoryCount, runGate, type GateResult } from "./gate";
 import { maskInputs } from "./mask";
+import { defaultPolicyConfigFile, readPolicyConfig } from "./policy-config";
 import { buildPlanFile, UNKNOWN_MARK, writePlanFile, type PlanFile } from "./plan-file";
 import { renderPlanTree } from "./tree";
 
@@ -17,8 +19,8 @@ export interface PlanOptions {
   projectDir?: string;
   out: string;
   gate: boolean;
-  /** Policy configuration (the `--policy-pack-config` format): enforcement levels and allow-lists. */
-  policyConfig?: Record<string, unknown>;
+  /** Policy configuration file (the `--policy-pack-config` format); default `policy/config.<stack>.json` if present. */
+  policyConfigFile?: string;
   log: (text: string) => void;
 }
 
@@ -38,7 +40,9 @@ function replaceUnknowns(value: unknown): unknown {
 
 export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   // The pack and the program start side by side: each takes seconds, mostly compiling TypeScript.
-  const session = options.gate ? startPolicyPack({ config: options.policyConfig }) : undefined;
+  const configFile = options.policyConfigFile ?? defaultPolicyConfigFile(options.stack);
+  const config = configFile ? readPolicyConfig(configFile) : undefined;
+  const session = options.gate ? startPolicyPack({ config }) : undefined;
   // Its failure is reported where the gate awaits it; until then it must not count as unhandled.
   session?.catch(() => undefined);
   let run: StackRun;
@@ -72,6 +76,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
     parent: resource.parent,
     provider: resource.provider,
   }));
+  if (configFile) options.log(`\nPolicy configuration: ${relative(process.cwd(), configFile) || configFile}`);
   const gate = await runGate(gateResources, { session });
   options.log(formatGateResult(gate, plan.resources));
   return { plan, gate, exitCode: mandatoryCount(gate) > 0 ? 1 : 0 };
