@@ -8,7 +8,7 @@ import { WorkerHarness, summaryOf } from "../test/worker/harness";
 const program = new Command("bench:worker-memory").option("--mib <n>", "size of the big file in MiB", "1024");
 
 async function peakOf(h: WorkerHarness, site: string): Promise<{ maxRssMiB: number; bytes: number; seconds: number }> {
-  const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing"], h.env({ SYNC_SITE_IDS: site, LOG_LEVEL: "warn" })).exited;
+  const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing"], h.env({ SYNC_SITE_IDS: site })).exited;
   const summary = summaryOf(exit) as { status: string; maxRssMiB: number; bytes: number; seconds: number };
   if (exit.code !== 0 || summary.status !== "completed") throw new Error(`sync of ${site} failed: ${exit.stderr}`);
   return summary;

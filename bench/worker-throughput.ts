@@ -27,7 +27,7 @@ interface Measured {
 async function measure(h: WorkerHarness, site: string, files: number, folders: number, concurrency: number): Promise<Measured> {
   h.graph.site(site).generate({ files, folders, seed: 5000, maxSize: 16 * 1024 });
   const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing", "--concurrency", String(concurrency)],
-    h.env({ SYNC_SITE_IDS: site, LOG_LEVEL: "warn" })).exited;
+    h.env({ SYNC_SITE_IDS: site })).exited;
   const summary = summaryOf(exit) as { status: string; items: number; seconds: number; pages: number; dynamoWrites: Record<string, number> };
   if (exit.code !== 0 || summary.status !== "completed") throw new Error(`run at concurrency ${concurrency} failed: ${exit.stderr}`);
   return { concurrency, items: summary.items, seconds: summary.seconds, itemsPerSecond: summary.items / summary.seconds, writes: summary.dynamoWrites, pages: summary.pages };
