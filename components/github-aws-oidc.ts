@@ -125,6 +125,9 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
         const defaultDuration = args.maxSessionDuration ?? MIN_SESSION_DURATION;
         checkSessionDuration("maxSessionDuration", defaultDuration);
         if (args.roles.length === 0) throw new Error("roles: give at least one role to create");
+        const keys = args.roles.map((r) => r.key);
+        const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+        if (repeated !== undefined) throw new Error(`roles: the key "${repeated}" is used twice; each role needs its own key`);
         const pinned = pinnedClaims(args);
         const roles = args.roles.map((spec) => {
             const duration = spec.maxSessionDuration ?? defaultDuration;

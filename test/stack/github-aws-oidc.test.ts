@@ -164,6 +164,11 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
                 'roles[preview].statements: statement All allows "s3:*"; list the actions the role needs',
             ],
             [
+                "two roles with one key",
+                { roles: [base.roles[0]!, base.roles[0]!] },
+                'roles: the key "preview" is used twice; each role needs its own key',
+            ],
+            [
                 "pinning repository_id without the ID",
                 { repository: { owner: "contoso", repository: "infra" }, pinnedClaims: { repositoryId: true } },
                 "pinnedClaims.repositoryId needs repository.repositoryId (the numeric repository ID)",
