@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readPlanPairs, renderPlanDiff, STICKY_MARKER } from "../../tools/plan/diff";
+import { readPlanPairs, renderPlanDiff, STICKY_MARKER, truncateForComment } from "../../tools/plan/diff";
 import { readPlanFile, type PlanFile } from "../../tools/plan/plan-file";
 
 const repoRoot = resolve(__dirname, "..", "..");
@@ -47,6 +47,16 @@ describe("plan diff", () => {
     assert.throws(() => readPlanPairs([missing, join(fixtures, "plan-pr.json")], false), /no-such-plan\.json: cannot read the plan file; create it with `npm run plan/);
     const markdown = renderPlanDiff(readPlanPairs([missing, join(fixtures, "plan-pr.json")], true));
     assert.match(markdown, /\*\*8 to create, 0 to update, 0 to delete\*\*/);
+  });
+
+  it("cuts a diff too long for a comment at a line, keeping the marker and saying where the rest is", () => {
+    const markdown = renderPlanDiff([{ base: base(), head: head() }]);
+    assert.equal(truncateForComment(markdown, markdown.length, "x"), markdown);
+    const cut = truncateForComment(markdown, 600, "see the job summary");
+    assert.ok(cut.length <= 600, `${cut.length} characters`);
+    assert.ok(cut.startsWith(`${STICKY_MARKER}\n`));
+    assert.match(cut, /\n\n… truncated at 600 characters: see the job summary\n$/);
+    assert.ok(markdown.startsWith(cut.slice(0, cut.indexOf("\n\n… truncated"))), "the kept part is a prefix of the diff");
   });
 
   it("refuses an odd number of files and a file that is not a plan, saying what to pass", () => {

@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import { existsSync, readdirSync } from "node:fs";
-import { readPlanPairs, renderPlanDiff } from "./diff";
+import { readPlanPairs, renderPlanDiff, truncateForComment } from "./diff";
 import { readPolicyConfig } from "./policy-config";
 
 const log = (text: string) => console.log(text);
@@ -50,8 +50,13 @@ program
   .description("compare plan files and print Markdown for a pull-request comment; pairs of <base> <pull-request> files, one pair per stack")
   .argument("<plans...>", "base.json pr.json [base2.json pr2.json ...]")
   .option("--allow-missing-base", "treat a missing base plan as empty (a stack the base branch cannot plan)")
-  .action((plans: string[], options: { allowMissingBase?: boolean }) => {
-    process.stdout.write(renderPlanDiff(readPlanPairs(plans, options.allowMissingBase ?? false)));
+  .option("--max-length <characters>", "cut the Markdown to fit a comment (GitHub's limit is 65536)")
+  .action((plans: string[], options: { allowMissingBase?: boolean; maxLength?: string }) => {
+    const markdown = renderPlanDiff(readPlanPairs(plans, options.allowMissingBase ?? false));
+    if (options.maxLength === undefined) return void process.stdout.write(markdown);
+    const maxLength = Number(options.maxLength);
+    if (!Number.isInteger(maxLength) || maxLength < 200) throw new Error(`--max-length takes a whole number of characters (200 or more), got ${options.maxLength}`);
+    process.stdout.write(truncateForComment(markdown, maxLength, "the whole diff is in the job summary and the offline-plans artifact"));
   });
 
 program

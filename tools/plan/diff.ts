@@ -148,3 +148,14 @@ export function readPlanPairs(files: string[], allowMissingBase: boolean): { bas
   }
   return pairs;
 }
+
+/**
+ * GitHub refuses comments over 65,536 characters. Cuts at a line boundary and says where the rest is, keeping the
+ * marker (first line) so the sticky comment is still found and edited.
+ */
+export function truncateForComment(markdown: string, maxLength: number, whereTheRestIs: string): string {
+  if (markdown.length <= maxLength) return markdown;
+  const note = `\n\n… truncated at ${maxLength} characters: ${whereTheRestIs}\n`;
+  const cut = markdown.lastIndexOf("\n", maxLength - note.length);
+  return markdown.slice(0, Math.max(cut, STICKY_MARKER.length)) + note;
+}
