@@ -35,6 +35,8 @@ export interface PolicyPackSession {
     analyzeStack(resources: GateResource[]): Promise<GateDiagnostic[]>;
     /** What the pack sent to the engine's Log service (its warnings and errors). */
     logs(): EngineLogEntry[];
+    /** The pack process (for profiling and CPU accounting). */
+    pid: number | undefined;
     close(): Promise<void>;
 }
 
@@ -165,6 +167,7 @@ export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promis
                 return toDiagnostics(await call(c.analyzeStack.bind(c), req));
             },
             logs: () => [...engine.logs],
+            pid: child.pid,
             close,
         };
     } catch (err) {
