@@ -19,6 +19,8 @@ const RUNS = 3;
 
 interface Sample {
     seconds: number;
+    /** User + system CPU seconds (less sensitive than wall time to other work on a shared machine); GNU time only. */
+    cpuSeconds?: number;
     peakMiB: number;
     source: "rss" | "tsc-heap";
 }
@@ -36,7 +38,9 @@ function typecheckOnce(project: string): Sample {
     if (useTime) {
         const kib = /Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1];
         if (kib === undefined) throw new Error(`no peak RSS in /usr/bin/time output:\n${result.stderr}`);
-        return { seconds, peakMiB: Number(kib) / 1024, source: "rss" };
+        const user = Number(/User time \(seconds\): ([\d.]+)/.exec(result.stderr)?.[1] ?? NaN);
+        const system = Number(/System time \(seconds\): ([\d.]+)/.exec(result.stderr)?.[1] ?? NaN);
+        return { seconds, cpuSeconds: user + system, peakMiB: Number(kib) / 1024, source: "rss" };
     }
     const kib = /Memory used:\s+(\d+)K/.exec(result.stdout)?.[1];
     if (kib === undefined) throw new Error(`no "Memory used" in tsc --extendedDiagnostics output:\n${result.stdout}`);
@@ -49,15 +53,17 @@ function median(values: number[]): number {
     return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function measure(label: string, project: string): { seconds: number; peakMiB: number } {
+function measure(label: string, project: string): { seconds: number; cpuSeconds?: number; peakMiB: number } {
     const samples = Array.from({ length: RUNS }, () => typecheckOnce(project));
     const seconds = median(samples.map((s) => s.seconds));
     const peakMiB = Math.max(...samples.map((s) => s.peakMiB));
     const memoryLabel = samples[0]!.source === "rss" ? "peak RSS" : "tsc heap (no /usr/bin/time)";
+    const cpuSeconds = samples.every((s) => s.cpuSeconds !== undefined) ? median(samples.map((s) => s.cpuSeconds!)) : undefined;
+    const cpu = cpuSeconds === undefined ? "" : `; median CPU ${cpuSeconds.toFixed(2)} s`;
     console.log(
-        `${label}: median ${seconds.toFixed(2)} s over ${RUNS} runs (${samples.map((s) => s.seconds.toFixed(2)).join(", ")}); ${memoryLabel} ${peakMiB.toFixed(0)} MiB`,
+        `${label}: median ${seconds.toFixed(2)} s wall over ${RUNS} runs (${samples.map((s) => s.seconds.toFixed(2)).join(", ")})${cpu}; ${memoryLabel} ${peakMiB.toFixed(0)} MiB`,
     );
-    return { seconds, peakMiB };
+    return { seconds, cpuSeconds, peakMiB };
 }
 
 /** A throwaway project importing the provider package roots, to show what the submodule imports save. */
@@ -89,8 +95,12 @@ function main(): void {
     console.log(`target < 15 s and < 1024 MiB: ${verdict}`);
     if (process.argv.includes("--compare")) {
         const roots = measure("probe (package-root imports)", rootImportProbe());
+        const cpuRatio =
+            roots.cpuSeconds !== undefined && program.cpuSeconds !== undefined
+                ? `, CPU x${(roots.cpuSeconds / program.cpuSeconds).toFixed(2)}`
+                : "";
         console.log(
-            `root imports / program: time x${(roots.seconds / program.seconds).toFixed(2)}, memory x${(roots.peakMiB / program.peakMiB).toFixed(2)}`,
+            `root imports / program: wall x${(roots.seconds / program.seconds).toFixed(2)}${cpuRatio}, memory x${(roots.peakMiB / program.peakMiB).toFixed(2)}`,
         );
     }
 }
