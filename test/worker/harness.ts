@@ -78,10 +78,14 @@ export class WorkerHarness {
     return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   }
 
-  /** Starts `worker <args>` as a child process (node + tsx's require hook, no intermediate process). */
-  spawn(args: string[], env: Record<string, string> = this.env()): RunningWorker {
+  /**
+   * Starts `worker <args>` as a child process: by default the TypeScript source through tsx's require
+   * hook (no intermediate process, so a signal reaches the worker itself); `entry` runs something
+   * else, e.g. the compiled worker/dist/cli.js the container runs.
+   */
+  spawn(args: string[], env: Record<string, string> = this.env(), entry: string[] = ["--require", "tsx/cjs", CLI]): RunningWorker {
     const started = Date.now();
-    const child = spawn(process.execPath, ["--require", "tsx/cjs", CLI, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     const logs: Array<Record<string, unknown>> = [];
     const listeners = new Set<(line: Record<string, unknown>) => void>();
     let stderr = "";

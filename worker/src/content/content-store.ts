@@ -1,17 +1,24 @@
 // Document content in S3 at sharepoint/<siteId>/<itemId>, streamed from Graph with lib-storage's
-// Upload: a file larger than one part becomes a multipart upload holding at most
+// Upload: a file larger than one part becomes a multipart upload holding about
 // partSize x (queueSize + 1) bytes in memory, whatever the file's size.
 import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
 import { Semaphore } from "../runtime/semaphore";
 
-/** 8 MiB parts, two in flight: ~24 MiB per multipart upload (measured in bench/worker-memory.ts). */
-export const PART_SIZE = 8 * 1024 * 1024;
+/** S3's smallest part; two in flight, so ~15 MiB of buffers per upload (bench/worker-memory.ts). */
+export const MIN_PART_SIZE = 5 * 1024 * 1024;
 export const QUEUE_SIZE = 2;
+/** S3 allows 10,000 parts; stay below so a file that grew since it was listed still fits. */
+const MAX_PARTS = 9000;
+
+/** The smallest part size that fits the file in MAX_PARTS parts (SharePoint files reach 250 GB). */
+export function partSizeFor(size: number | undefined): number {
+  return Math.max(MIN_PART_SIZE, Math.ceil((size ?? 0) / MAX_PARTS));
+}
 /** Upload buffers up to a part of each file, so files above this size take one of a few slots... */
 export const LARGE_FILE_BYTES = 1024 * 1024;
-/** ...of which there are this many, whatever the item concurrency: worst case ~3 x 24 MiB + N x 1 MiB. */
+/** ...of which there are this many, whatever the item concurrency: worst case ~3 x 15 MiB + N x 1 MiB. */
 export const MAX_CONCURRENT_LARGE_UPLOADS = 3;
 
 export function contentKey(siteId: string, itemId: string): string {
@@ -32,13 +39,13 @@ export class ContentStore {
   }
 
   /** Streams `body` to `key`; resolves with the bytes written. */
-  async put(key: string, body: Readable, opts: { contentType?: string; signal?: AbortSignal }): Promise<number> {
+  async put(key: string, body: Readable, opts: { size?: number; contentType?: string; signal?: AbortSignal }): Promise<number> {
     let bytes = 0;
     body.on("data", (chunk: Buffer) => (bytes += chunk.length));
     const job = new Upload({
       client: this.s3,
       params: { Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType },
-      partSize: PART_SIZE,
+      partSize: partSizeFor(opts.size),
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,
     });

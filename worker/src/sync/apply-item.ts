@@ -70,7 +70,7 @@ async function applyFile(ctx: RoundContext, listed: DriveItem, existing: Documen
     // Describe what was actually uploaded: the item may have changed since it was listed.
     const current = opened.item;
     const key = contentKey(ctx.siteId, current.id);
-    const bytes = await ctx.content.put(key, opened.body, { contentType: current.file?.mimeType, signal: ctx.abort });
+    const bytes = await ctx.content.put(key, opened.body, { size: current.size, contentType: current.file?.mimeType, signal: ctx.abort });
     const path = pathOrLater(ctx, current, existing);
     await ctx.documents.put({ ...record(ctx, current, "file", path), s3Key: key });
     return { outcome: "downloaded", bytes };
