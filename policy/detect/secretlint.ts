@@ -44,7 +44,25 @@ async function load(): Promise<Loaded> {
     return { lintSource: core.lintSource as unknown as LintSource, config };
 }
 
+/**
+ * Results by text. The engine shows the pack the same values twice (Analyze per resource, then
+ * AnalyzeStack over the stack), and stacks repeat shapes; secretlint's per-call set-up of its
+ * rules costs more than matching a short text. Bounded, oldest first out.
+ */
+const MAX_CACHED = 4096;
+const cache = new Map<string, SecretlintMessage[]>();
+
 export async function lintText(content: string, fileName = "input.txt"): Promise<SecretlintMessage[]> {
+    const key = `${fileName}\0${content}`;
+    const cached = cache.get(key);
+    if (cached) return cached;
+    const messages = await lintUncached(content, fileName);
+    if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value as string);
+    cache.set(key, messages);
+    return messages;
+}
+
+async function lintUncached(content: string, fileName: string): Promise<SecretlintMessage[]> {
     loading ??= load();
     const { lintSource, config } = await loading;
     const ext = fileName.includes(".") ? fileName.slice(fileName.lastIndexOf(".")) : "";
