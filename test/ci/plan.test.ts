@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { runPlan, type PlanOutcome } from "../../tools/plan/plan";
 import { fake } from "../policy/fixtures";
@@ -91,6 +91,17 @@ describe("offline plan and policy gate", function () {
       assert.ok(!written.includes(value), "plan wrote a secret value to the plan file");
     }
     assert.match(written, /\[secret\]/);
+  });
+
+  it("stops on a bad stack file with the program's own message naming the stack and the key", async () => {
+    const copy = join(dir, "bad-config");
+    for (const file of PROGRAM_FILES) if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    const stackFile = join(copy, "Pulumi.dev.yaml");
+    const text = readFileSync(stackFile, "utf8");
+    assert.match(text, /maxSessionDuration: 3600/);
+    writeFileSync(stackFile, text.replace("maxSessionDuration: 3600", "maxSessionDuration: 99999"));
+    await assert.rejects(runPlan({ stack: "dev", projectDir: copy, out: join(dir, "never.json"), gate: false, log: () => undefined }), /dev[\s\S]*maxSessionDuration/);
+    assert.ok(!existsSync(join(dir, "never.json")), "no plan file is written for a program that did not run");
   });
 
   it("refuses a stack without a stack file and a directory without a program, saying what to pass", () => {

@@ -39,9 +39,9 @@ function replaceUnknowns(value: unknown): unknown {
 }
 
 export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
-  // The pack and the program start side by side: each takes seconds, mostly compiling TypeScript.
   const configFile = options.policyConfigFile ?? defaultPolicyConfigFile(options.stack);
   const config = configFile ? readPolicyConfig(configFile) : undefined;
+  // The pack and the program start side by side: each takes seconds, mostly compiling TypeScript.
   const session = options.gate ? startPolicyPack({ config }) : undefined;
   // Its failure is reported where the gate awaits it; until then it must not count as unhandled.
   session?.catch(() => undefined);
