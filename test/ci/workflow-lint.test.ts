@@ -8,6 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { validateWorkflow } from "@action-validator/core";
+import { parse } from "yaml";
 import { formatFinding, lintWorkflowFile, lintWorkflowText } from "../../tools/workflow-lint/lint";
 import type { LintFinding } from "../../tools/workflow-lint/rules";
 
@@ -27,8 +28,18 @@ function summary(findings: LintFinding[]) {
 describe("CI workflows", () => {
   const files = readdirSync(workflowsDir).filter((file) => file.endsWith(".yml"));
 
-  it("has the pull-request, deploy and worker-image workflows", () => {
-    for (const name of ["pull-request.yml", "deploy.yml", "worker-image.yml"]) assert.ok(files.includes(name), `${name} is missing`);
+  it("has the pull-request, plan-comment, deploy and worker-image workflows", () => {
+    for (const name of ["pull-request.yml", "plan-comment.yml", "deploy.yml", "worker-image.yml"]) assert.ok(files.includes(name), `${name} is missing`);
+  });
+
+  it("runs pull-request code with no token that can write, and posts the comment without running any", () => {
+    const pullRequest = parse(readFileSync(join(workflowsDir, "pull-request.yml"), "utf8")) as { jobs: Record<string, { permissions?: Record<string, string> }> };
+    for (const [id, job] of Object.entries(pullRequest.jobs)) {
+      const writes = Object.entries(job.permissions ?? {}).filter(([scope, level]) => level === "write" && scope !== "id-token");
+      assert.deepEqual(writes, [], `job ${id} of pull-request.yml can write`);
+    }
+    const comment = readFileSync(join(workflowsDir, "plan-comment.yml"), "utf8");
+    assert.doesNotMatch(comment, /actions\/checkout|npm (ci|run)|pull_request_target/);
   });
 
   for (const file of files) {
