@@ -1,5 +1,5 @@
 /**
- * `npm run lint-workflows -- [files or directories]` (default .github/workflows): prints every finding with its
+ * `npm run lint-workflows -- [files or directories]` (default .github): prints every finding with its
  * file, line, job, step and fix, and exits 1 if there is any. Usable on any repository.
  */
 import { Command } from "commander";
@@ -9,7 +9,7 @@ import { workflowFiles } from "./files";
 const program = new Command()
   .name("lint-workflows")
   .description("Find long-lived cloud credentials, static-key cloud logins, OIDC logins without id-token and unpinned actions in GitHub Actions workflows")
-  .argument("[paths...]", "workflow files or directories", [".github/workflows"])
+  .argument("[paths...]", "workflow files or directories (in a directory: workflows and action.yml files)", [".github"])
   .action((paths: string[]) => {
     const files = workflowFiles(paths);
     if (files.length === 0) throw new Error(`no .yml or .yaml files under ${paths.join(", ")}`);
