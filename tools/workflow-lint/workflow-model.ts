@@ -2,7 +2,7 @@
  * A GitHub Actions workflow (or composite action) read into the few facts the lint rules need, each with the
  * line it came from so that findings point at the file position a reviewer has to change.
  */
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from "yaml";
 
 /** `permissions:` as written: absent, a shorthand string (`read-all`, `write-all`) or a scope map. */
 export type Permissions = undefined | string | Record<string, string>;
@@ -87,7 +87,7 @@ export function readWorkflow(text: string): WorkflowModel {
   const jobs: WorkflowJob[] = [];
   if (isMap(jobsNode)) {
     for (const pair of jobsNode.items) {
-      const id = String((pair.key as Node & { value?: unknown })?.toString());
+      const id = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
       const job = (root.jobs as Record<string, Record<string, unknown>>)[id] ?? {};
       const { steps, ...rest } = job;
       jobs.push({
