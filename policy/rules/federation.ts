@@ -10,7 +10,8 @@ import { violationMessage } from "../lib/violation";
 import { ENTRA_AUDIENCE, federatedCredentialProblems, flexibleCredentialProblems } from "../federation/entra";
 import { trustPolicyProblems } from "../federation/trust-policy";
 
-const ROLE = "aws:iam/role:Role";
+/** Role types and the property holding their trust policy (aws-native takes the object form). */
+const ROLES: Record<string, string> = { "aws:iam/role:Role": "assumeRolePolicy", "aws-native:iam:Role": "assumeRolePolicyDocument" };
 const FIXED_CREDENTIALS = [
     "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
     "azure-native:managedidentity:FederatedIdentityCredential",
@@ -45,15 +46,15 @@ export const federation: Rule<FederationConfig> = {
         const entra = { allowedAudiences: config.allowedAudiences ?? [ENTRA_AUDIENCE], allowPullRequests };
         let problems: string[] = [];
         let fix = FIX_ENTRA;
-        if (type === ROLE) {
-            problems = trustPolicyProblems(props.assumeRolePolicy, { allowPullRequests });
+        const trustProperty = ROLES[type];
+        if (trustProperty) {
+            problems = trustPolicyProblems(props[trustProperty], { allowPullRequests });
             fix = FIX_ROLE;
         } else if (FIXED_CREDENTIALS.includes(type)) {
             problems = federatedCredentialProblems({ issuer: props.issuer, subject: props.subject, audiences: props.audiences }, entra);
         } else if (type === FLEXIBLE_CREDENTIAL) {
             problems = flexibleCredentialProblems({ issuer: props.issuer, audience: props.audience, expression: props.claimsMatchingExpression }, entra);
         }
-        const path = type === ROLE ? "assumeRolePolicy" : undefined;
-        return problems.map((p) => violationMessage(name, type, p, fix, path));
+        return problems.map((p) => violationMessage(name, type, p, fix, trustProperty));
     },
 };

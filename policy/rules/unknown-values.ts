@@ -22,7 +22,7 @@ const WATCHED_PROPERTIES = new Set([
     "userData", "userDataBase64", "customData", "secretString", "secretBinary", "value", "plaintextValue", "properties",
     "secretName", "variableName",
     // trust relationships (federation-admits-only-the-intended-workload)
-    "assumeRolePolicy", "issuer", "subject", "audiences", "audience", "claimsMatchingExpression",
+    "assumeRolePolicy", "assumeRolePolicyDocument", "issuer", "subject", "audiences", "audience", "claimsMatchingExpression",
 ]);
 
 export const unknownValues: Rule = {

@@ -44,6 +44,11 @@ describe("policy rule federation-admits-only-the-intended-workload: IAM role tru
             assert.equal(await problems({ assumeRolePolicy: trust(pinned("repo:octo/app:environment:prod")) }), "");
         });
 
+        it("the aws-native role's object-form trust, judged the same way", async () => {
+            assert.equal(await problems({ assumeRolePolicyDocument: trust(pinned("repo:octo/app:environment:prod")) }, {}, "aws-native:iam:Role"), "");
+            assert.match(await problems({ assumeRolePolicyDocument: trust({ StringEquals: aud }) }, {}, "aws-native:iam:Role"), /^aws-native:iam:Role "r" at assumeRolePolicyDocument: does not pin/);
+        });
+
         it("a Deny that pins sub (StringNotEquals) is honoured", async () => {
             const policy = trust({ StringEquals: aud });
             (policy.Statement as unknown[]).push({ Effect: "Deny", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: provider },
