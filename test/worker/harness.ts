@@ -141,9 +141,19 @@ export class WorkerHarness {
     };
   }
 
+  /** Starts `worker sync` for SITE_ID against the local stores and the emulator. */
+  startSync(extraArgs: string[] = [], env?: Record<string, string>): RunningWorker {
+    return this.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", ...extraArgs], env);
+  }
+
   /** Runs `worker sync` to its end. */
   async sync(extraArgs: string[] = [], env?: Record<string, string>): Promise<WorkerExit> {
-    return this.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", ...extraArgs], env).exited;
+    return this.startSync(extraArgs, env).exited;
+  }
+
+  /** Resolves once a round in progress has made its first page durable. */
+  untilCheckpointed(): Promise<void> {
+    return this.until(async () => (await this.item("checkpoints").catch(() => undefined))?.nextLink !== undefined, "the first checkpoint");
   }
 
   /** itemId -> sha256 of every object under the site's prefix. */

@@ -4,7 +4,7 @@
 // no kill cost more than the one page that was in flight.
 import { strict as assert } from "node:assert";
 import { setTimeout as sleep } from "node:timers/promises";
-import { SITE_ID, WorkerHarness, mirrorMismatches, type RunningWorker } from "./harness";
+import { WorkerHarness, mirrorMismatches, type RunningWorker } from "./harness";
 
 /** mulberry32: the kill points and library changes are the same on every run of the test. */
 function seeded(seed: number): () => number {
@@ -35,14 +35,13 @@ describe("worker resume after kill -9", function () {
     library.addFile(null, "Big one.bin", { size: 9 * 1024 * 1024, seed: 1 });
     library.addFile(null, "Big two.bin", { size: 9 * 1024 * 1024, seed: 2 });
     const env = h.env({ SYNC_LEASE_TTL_SECONDS: "1" });
-    const args = ["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", "--concurrency", "8"];
 
     let kills = 0;
     let killsAfterDurablePages = 0;
     /** Pages the interrupted round had made durable; undefined when no round is in progress. */
     let resumeAt: number | undefined;
     while (kills < KILLS) {
-      const worker: RunningWorker = h.spawn(args, env);
+      const worker: RunningWorker = h.startSync(["--concurrency", "8"], env);
       const started = await worker.waitForLog((l) => l.msg === "round started");
       const round = started.round as { resumed: boolean; pages: number };
       if (resumeAt !== undefined) {

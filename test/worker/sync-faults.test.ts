@@ -1,7 +1,7 @@
 // Faults, with the worker as a child process: 410 on the delta link and mid-round, a throttling
 // storm, two workers for one site, SIGTERM during a round.
 import { strict as assert } from "node:assert";
-import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf } from "./harness";
+import { WorkerHarness, mirrorMismatches, summaryOf } from "./harness";
 
 describe("worker sync under faults", function () {
   this.timeout(90_000);
@@ -34,8 +34,8 @@ describe("worker sync under faults", function () {
     h = await WorkerHarness.start({ pageSize: 20, latencyMs: 40 });
     const library = h.library();
     library.generate({ files: 200, folders: 10, seed: 22, maxSize: 4096 });
-    const worker = h.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", "--concurrency", "4"]);
-    await h.until(async () => (await h.item("checkpoints").catch(() => undefined))?.nextLink !== undefined, "the first checkpoint");
+    const worker = h.startSync(["--concurrency", "4"]);
+    await h.untilCheckpointed();
     const stale = [...library.expectedFiles().keys()][5];
     library.delete(stale);
     h.graph.faults.goneOnNextLink();
@@ -52,7 +52,7 @@ describe("worker sync under faults", function () {
     h = await WorkerHarness.start({ pageSize: 50, latencyMs: 10 });
     const library = h.library();
     library.generate({ files: 100, folders: 5, seed: 23, maxSize: 4096 });
-    const worker = h.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"]);
+    const worker = h.startSync();
     // The storm hits while many requests are in flight, as it does in production.
     await h.until(async () => h.graph.stats.itemGets > 0, "the first item requests");
     h.graph.faults.throttle(20, { retryAfterSeconds: 1 });
@@ -71,7 +71,7 @@ describe("worker sync under faults", function () {
     h = await WorkerHarness.start({ pageSize: 25, latencyMs: 20 });
     const library = h.library();
     library.generate({ files: 100, folders: 5, seed: 24, maxSize: 4096 });
-    const first = h.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"]);
+    const first = h.startSync();
     await first.waitForLog((l) => l.msg === "lease acquired");
     const second = await h.sync();
     assert.equal(second.code, 75);
@@ -85,8 +85,8 @@ describe("worker sync under faults", function () {
     h = await WorkerHarness.start({ pageSize: 20, latencyMs: 50 });
     const library = h.library();
     library.generate({ files: 300, folders: 10, seed: 25, maxSize: 4096 });
-    const worker = h.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", "--concurrency", "4"]);
-    await h.until(async () => (await h.item("checkpoints").catch(() => undefined))?.nextLink !== undefined, "the first checkpoint");
+    const worker = h.startSync(["--concurrency", "4"]);
+    await h.untilCheckpointed();
     const signalled = Date.now();
     worker.child.kill("SIGTERM");
     const run = await worker.exited;
