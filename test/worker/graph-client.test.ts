@@ -1,8 +1,9 @@
 // The worker's Graph client against the emulator: the shared throttle gate, retries with backoff,
 // download URLs resolved at download time and refreshed, 410 handling, and link origin checks.
 import { strict as assert } from "node:assert";
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { GraphEmulator } from "../doubles/graph";
+import { explainGraphRefusal } from "../../worker/src/credentials";
 import { GraphClient } from "../../worker/src/graph/client";
 import { ResyncRequiredError } from "../../worker/src/graph/errors";
 import { GraphHttp } from "../../worker/src/graph/http";
@@ -98,6 +99,24 @@ describe("worker Graph client", () => {
     graph.faults.clear();
     page = await client.deltaPage(client.fullDeltaUrl(SITE));
     assert.ok(page.items.length > 0);
+  });
+
+  it("explains a 403 from Graph through the credential chain's explainer, naming the app", async () => {
+    const guarded = await GraphEmulator.start({
+      authorise: async () => ({ status: 403, body: { error: { code: "accessDenied", message: "Either scp or roles claim need to be present in the token." } } }),
+    });
+    try {
+      guarded.site(SITE).generate({ files: 1, seed: 1 });
+      const clientId = randomUUID();
+      const explained = new GraphClient(guarded.baseUrl, new GraphHttp(), (status, body) => explainGraphRefusal(status, body, clientId));
+      await assert.rejects(explained.deltaPage(explained.fullDeltaUrl(SITE)), (err: unknown) => {
+        assert.match(String(err), new RegExp(`App registration ${clientId} lacks a Graph permission`));
+        assert.match(String(err), /Graph 403 accessDenied/);
+        return true;
+      });
+    } finally {
+      await guarded.close();
+    }
   });
 
   it("never sends its bearer token to a link on another host", async () => {

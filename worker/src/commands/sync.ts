@@ -84,9 +84,6 @@ function hintFor(err: unknown, config: WorkerConfig): string | undefined {
       return `a DynamoDB table is missing (${Object.values(config.tables).join(", ")}): deploy the stack, or use --create-missing against local endpoints`;
     case "NoSuchBucket":
       return `bucket ${config.bucket} does not exist: deploy the stack, or use --create-missing against local endpoints`;
-    case "CredentialUnavailableError":
-    case "AuthenticationError":
-      return "no Graph token: in AWS check the task role and the Entra federated credential; on a laptop run az login";
     default:
       return undefined;
   }

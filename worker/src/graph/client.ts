@@ -13,10 +13,13 @@ export interface OpenedContent {
   readonly body: Readable;
 }
 
+/** Turns a 401/403 from a Graph API call into what to fix (the credential chain knows the app). */
+export type RefusalExplainer = (status: number, body: unknown) => string;
+
 export class GraphClient {
   private readonly origin: string;
 
-  constructor(private readonly baseUrl: string, readonly http: GraphHttp) {
+  constructor(private readonly baseUrl: string, readonly http: GraphHttp, private readonly explainRefusal?: RefusalExplainer) {
     this.origin = new URL(baseUrl).origin;
   }
 
@@ -33,7 +36,7 @@ export class GraphClient {
       const location = response.headers.get("location") ?? undefined;
       throw new ResyncRequiredError(body.code, body.message, url, location && this.isOurOrigin(location) ? location : undefined);
     }
-    if (!response.ok) throw await requestError(response, url);
+    if (!response.ok) throw await this.apiError(response, url);
     const page = parseOrExplain(deltaPageSchema, await response.json(), "delta page");
     return { items: page.value, nextLink: page["@odata.nextLink"], deltaLink: page["@odata.deltaLink"] };
   }
@@ -46,7 +49,7 @@ export class GraphClient {
       await response.body?.cancel();
       return undefined;
     }
-    if (!response.ok) throw await requestError(response, url);
+    if (!response.ok) throw await this.apiError(response, url);
     return parseOrExplain(driveItemSchema, await response.json(), "driveItem");
   }
 
@@ -69,6 +72,13 @@ export class GraphClient {
       return { item, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
     }
     throw new GraphRequestError(401, "downloadUrlRefused", `the download URL was refused ${DOWNLOAD_URL_REFRESHES + 1} times, even freshly resolved`, itemId);
+  }
+
+  private async apiError(response: Response, url: string): Promise<GraphRequestError> {
+    const body = await readErrorBody(response);
+    const refused = (response.status === 401 || response.status === 403) && this.explainRefusal !== undefined;
+    const message = refused ? this.explainRefusal!(response.status, { error: body }) : body.message;
+    return new GraphRequestError(response.status, body.code, message, url);
   }
 
   private isOurOrigin(url: string): boolean {
@@ -94,6 +104,7 @@ async function readErrorBody(response: Response): Promise<{ code: string; messag
   }
 }
 
+/** For download URLs: their 401/403 mean "expired", handled above, never a credential problem. */
 async function requestError(response: Response, url: string): Promise<GraphRequestError> {
   const body = await readErrorBody(response);
   return new GraphRequestError(response.status, body.code, body.message, url);

@@ -4,10 +4,9 @@
 // whether a 401, 404 or 410 means "refresh", "gone" or "resync".
 import type { TokenCredential } from "@azure/identity";
 import { backOff } from "exponential-backoff";
+import { GRAPH_SCOPE } from "../credentials";
 import { redact } from "./errors";
 import { ThrottleGate, retryAfterMs } from "./throttle-gate";
-
-export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";
 
 export interface GraphHttpOptions {
   /** undefined only for --graph-auth none (loopback emulator). */

@@ -3,7 +3,7 @@
 import type { Logger } from "pino";
 import type { WorkerConfig } from "../config/load";
 import { ContentStore } from "../content/content-store";
-import { createGraphCredential } from "../credentials";
+import { createGraphCredential, explainGraphRefusal } from "../credentials";
 import { GraphClient } from "../graph/client";
 import { GraphHttp } from "../graph/http";
 import { CheckpointStore } from "../stores/checkpoint-store";
@@ -42,7 +42,9 @@ export function createServices(config: WorkerConfig, logger: Logger): Services {
   });
   return {
     aws,
-    graph: new GraphClient(config.graphBaseUrl, http),
+    graph: new GraphClient(config.graphBaseUrl, http, credential && config.clientId
+      ? (status, body) => explainGraphRefusal(status, body, config.clientId!)
+      : undefined),
     lease: new LeaseStore(aws.documents, config.tables.lease),
     checkpoints: new CheckpointStore(aws.documents, config.tables.checkpoints),
     state: new StateStore(aws.documents, config.tables.state),
