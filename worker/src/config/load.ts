@@ -8,7 +8,8 @@ import { SITE_ID_PATTERN, splitSiteIds } from "./site-ids";
 import { presentStaticCredentials } from "./static-credentials";
 
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0";
-/** Chosen by `npm run bench:worker` (concurrency sweep at 50 ms Graph latency); see docs/worker.md. */
+/** From `npm run bench:worker` (sweep at 50 ms Graph latency): meets the 6x target at half the request
+ *  pressure of 32, which was faster only with spare CPU; see docs/worker.md, "Measured". */
 export const DEFAULT_CONCURRENCY = 16;
 export const MAX_CONCURRENCY = 64;
 
