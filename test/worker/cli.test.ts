@@ -34,7 +34,7 @@ describe("worker CLI", function () {
   it("exits 78 naming every missing variable when the environment is empty", () => {
     const out = worker(["sync", "--site", "x"]);
     assert.equal(out.code, 78);
-    for (const name of ["SYNC_SITE_IDS", "CHECKPOINT_TABLE", "STATE_TABLE", "DOCUMENTS_TABLE", "LEASE_TABLE", "CONTENT_BUCKET", "AWS_REGION"]) {
+    for (const name of ["SYNC_SITE_IDS", "CHECKPOINT_TABLE", "STATE_TABLE", "DOCUMENTS_TABLE", "LEASE_TABLE", "CONTENT_BUCKET", "AWS_REGION", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"]) {
       assert.match(out.stderr, new RegExp(`- ${name} is required`));
     }
   });

@@ -49,7 +49,7 @@ describe("worker configuration", () => {
 
   it("names every missing variable in one error", () => {
     const problems = problemsOf({});
-    for (const name of ["SYNC_SITE_IDS", "CHECKPOINT_TABLE", "STATE_TABLE", "DOCUMENTS_TABLE", "LEASE_TABLE", "CONTENT_BUCKET", "AWS_REGION"]) {
+    for (const name of ["SYNC_SITE_IDS", "CHECKPOINT_TABLE", "STATE_TABLE", "DOCUMENTS_TABLE", "LEASE_TABLE", "CONTENT_BUCKET", "AWS_REGION", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"]) {
       assert.ok(problems.some((p) => p.startsWith(`${name} is required`)), `${name} not named in: ${problems.join(" | ")}`);
     }
   });

@@ -93,12 +93,18 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}): WorkerConfig {
   const problems: string[] = [];
-  const envResult = envSchema.safeParse(withoutEmpty(rawEnv));
+  const present = withoutEmpty(rawEnv);
+  const envResult = envSchema.safeParse(present);
   if (!envResult.success) {
     for (const issue of envResult.error.issues) problems.push(`${issue.path.join(".")} ${issue.message}`);
   }
   const cliResult = cliSchema.safeParse(switches);
   if (!cliResult.success) for (const issue of cliResult.error.issues) problems.push(issue.message);
+  // Checked even when other variables are broken, so that one message names everything missing.
+  if ((cliResult.success ? cliResult.data.graphAuth : "auto") === "auto") {
+    if (present.AZURE_TENANT_ID === undefined) problems.push("AZURE_TENANT_ID is required (the Entra tenant GUID) unless --graph-auth none");
+    if (present.AZURE_CLIENT_ID === undefined) problems.push("AZURE_CLIENT_ID is required (the Entra client id) unless --graph-auth none");
+  }
   if (!envResult.success || !cliResult.success) throw new ConfigError(problems);
   const env = envResult.data;
   const cli = cliResult.data;
@@ -118,10 +124,6 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
   }
   if (cli.graphAuth === "none" && !graphIsLoopback) {
     problems.push(`--graph-auth none is accepted only for a Graph endpoint on loopback (emulator); GRAPH_BASE_URL is ${env.GRAPH_BASE_URL}`);
-  }
-  if (cli.graphAuth === "auto") {
-    if (env.AZURE_TENANT_ID === undefined) problems.push("AZURE_TENANT_ID is required (the Entra tenant GUID) unless --graph-auth none");
-    if (env.AZURE_CLIENT_ID === undefined) problems.push("AZURE_CLIENT_ID is required (the Entra client id) unless --graph-auth none");
   }
   if (cli.createMissing && !awsStoresAreLoopback) {
     problems.push("--create-missing only creates tables and buckets on loopback endpoints (local runs and tests); "
