@@ -57,12 +57,13 @@ describe("worker sync rounds", function () {
     }
   });
 
-  it("removes a deleted folder's files and repairs paths after a folder move, round after round", async () => {
+  it("removes a deleted folder's files, repairs paths after a folder move and mirrors an empty file", async () => {
     const library = h.library();
     const a = library.addFolder(null, "A");
     const b = library.addFolder(a, "B");
     const c = library.addFolder(null, "C");
     library.addFile(b, "deep.txt", Buffer.from("deep"));
+    library.addFile(a, "empty.txt", Buffer.alloc(0));
     const gone = library.addFolder(c, "Doomed");
     library.addFile(gone, "one.txt", Buffer.from("1"));
     library.addFile(gone, "two.txt", Buffer.from("2"));
@@ -76,7 +77,7 @@ describe("worker sync rounds", function () {
     assert.equal(run.code, 0, run.stderr);
     assert.deepEqual(await mirrorMismatches(h, library), []);
     const paths = [...(await h.documents()).values()].filter((d) => d.kind === "file").map((d) => d.path);
-    assert.deepEqual(paths, ["C renamed/B/deep.txt"]);
+    assert.deepEqual(paths.sort(), ["A/empty.txt", "C renamed/B/deep.txt"]);
   });
 
   it("status shows the completed round and reset makes the next round a full resync", async () => {
