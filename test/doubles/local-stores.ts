@@ -8,6 +8,10 @@
 // signature: a known key id is enough. So the worker's signed requests get through when they are
 // signed with the key id "S3RVER" and ANY secret; we generate a random secret per run so that no
 // credential-shaped literal lives in the repository. dynalite ignores credentials altogether.
+//
+// Known s3rver limitation on Node 20: ListObjectsV2 builds DES-encrypted continuation tokens, which
+// OpenSSL 3 refuses, so any V2 listing of more than 1,000 keys fails with InternalError. List with
+// ListObjects (v1) and Marker instead.
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../doubles/graph";
@@ -12,6 +12,8 @@ import { startLocalStores, type LocalStores } from "../doubles/local-stores";
 
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
+/** No worker run in the tests takes anywhere near this long. */
+const WORKER_WATCHDOG_MS = 90_000;
 
 export const SITE_ID = "contoso.sharepoint.com,3f0a4c5e-1b2d-4e6f-8a9b-0c1d2e3f4a5b,7e8f9a0b-1c2d-4e3f-9a5b-6c7d8e9f0a1b";
 
@@ -109,8 +111,19 @@ export class WorkerHarness {
     });
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const exited = new Promise<WorkerExit>((resolve) => {
-      child.on("close", (code, signal) => resolve({ code, signal, logs, stdout, stderr, ms: Date.now() - started }));
+      const done = (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, logs, stdout, stderr, ms: Date.now() - started });
+      child.on("close", done);
+      // 'close' waits for every holder of the child's pipes; a helper process that outlives a
+      // SIGKILLed worker must not keep the test waiting. Give the pipes a moment to drain, then go on.
+      child.on("exit", (code, signal) => setTimeout(() => done(code, signal), 2000).unref());
     });
+    // A worker that never ends is a failure with its last logs, not a silent test timeout.
+    const watchdog = setTimeout(() => {
+      process.stderr.write(`worker ${child.pid} still running after ${WORKER_WATCHDOG_MS} ms; killing it. Last logs:\n${JSON.stringify(logs.slice(-10), null, 1)}\n`);
+      child.kill("SIGKILL");
+    }, WORKER_WATCHDOG_MS);
+    watchdog.unref();
+    void exited.then(() => clearTimeout(watchdog));
     return {
       child,
       logs,
@@ -160,17 +173,21 @@ export class WorkerHarness {
   async bucketContents(siteId = SITE_ID): Promise<Map<string, string>> {
     const prefix = `sharepoint/${siteId}/`;
     const objects = new Map<string, string>();
-    let token: string | undefined;
+    // ListObjects (v1) paged by Marker: s3rver's ListObjectsV2 makes DES continuation tokens, which
+    // Node 20's OpenSSL 3 refuses, so any V2 listing of more than 1,000 keys fails with InternalError.
+    let marker: string | undefined;
+    let truncated: boolean | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await this.s3.send(new ListObjectsCommand({ Bucket: this.bucket, Prefix: prefix, Marker: marker }));
       for (const object of page.Contents ?? []) {
         const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.Key! }));
         const hash = createHash("sha256");
         for await (const chunk of body.Body as AsyncIterable<Buffer>) hash.update(chunk);
         objects.set(object.Key!.slice(prefix.length), hash.digest("hex"));
       }
-      token = page.NextContinuationToken;
-    } while (token !== undefined);
+      marker = page.Contents?.at(-1)?.Key;
+      truncated = page.IsTruncated === true && marker !== undefined;
+    } while (truncated);
     return objects;
   }
 

@@ -66,7 +66,13 @@ async function applyFile(ctx: RoundContext, listed: DriveItem, existing: Documen
 
   return ctx.content.withSlot(listed.size, async (): Promise<ItemResult> => {
     const opened = await ctx.graph.openContent(ctx.siteId, listed.id, ctx.abort);
-    if (opened === undefined) return { outcome: "vanished", bytes: 0 };
+    if (opened === undefined) {
+      // Deleted since it was listed: whatever sits at its key (an upload that a crash cut off
+      // before its metadata was written) is stale now, and Graph may never list this deletion to
+      // a round that did not see the item complete.
+      await applyDeletion(ctx, listed.id, existing);
+      return { outcome: "vanished", bytes: 0 };
+    }
     // Describe what was actually uploaded: the item may have changed since it was listed.
     const current = opened.item;
     const key = contentKey(ctx.siteId, current.id);

@@ -14,7 +14,7 @@ export interface RoundCounters {
   metadataOnly: number;
   unchanged: number;
   deleted: number;
-  /** Items that vanished between the listing and their download (their deletion comes in a later round). */
+  /** Files deleted between the listing and their download (removed at once, like a deletion). */
   vanished: number;
   itemRetries: number;
 }
