@@ -11,7 +11,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { GateResource, startPolicyPack } from "../tools/policy-gate";
-import { plantedResources, referenceResources } from "../test/policy/stacks";
+import { plantedResources, referenceResources } from "../devtools/policy-fixtures/stacks";
 
 const RESOURCES = Number(process.argv[2] ?? 2000);
 const RUNS = Number(process.argv[3] ?? 3);

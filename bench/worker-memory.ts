@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { WorkerHarness, summaryOf } from "../test/worker/harness";
+import { WorkerHarness, summaryOf } from "../devtools/worker/harness";
 
 const REPO = join(__dirname, "..");
 

@@ -6,7 +6,7 @@
 //   npm run bench:worker -- --files 5000 --latency 50 --sweep 4,8,16,32
 import { Command } from "commander";
 import { DEFAULT_CONCURRENCY } from "../worker/src/config/load";
-import { WorkerHarness, summaryOf } from "../test/worker/harness";
+import { WorkerHarness, summaryOf } from "../devtools/worker/harness";
 
 const program = new Command("bench:worker")
   .option("--files <n>", "files in the library", "5000")

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN_STRING } from "../../tools/policy-gate";
 import { ciCredentials, publicIdsAsCiSecrets } from "../../policy/rules/ci-credentials";
-import { check, fake } from "./fixtures";
+import { check, fake } from "../../devtools/policy-fixtures/fixtures";
 
 const SECRET_TYPES = [
     "github:index/actionsSecret:ActionsSecret", "github:index/actionsEnvironmentSecret:ActionsEnvironmentSecret",

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { findSecretsInKeyValues, findSecretsInText, isCloudCredentialName } from "../../policy/detect";
-import { fake } from "./fixtures";
+import { fake } from "../../devtools/policy-fixtures/fixtures";
 
 describe("policy/detect: the shared secret detector", () => {
     it("finds an AWS key pair by content and by name, and never repeats the value", async () => {

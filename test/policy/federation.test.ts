@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN_STRING } from "../../tools/policy-gate";
 import { federation } from "../../policy/rules/federation";
-import { check, fake } from "./fixtures";
+import { check, fake } from "../../devtools/policy-fixtures/fixtures";
 
 const ROLE = "aws:iam/role:Role";
 const GH = "token.actions.githubusercontent.com";

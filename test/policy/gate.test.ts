@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GateDiagnostic, PolicyPackSession, startPolicyPack, UNKNOWN_STRING } from "../../tools/policy-gate";
 import { toConfigureRequest } from "../../tools/policy-gate/config";
-import { gateResource, plantedResources, referenceResources } from "./stacks";
+import { gateResource, plantedResources, referenceResources } from "../../devtools/policy-fixtures/stacks";
 
 function mandatory(ds: GateDiagnostic[]): GateDiagnostic[] {
     return ds.filter((d) => d.enforcementLevel === "mandatory");

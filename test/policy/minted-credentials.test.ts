@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN_STRING } from "../../tools/policy-gate";
 import { appRegistrationCertificates, MINTING_TYPES, mintedCredentials } from "../../policy/rules/minted-credentials";
-import { check } from "./fixtures";
+import { check } from "../../devtools/policy-fixtures/fixtures";
 
 describe("policy rule no-minted-credentials", () => {
     for (const type of ["aws:iam/accessKey:AccessKey", "aws:iam/serviceSpecificCredential:ServiceSpecificCredential",

@@ -3,7 +3,7 @@ import { UNKNOWN_STRING } from "../../tools/policy-gate";
 import { ciCredentials } from "../../policy/rules/ci-credentials";
 import { federation } from "../../policy/rules/federation";
 import { unknownValues } from "../../policy/rules/unknown-values";
-import { check } from "./fixtures";
+import { check } from "../../devtools/policy-fixtures/fixtures";
 
 /**
  * The decision under test: a value unknown during preview is never passed silently. The rule

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { UNKNOWN_STRING } from "../../tools/policy-gate";
 import { workloadConfig } from "../../policy/rules/workload-config";
-import { check, fake } from "./fixtures";
+import { check, fake } from "../../devtools/policy-fixtures/fixtures";
 
 const TASK = "aws:ecs/taskDefinition:TaskDefinition";
 const LAMBDA = "aws:lambda/function:Function";

@@ -2,7 +2,7 @@
 // download URLs resolved at download time and refreshed, 410 handling, and link origin checks.
 import { strict as assert } from "node:assert";
 import { createHash, randomUUID } from "node:crypto";
-import { GraphEmulator } from "../doubles/graph";
+import { GraphEmulator } from "../../devtools/graph";
 import { explainGraphRefusal } from "../../worker/src/credentials";
 import { GraphClient } from "../../worker/src/graph/client";
 import { ResyncRequiredError } from "../../worker/src/graph/errors";

@@ -5,7 +5,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { ConditionalCheckFailedException, CreateTableCommand, DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { startLocalStores, type LocalStores } from "../doubles/local-stores";
+import { startLocalStores, type LocalStores } from "../../devtools/local-stores";
 
 describe("local stores (dynalite + s3rver)", () => {
   let stores: LocalStores;

@@ -4,7 +4,7 @@
 // no kill cost more than the one page that was in flight.
 import { strict as assert } from "node:assert";
 import { setTimeout as sleep } from "node:timers/promises";
-import { WorkerHarness, mirrorMismatches, type RunningWorker } from "./harness";
+import { WorkerHarness, mirrorMismatches, type RunningWorker } from "../../devtools/worker/harness";
 
 /** mulberry32: the kill points and library changes are the same on every run of the test. */
 function seeded(seed: number): () => number {

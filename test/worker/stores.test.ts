@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { startLocalStores, type LocalStores } from "../doubles/local-stores";
+import { startLocalStores, type LocalStores } from "../../devtools/local-stores";
 import { CheckpointStore, type Checkpoint } from "../../worker/src/stores/checkpoint-store";
 import { LeaseHeldError, LeaseLostError } from "../../worker/src/stores/errors";
 import { LeaseStore } from "../../worker/src/stores/lease-store";

@@ -1,7 +1,7 @@
 // Faults, with the worker as a child process: 410 on the delta link and mid-round, a throttling
 // storm, two workers for one site, SIGTERM during a round.
 import { strict as assert } from "node:assert";
-import { WorkerHarness, mirrorMismatches, summaryOf } from "./harness";
+import { WorkerHarness, mirrorMismatches, summaryOf } from "../../devtools/worker/harness";
 
 describe("worker sync under faults", function () {
   this.timeout(90_000);

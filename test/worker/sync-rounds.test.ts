@@ -2,7 +2,7 @@
 // then an incremental round that touches only what changed, applies deletes and fixes paths under
 // a renamed folder that Graph does not list.
 import { strict as assert } from "node:assert";
-import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf } from "./harness";
+import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf } from "../../devtools/worker/harness";
 
 describe("worker sync rounds", function () {
   this.timeout(60_000);

@@ -5,8 +5,8 @@
 import { dirname } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
-import { startChainWorld, SITE_ID } from "../../test/chain/chain-world";
-import { scanRun } from "../../test/chain/run-scan";
+import { startChainWorld, SITE_ID } from "../../devtools/chain/chain-world";
+import { scanRun } from "../../devtools/chain/run-scan";
 
 function wholeNumber(min: number, max: number) {
   return (value: string) => {

@@ -3,7 +3,7 @@
 // process for a full round, changes the library, runs an incremental round, and checks that the
 // bucket equals the library byte for byte.
 import { Command, InvalidArgumentError } from "commander";
-import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../test/worker/harness";
+import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../devtools/worker/harness";
 
 function count(name: string) {
   return (value: string): number => {
