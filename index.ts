@@ -17,108 +17,112 @@ const prefix = `zs-${config.stack}`;
 const tags = { project: "zero-secrets", stack: config.stack };
 const deploySubjects = deploySubjectFilters(config);
 const scope = {
-    accountId: config.aws.accountId,
-    region: config.region,
-    namePrefix: prefix,
-    stateBucket: config.aws.stateBucket,
+  accountId: config.aws.accountId,
+  region: config.region,
+  namePrefix: prefix,
+  stateBucket: config.aws.stateBucket,
 };
 
 // GitHub Actions -> AWS: a read-only preview role for pull requests, a deploy role for this stack's environment.
 const githubAws = new GitHubActionsOidc(`${prefix}-github`, {
-    repository: config.github,
-    enterpriseSlug: config.github.enterpriseSlug,
-    existingProviderArn: config.aws.existingOidcProviderArn,
-    roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects)],
-    pinnedClaims: { repositoryId: config.github.pinRepositoryId, jobWorkflowRef: config.github.jobWorkflowRef },
-    maxSessionDuration: config.aws.maxSessionDuration,
-    permissionsBoundaryArn: config.aws.permissionsBoundaryArn,
-    tags,
+  repository: config.github,
+  enterpriseSlug: config.github.enterpriseSlug,
+  existingProviderArn: config.aws.existingOidcProviderArn,
+  roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects)],
+  pinnedClaims: { repositoryId: config.github.pinRepositoryId, jobWorkflowRef: config.github.jobWorkflowRef },
+  maxSessionDuration: config.aws.maxSessionDuration,
+  permissionsBoundaryArn: config.aws.permissionsBoundaryArn,
+  tags,
 });
 
 // GitHub Actions -> Azure: the same two kinds of identity, scoped to the stack's resource group.
 const azureCommon = {
-    repository: config.github,
-    enterpriseSlug: config.github.enterpriseSlug,
-    kind: config.azure.identityKind,
-    subscriptionId: config.azure.subscriptionId,
-    resourceGroupName: config.azure.resourceGroupName,
-    location: config.azure.location,
-    tags,
+  repository: config.github,
+  enterpriseSlug: config.github.enterpriseSlug,
+  kind: config.azure.identityKind,
+  subscriptionId: config.azure.subscriptionId,
+  resourceGroupName: config.azure.resourceGroupName,
+  location: config.azure.location,
+  tags,
 };
 const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
-    ...azureCommon,
-    subjects: deploySubjects,
-    roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
+  ...azureCommon,
+  subjects: deploySubjects,
+  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
 });
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {
-    ...azureCommon,
-    subjects: [{ kind: "pullRequest" }],
-    roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }],
+  ...azureCommon,
+  subjects: [{ kind: "pullRequest" }],
+  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }],
 });
 
 // The sync task needs the Entra client ID, and the Entra credential needs the task role ARN: the deferred output
 // breaks the cycle without either component knowing about the other.
 const [syncClientId, resolveSyncClientId] = pulumi.deferredOutput<string>();
 const sync = new SyncTask(`${prefix}-sync`, {
-    siteIds: config.sync.siteIds,
-    azureTenantId: config.azure.tenantId,
-    azureClientId: syncClientId,
-    region: config.region,
-    imageTag: config.workerImageTag,
-    scheduleExpression: config.sync.scheduleExpression,
-    existingClusterArn: config.sync.existingClusterArn,
-    subnetIds: config.sync.subnetIds,
-    securityGroupIds: config.sync.securityGroupIds,
-    assignPublicIp: config.sync.assignPublicIp,
-    fargateSpot: config.sync.fargateSpot,
-    cpu: config.sync.cpu,
-    memory: config.sync.memory,
-    logRetentionDays: config.sync.logRetentionDays,
-    graphBaseUrl: config.sync.graphBaseUrl,
-    tags,
+  siteIds: config.sync.siteIds,
+  azureTenantId: config.azure.tenantId,
+  azureClientId: syncClientId,
+  region: config.region,
+  imageTag: config.workerImageTag,
+  scheduleExpression: config.sync.scheduleExpression,
+  existingClusterArn: config.sync.existingClusterArn,
+  subnetIds: config.sync.subnetIds,
+  securityGroupIds: config.sync.securityGroupIds,
+  assignPublicIp: config.sync.assignPublicIp,
+  fargateSpot: config.sync.fargateSpot,
+  cpu: config.sync.cpu,
+  memory: config.sync.memory,
+  logRetentionDays: config.sync.logRetentionDays,
+  graphBaseUrl: config.sync.graphBaseUrl,
+  tags,
 });
 const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
-    taskRoleArn: sync.taskRoleArn,
-    existingIssuerUrl: config.sync.existingIssuerUrl,
-    resourceGroupName: config.azure.resourceGroupName,
-    location: config.azure.location,
-    graphPermission: config.sync.graphPermission,
-    allowTenantWideRead: config.sync.allowTenantWideRead,
-    tags,
+  taskRoleArn: sync.taskRoleArn,
+  existingIssuerUrl: config.sync.existingIssuerUrl,
+  resourceGroupName: config.azure.resourceGroupName,
+  location: config.azure.location,
+  graphPermission: config.sync.graphPermission,
+  allowTenantWideRead: config.sync.allowTenantWideRead,
+  tags,
 });
 resolveSyncClientId(workload.clientId);
 
 // Public IDs for the workflows, as Actions variables (never secrets).
 const sharedIds: Record<string, string> = {
-    AWS_REGION: config.region,
-    AZURE_TENANT_ID: config.azure.tenantId,
-    AZURE_SUBSCRIPTION_ID: config.azure.subscriptionId,
+  AWS_REGION: config.region,
+  AZURE_TENANT_ID: config.azure.tenantId,
+  AZURE_SUBSCRIPTION_ID: config.azure.subscriptionId,
 };
 if (config.aws.stateBucket !== undefined) {
-    sharedIds.PULUMI_BACKEND_URL = `s3://${config.aws.stateBucket}?region=${config.region}`;
+  sharedIds.PULUMI_BACKEND_URL = `s3://${config.aws.stateBucket}?region=${config.region}`;
 }
 const environment = config.github.environments[config.environment]!;
 // Managing environments and variables needs a GitHub token with administration rights (GITHUB_TOKEN cannot), so a
 // stack deployed from CI without one can leave the repository settings to an administrator's run.
 if (config.github.manageRepositorySettings) {
-    new ActionsVariables(`${prefix}-actions`, {
-        repository: config.github.repository,
-        environments: [{ name: config.environment, branches: environment.branches, reviewers: environment.reviewers }],
-        environmentVariables: {
-            [config.environment]: {
-                ...sharedIds,
-                AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
-                AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
-                ECR_REPOSITORY_URL: sync.repositoryUrl,
-            },
-        },
-        // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack
-        // should own them (publishRepositoryVariables).
-        repositoryVariables: config.github.publishRepositoryVariables
-            ? { ...sharedIds, AWS_PREVIEW_ROLE_ARN: githubAws.roleArns.preview!, AZURE_PREVIEW_CLIENT_ID: azurePreview.clientId }
-            : undefined,
-        subjectClaimKeys: config.github.subjectClaimKeys,
-    });
+  new ActionsVariables(`${prefix}-actions`, {
+    repository: config.github.repository,
+    environments: [{ name: config.environment, branches: environment.branches, reviewers: environment.reviewers }],
+    environmentVariables: {
+      [config.environment]: {
+        ...sharedIds,
+        AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
+        AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
+        ECR_REPOSITORY_URL: sync.repositoryUrl,
+      },
+    },
+    // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack
+    // should own them (publishRepositoryVariables).
+    repositoryVariables: config.github.publishRepositoryVariables
+      ? {
+          ...sharedIds,
+          AWS_PREVIEW_ROLE_ARN: githubAws.roleArns.preview!,
+          AZURE_PREVIEW_CLIENT_ID: azurePreview.clientId,
+        }
+      : undefined,
+    subjectClaimKeys: config.github.subjectClaimKeys,
+  });
 }
 
 export const githubOidcProviderArn = githubAws.providerArn;

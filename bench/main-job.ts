@@ -31,5 +31,6 @@ for (let i = 1; i <= runs; i++) {
   console.log(`run ${i}: ${elapsed.toFixed(2)} s (exit ${run.status})`);
 }
 const sorted = [...seconds].sort((a, b) => a - b);
-const median = sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+const median =
+  sorted.length % 2 ? sorted[(sorted.length - 1) / 2] : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
 console.log(`median of ${runs}: ${median.toFixed(2)} s, fastest ${sorted[0].toFixed(2)} s (target < 10 s; ${load()})`);

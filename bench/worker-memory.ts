@@ -15,7 +15,11 @@ const REPO = join(__dirname, "..");
 
 const program = new Command("bench:worker-memory").option("--mib <n>", "size of the big file in MiB", "1024");
 
-async function peakOf(h: WorkerHarness, site: string, entry?: string[]): Promise<{ maxRssMiB: number; bytes: number; seconds: number }> {
+async function peakOf(
+  h: WorkerHarness,
+  site: string,
+  entry?: string[],
+): Promise<{ maxRssMiB: number; bytes: number; seconds: number }> {
   const env = h.env({ SYNC_SITE_IDS: site, NODE_PATH: join(REPO, "node_modules") });
   const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing"], env, entry).exited;
   const summary = summaryOf(exit) as { status: string; maxRssMiB: number; bytes: number; seconds: number };
@@ -26,10 +30,17 @@ async function peakOf(h: WorkerHarness, site: string, entry?: string[]): Promise
 async function main(): Promise<void> {
   const mib = Number(program.parse().opts<{ mib: string }>().mib);
   const dist = mkdtempSync(join(tmpdir(), "worker-dist-"));
-  execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "worker/tsconfig.build.json", "--outDir", dist], { cwd: REPO });
+  execFileSync(
+    process.execPath,
+    [require.resolve("typescript/bin/tsc"), "-p", "worker/tsconfig.build.json", "--outDir", dist],
+    { cwd: REPO },
+  );
   const h = await WorkerHarness.start();
   try {
-    for (const [label, entry] of [["compiled (container)", [join(dist, "cli.js")]], ["tsx (npm run worker)", undefined]] as const) {
+    for (const [label, entry] of [
+      ["compiled (container)", [join(dist, "cli.js")]],
+      ["tsx (npm run worker)", undefined],
+    ] as const) {
       const tag = label.startsWith("compiled") ? "c" : "t";
       h.graph.site(`memory-small-${tag}`).generate({ files: 20, maxSize: 4096, seed: 1 });
       const small = await peakOf(h, `memory-small-${tag}`, entry && [...entry]);
@@ -38,8 +49,10 @@ async function main(): Promise<void> {
       const large = await peakOf(h, `memory-big-${tag}`, entry && [...entry]);
       const [objectHash] = [...(await h.bucketContents(`memory-big-${tag}`)).values()];
       const matches = objectHash === big.expectedFiles().get(id)!.sha256;
-      console.log(`${label}: tiny library peak RSS ${small.maxRssMiB} MiB; one ${mib} MiB file peak RSS ${large.maxRssMiB} MiB `
-        + `(${(large.maxRssMiB * 1.048576).toFixed(0)} MB; target < 200 MB), ${(large.bytes / 1024 / 1024 / large.seconds).toFixed(0)} MiB/s, sha256 ${matches ? "matches" : "DIFFERS"}`);
+      console.log(
+        `${label}: tiny library peak RSS ${small.maxRssMiB} MiB; one ${mib} MiB file peak RSS ${large.maxRssMiB} MiB ` +
+          `(${(large.maxRssMiB * 1.048576).toFixed(0)} MB; target < 200 MB), ${(large.bytes / 1024 / 1024 / large.seconds).toFixed(0)} MiB/s, sha256 ${matches ? "matches" : "DIFFERS"}`,
+      );
       if (!matches) process.exitCode = 1;
     }
   } finally {

@@ -24,41 +24,81 @@ interface Measured {
   pages: number;
 }
 
-async function measure(h: WorkerHarness, site: string, files: number, folders: number, concurrency: number): Promise<Measured> {
+async function measure(
+  h: WorkerHarness,
+  site: string,
+  files: number,
+  folders: number,
+  concurrency: number,
+): Promise<Measured> {
   h.graph.site(site).generate({ files, folders, seed: 5000, maxSize: 16 * 1024 });
-  const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing", "--concurrency", String(concurrency)],
-    h.env({ SYNC_SITE_IDS: site })).exited;
-  const summary = summaryOf(exit) as { status: string; items: number; seconds: number; pages: number; dynamoWrites: Record<string, number> };
-  if (exit.code !== 0 || summary.status !== "completed") throw new Error(`run at concurrency ${concurrency} failed: ${exit.stderr}`);
-  return { concurrency, items: summary.items, seconds: summary.seconds, itemsPerSecond: summary.items / summary.seconds, writes: summary.dynamoWrites, pages: summary.pages };
+  const exit = await h.spawn(
+    ["sync", "--site", site, "--graph-auth", "none", "--create-missing", "--concurrency", String(concurrency)],
+    h.env({ SYNC_SITE_IDS: site }),
+  ).exited;
+  const summary = summaryOf(exit) as {
+    status: string;
+    items: number;
+    seconds: number;
+    pages: number;
+    dynamoWrites: Record<string, number>;
+  };
+  if (exit.code !== 0 || summary.status !== "completed")
+    throw new Error(`run at concurrency ${concurrency} failed: ${exit.stderr}`);
+  return {
+    concurrency,
+    items: summary.items,
+    seconds: summary.seconds,
+    itemsPerSecond: summary.items / summary.seconds,
+    writes: summary.dynamoWrites,
+    pages: summary.pages,
+  };
 }
 
 async function main(): Promise<void> {
-  const opts = program.parse().opts<{ files: string; folders: string; latency: string; sweep: string; baselineFiles?: string }>();
+  const opts = program
+    .parse()
+    .opts<{ files: string; folders: string; latency: string; sweep: string; baselineFiles?: string }>();
   const files = Number(opts.files);
   const folders = Number(opts.folders);
   const sweep = opts.sweep.split(",").map(Number);
   const h = await WorkerHarness.start({ latencyMs: Number(opts.latency) });
   try {
-    console.log(`library: ${files} files, ${folders} folders; Graph latency ${opts.latency} ms per API response; page size 200; 2-core machine shared with other work`);
+    console.log(
+      `library: ${files} files, ${folders} folders; Graph latency ${opts.latency} ms per API response; page size 200; 2-core machine shared with other work`,
+    );
     const baseline = await measure(h, "bench-baseline", Number(opts.baselineFiles ?? files), folders, 1);
-    console.log(`baseline (sequential, concurrency 1): ${baseline.items} items in ${baseline.seconds.toFixed(1)} s = ${baseline.itemsPerSecond.toFixed(1)} items/s`);
+    console.log(
+      `baseline (sequential, concurrency 1): ${baseline.items} items in ${baseline.seconds.toFixed(1)} s = ${baseline.itemsPerSecond.toFixed(1)} items/s`,
+    );
     const results: Measured[] = [];
     for (const concurrency of sweep) {
       const m = await measure(h, `bench-c${concurrency}`, files, folders, concurrency);
       results.push(m);
-      console.log(`concurrency ${String(concurrency).padStart(2)}: ${m.items} items in ${m.seconds.toFixed(1)} s = ${m.itemsPerSecond.toFixed(1)} items/s, ${(m.itemsPerSecond / baseline.itemsPerSecond).toFixed(1)}x baseline`);
+      console.log(
+        `concurrency ${String(concurrency).padStart(2)}: ${m.items} items in ${m.seconds.toFixed(1)} s = ${m.itemsPerSecond.toFixed(1)} items/s, ${(m.itemsPerSecond / baseline.itemsPerSecond).toFixed(1)}x baseline`,
+      );
     }
     const best = Math.max(...results.map((r) => r.itemsPerSecond));
     const chosen = results.find((r) => r.itemsPerSecond >= 0.9 * best)!;
-    console.log(`\nsmallest concurrency within 10% of the best rate: ${chosen.concurrency} (worker default: ${DEFAULT_CONCURRENCY})`);
+    console.log(
+      `\nsmallest concurrency within 10% of the best rate: ${chosen.concurrency} (worker default: ${DEFAULT_CONCURRENCY})`,
+    );
     const atDefault = results.find((r) => r.concurrency === DEFAULT_CONCURRENCY);
-    if (atDefault) console.log(`default concurrency ${DEFAULT_CONCURRENCY}: ${(atDefault.itemsPerSecond / baseline.itemsPerSecond).toFixed(1)}x the sequential baseline (target >= 6x)`);
+    if (atDefault)
+      console.log(
+        `default concurrency ${DEFAULT_CONCURRENCY}: ${(atDefault.itemsPerSecond / baseline.itemsPerSecond).toFixed(1)}x the sequential baseline (target >= 6x)`,
+      );
 
     const w = atDefault ?? chosen;
-    console.log(`\nDynamoDB writes per 1,000 items (concurrency ${w.concurrency}, ${w.items} items, ${w.pages} pages):`);
-    for (const [table, count] of Object.entries(w.writes)) console.log(`  ${table.padEnd(18)} ${(count * 1000 / w.items).toFixed(1)}  (${count} in total)`);
-    console.log(`  checkpoint writes per page: ${((w.writes["sync-checkpoints"] ?? 0) / w.pages).toFixed(2)} (claim + one per page but the last + clear)`);
+    console.log(
+      `\nDynamoDB writes per 1,000 items (concurrency ${w.concurrency}, ${w.items} items, ${w.pages} pages):`,
+    );
+    for (const [table, count] of Object.entries(w.writes))
+      console.log(`  ${table.padEnd(18)} ${((count * 1000) / w.items).toFixed(1)}  (${count} in total)`);
+    console.log(
+      `  checkpoint writes per page: ${((w.writes["sync-checkpoints"] ?? 0) / w.pages).toFixed(2)} (claim + one per page but the last + clear)`,
+    );
   } finally {
     await h.close();
   }

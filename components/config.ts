@@ -9,166 +9,206 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
 import {
-    buildSubjects,
-    checkJobWorkflowRef,
-    checkRepositoryRef,
-    githubConditionKeyPrefix,
-    githubIssuerUrl,
-    MAX_FEDERATED_CREDENTIALS,
-    SubjectError,
-    SubjectFilter,
+  buildSubjects,
+  checkJobWorkflowRef,
+  checkRepositoryRef,
+  githubConditionKeyPrefix,
+  githubIssuerUrl,
+  MAX_FEDERATED_CREDENTIALS,
+  SubjectError,
+  SubjectFilter,
 } from "./github-subjects";
 import { GUID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
 export const CONFIG_NAMESPACE = "zerosecrets";
 
-const guid = (what: string) => z.string().regex(GUID_PATTERN, `expected the ${what} as a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+const guid = (what: string) =>
+  z.string().regex(GUID_PATTERN, `expected the ${what} as a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
 const numericId = z
-    .union([z.string(), z.number()])
-    .transform(String)
-    .pipe(z.string().regex(/^[1-9][0-9]{0,19}$/, "expected a numeric GitHub ID"));
+  .union([z.string(), z.number()])
+  .transform(String)
+  .pipe(z.string().regex(/^[1-9][0-9]{0,19}$/, "expected a numeric GitHub ID"));
 
 /** A subject filter as written in YAML: exactly one of branch, tag, environment or pullRequest. */
 const subjectFilterSchema = z
-    .union([
-        z.strictObject({ branch: z.string(), wildcard: z.boolean().optional() }),
-        z.strictObject({ tag: z.string(), wildcard: z.boolean().optional() }),
-        z.strictObject({ environment: z.string(), wildcard: z.boolean().optional() }),
-        z.strictObject({ pullRequest: z.literal(true) }),
-    ], { error: "expected exactly one of { branch }, { tag }, { environment } or { pullRequest: true }" })
-    .transform((f): SubjectFilter => {
-        if ("branch" in f) return { kind: "branch", branch: f.branch, wildcard: f.wildcard };
-        if ("tag" in f) return { kind: "tag", tag: f.tag, wildcard: f.wildcard };
-        if ("environment" in f) return { kind: "environment", environment: f.environment, wildcard: f.wildcard };
-        return { kind: "pullRequest" };
-    });
+  .union(
+    [
+      z.strictObject({ branch: z.string(), wildcard: z.boolean().optional() }),
+      z.strictObject({ tag: z.string(), wildcard: z.boolean().optional() }),
+      z.strictObject({ environment: z.string(), wildcard: z.boolean().optional() }),
+      z.strictObject({ pullRequest: z.literal(true) }),
+    ],
+    { error: "expected exactly one of { branch }, { tag }, { environment } or { pullRequest: true }" },
+  )
+  .transform((f): SubjectFilter => {
+    if ("branch" in f) return { kind: "branch", branch: f.branch, wildcard: f.wildcard };
+    if ("tag" in f) return { kind: "tag", tag: f.tag, wildcard: f.wildcard };
+    if ("environment" in f) return { kind: "environment", environment: f.environment, wildcard: f.wildcard };
+    return { kind: "pullRequest" };
+  });
 
 const environmentSchema = z.strictObject({
-    branches: z.array(z.string().min(1)).min(1, "expected at least one branch allowed to deploy"),
-    reviewers: z
-        .strictObject({ users: z.array(z.number().int()).optional(), teams: z.array(z.number().int()).optional() })
-        .optional(),
+  branches: z.array(z.string().min(1)).min(1, "expected at least one branch allowed to deploy"),
+  reviewers: z
+    .strictObject({ users: z.array(z.number().int()).optional(), teams: z.array(z.number().int()).optional() })
+    .optional(),
 });
 
 const githubSchema = z
-    .strictObject({
-        owner: z.string(),
-        repository: z.string(),
-        ownerId: numericId.optional(),
-        repositoryId: numericId.optional(),
-        subjectFormat: z.enum(["legacy", "immutable"]).default("legacy"),
-        enterpriseSlug: z.string().optional(),
-        environments: z
-            .record(z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a GitHub environment name"), environmentSchema)
-            .refine((r) => Object.keys(r).length > 0, "expected at least one environment"),
-        extraDeploySubjects: z.array(subjectFilterSchema).default([]),
-        publishRepositoryVariables: z.boolean().default(false),
-        manageRepositorySettings: z.boolean().default(true),
-        pinRepositoryId: z.boolean().default(false),
-        jobWorkflowRef: z.string().optional(),
-        subjectClaimKeys: z.array(z.string()).optional(),
-    })
-    .superRefine((github, ctx) => {
-        try {
-            checkRepositoryRef(github);
-            githubIssuerUrl(github.enterpriseSlug);
-            if (github.jobWorkflowRef !== undefined) checkJobWorkflowRef(github.jobWorkflowRef);
-        } catch (err) {
-            const field = err instanceof SubjectError ? err.field : undefined;
-            ctx.addIssue({ code: "custom", path: field === undefined ? [] : [field], message: (err as Error).message });
-        }
-        if (github.pinRepositoryId && github.repositoryId === undefined) {
-            ctx.addIssue({ code: "custom", path: ["repositoryId"], message: "pinRepositoryId: true needs repositoryId" });
-        }
-    });
+  .strictObject({
+    owner: z.string(),
+    repository: z.string(),
+    ownerId: numericId.optional(),
+    repositoryId: numericId.optional(),
+    subjectFormat: z.enum(["legacy", "immutable"]).default("legacy"),
+    enterpriseSlug: z.string().optional(),
+    environments: z
+      .record(z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a GitHub environment name"), environmentSchema)
+      .refine((r) => Object.keys(r).length > 0, "expected at least one environment"),
+    extraDeploySubjects: z.array(subjectFilterSchema).default([]),
+    publishRepositoryVariables: z.boolean().default(false),
+    manageRepositorySettings: z.boolean().default(true),
+    pinRepositoryId: z.boolean().default(false),
+    jobWorkflowRef: z.string().optional(),
+    subjectClaimKeys: z.array(z.string()).optional(),
+  })
+  .superRefine((github, ctx) => {
+    try {
+      checkRepositoryRef(github);
+      githubIssuerUrl(github.enterpriseSlug);
+      if (github.jobWorkflowRef !== undefined) checkJobWorkflowRef(github.jobWorkflowRef);
+    } catch (err) {
+      const field = err instanceof SubjectError ? err.field : undefined;
+      ctx.addIssue({ code: "custom", path: field === undefined ? [] : [field], message: (err as Error).message });
+    }
+    if (github.pinRepositoryId && github.repositoryId === undefined) {
+      ctx.addIssue({ code: "custom", path: ["repositoryId"], message: "pinRepositoryId: true needs repositoryId" });
+    }
+  });
 
 const awsSchema = z.strictObject({
-    accountId: z
-        .string({ error: 'expected the 12-digit AWS account ID as a quoted string (e.g. "012345678901"); unquoted, YAML reads a number' })
-        .regex(/^[0-9]{12}$/, "expected a 12-digit AWS account ID (quote it in YAML)"),
-    existingOidcProviderArn: z
-        .string()
-        .regex(
-            /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/token\.actions\.githubusercontent\.com(\/[a-z0-9-]+)?$/,
-            "expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
-        )
-        .optional(),
-    maxSessionDuration: z
-        .number()
-        .int()
-        .min(MIN_SESSION_DURATION, `expected a session duration from ${MIN_SESSION_DURATION} to ${MAX_SESSION_DURATION} seconds`)
-        .max(MAX_SESSION_DURATION, `expected a session duration from ${MIN_SESSION_DURATION} to ${MAX_SESSION_DURATION} seconds`)
-        .default(MIN_SESSION_DURATION),
-    permissionsBoundaryArn: z.string().regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:policy\/.+$/, "expected an IAM policy ARN").optional(),
-    stateBucket: z
-        .string()
-        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (the self-managed Pulumi state backend)")
-        .optional(),
+  accountId: z
+    .string({
+      error:
+        'expected the 12-digit AWS account ID as a quoted string (e.g. "012345678901"); unquoted, YAML reads a number',
+    })
+    .regex(/^[0-9]{12}$/, "expected a 12-digit AWS account ID (quote it in YAML)"),
+  existingOidcProviderArn: z
+    .string()
+    .regex(
+      /^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider\/token\.actions\.githubusercontent\.com(\/[a-z0-9-]+)?$/,
+      "expected arn:aws:iam::<account>:oidc-provider/token.actions.githubusercontent.com",
+    )
+    .optional(),
+  maxSessionDuration: z
+    .number()
+    .int()
+    .min(
+      MIN_SESSION_DURATION,
+      `expected a session duration from ${MIN_SESSION_DURATION} to ${MAX_SESSION_DURATION} seconds`,
+    )
+    .max(
+      MAX_SESSION_DURATION,
+      `expected a session duration from ${MIN_SESSION_DURATION} to ${MAX_SESSION_DURATION} seconds`,
+    )
+    .default(MIN_SESSION_DURATION),
+  permissionsBoundaryArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::[0-9]{12}:policy\/.+$/, "expected an IAM policy ARN")
+    .optional(),
+  stateBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (the self-managed Pulumi state backend)")
+    .optional(),
 });
 
 const azureSchema = z.strictObject({
-    tenantId: guid("Entra tenant ID"),
-    subscriptionId: guid("Azure subscription ID"),
-    resourceGroupName: z.string().regex(/^[-\w._()]{1,89}[-\w_()]$/, "expected an existing resource group name"),
-    location: z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name such as australiaeast"),
-    identityKind: z.enum(["managedIdentity", "application"]).default("managedIdentity"),
+  tenantId: guid("Entra tenant ID"),
+  subscriptionId: guid("Azure subscription ID"),
+  resourceGroupName: z.string().regex(/^[-\w._()]{1,89}[-\w_()]$/, "expected an existing resource group name"),
+  location: z.string().regex(/^[a-z0-9]+$/, "expected an Azure region name such as australiaeast"),
+  identityKind: z.enum(["managedIdentity", "application"]).default("managedIdentity"),
 });
 
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
 
 const syncSchema = z.strictObject({
-    siteIds: z
-        .array(z.string().regex(/^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
-        .min(1, "expected at least one SharePoint site ID"),
-    scheduleExpression: z
+  siteIds: z
+    .array(
+      z
         .string()
-        .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "expected rate(...) or cron(...)")
-        .default("rate(15 minutes)"),
-    graphPermission: z.enum(["Sites.Selected", "Files.Read.All"]).default("Sites.Selected"),
-    allowTenantWideRead: z.boolean().default(false),
-    graphBaseUrl: z.url({ protocol: /^https$/, error: "expected an https URL" }).optional(),
-    existingClusterArn: z.string().regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/.+$/, "expected an ECS cluster ARN").optional(),
-    existingIssuerUrl: z.string().optional(),
-    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet ID (subnet-…)")).min(1, "expected at least one subnet"),
-    securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected a security group ID (sg-…)")).min(1, "expected at least one security group"),
-    assignPublicIp: z.boolean().default(false),
-    fargateSpot: z.boolean().default(false),
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
-    memory: z.number().int().min(512).max(30720).default(1024),
-    logRetentionDays: z
-        .number()
-        .refine((d) => LOG_RETENTION_DAYS.includes(d), `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`)
-        .default(30),
+        .regex(
+          /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i,
+          "expected a Graph site ID: hostname,siteCollectionId,siteId",
+        ),
+    )
+    .min(1, "expected at least one SharePoint site ID"),
+  scheduleExpression: z
+    .string()
+    .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, "expected rate(...) or cron(...)")
+    .default("rate(15 minutes)"),
+  graphPermission: z.enum(["Sites.Selected", "Files.Read.All"]).default("Sites.Selected"),
+  allowTenantWideRead: z.boolean().default(false),
+  graphBaseUrl: z.url({ protocol: /^https$/, error: "expected an https URL" }).optional(),
+  existingClusterArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:ecs:[a-z0-9-]+:[0-9]{12}:cluster\/.+$/, "expected an ECS cluster ARN")
+    .optional(),
+  existingIssuerUrl: z.string().optional(),
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "expected a subnet ID (subnet-…)"))
+    .min(1, "expected at least one subnet"),
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "expected a security group ID (sg-…)"))
+    .min(1, "expected at least one security group"),
+  assignPublicIp: z.boolean().default(false),
+  fargateSpot: z.boolean().default(false),
+  cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
+  memory: z.number().int().min(512).max(30720).default(1024),
+  logRetentionDays: z
+    .number()
+    .refine(
+      (d) => LOG_RETENTION_DAYS.includes(d),
+      `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
+    )
+    .default(30),
 });
 
 /** Config keys of this project and their schemas, in the order they are reported. */
 const projectKeys = {
-    environment: z.string().min(1, "expected the GitHub environment this stack deploys"),
-    workerImageTag: z
-        .string()
-        .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag (immutable tags: a version or commit SHA)")
-        .refine((t) => t !== "latest", 'expected an immutable tag, not "latest" (the repository refuses to overwrite tags)'),
-    github: githubSchema,
-    aws: awsSchema,
-    azure: azureSchema,
-    sync: syncSchema,
+  environment: z.string().min(1, "expected the GitHub environment this stack deploys"),
+  workerImageTag: z
+    .string()
+    .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag (immutable tags: a version or commit SHA)")
+    .refine(
+      (t) => t !== "latest",
+      'expected an immutable tag, not "latest" (the repository refuses to overwrite tags)',
+    ),
+  github: githubSchema,
+  aws: awsSchema,
+  azure: azureSchema,
+  sync: syncSchema,
 } as const;
 
 export type StackConfig = {
-    stack: string;
-    region: string;
+  stack: string;
+  region: string;
 } & { [K in keyof typeof projectKeys]: z.output<(typeof projectKeys)[K]> };
 
 /** Thrown for a bad stack file; the message lists every problem, each with its key. */
 export class StackConfigError extends Error {
-    constructor(
-        readonly stack: string,
-        readonly problems: string[],
-    ) {
-        super(`Stack "${stack}" has invalid configuration (Pulumi.${stack}.yaml):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-        this.name = "StackConfigError";
-    }
+  constructor(
+    readonly stack: string,
+    readonly problems: string[],
+  ) {
+    super(
+      `Stack "${stack}" has invalid configuration (Pulumi.${stack}.yaml):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "StackConfigError";
+  }
 }
 
 /** Raw values by key; `undefined` for a key the stack file leaves out. Exposed so tests can validate plain objects. */
@@ -176,109 +216,111 @@ export type RawConfig = Record<string, unknown>;
 
 /** Reads the running stack's configuration (once) and validates it. */
 export function loadStackConfig(): StackConfig {
-    const project = new pulumi.Config(CONFIG_NAMESPACE);
-    const raw: RawConfig = {};
-    for (const key of Object.keys(projectKeys)) {
-        const text = project.get(key);
-        raw[`${CONFIG_NAMESPACE}:${key}`] = text === undefined ? undefined : parseValue(text);
-    }
-    raw["aws:region"] = new pulumi.Config("aws").get("region");
-    return parseStackConfig(pulumi.getStack(), raw);
+  const project = new pulumi.Config(CONFIG_NAMESPACE);
+  const raw: RawConfig = {};
+  for (const key of Object.keys(projectKeys)) {
+    const text = project.get(key);
+    raw[`${CONFIG_NAMESPACE}:${key}`] = text === undefined ? undefined : parseValue(text);
+  }
+  raw["aws:region"] = new pulumi.Config("aws").get("region");
+  return parseStackConfig(pulumi.getStack(), raw);
 }
 
 /** Structured values arrive as JSON text; plain strings stay strings. */
 function parseValue(text: string): unknown {
-    try {
-        return JSON.parse(text);
-    } catch {
-        return text;
-    }
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Validates raw config values (keys as in the stack file, e.g. `zerosecrets:github`). */
 export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
-    const problems: string[] = [];
-    const parsed: Record<string, unknown> = {};
-    for (const [key, schema] of Object.entries(projectKeys)) {
-        const fullKey = `${CONFIG_NAMESPACE}:${key}`;
-        if (raw[fullKey] === undefined) {
-            problems.push(`${fullKey}: missing; ${describeMissing(key)}`);
-            continue;
-        }
-        const result = (schema as z.ZodType).safeParse(raw[fullKey]);
-        if (result.success) parsed[key] = result.data;
-        else for (const issue of result.error.issues) problems.push(`${keyPath(fullKey, issue.path)}: ${issue.message}`);
+  const problems: string[] = [];
+  const parsed: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(projectKeys)) {
+    const fullKey = `${CONFIG_NAMESPACE}:${key}`;
+    if (raw[fullKey] === undefined) {
+      problems.push(`${fullKey}: missing; ${describeMissing(key)}`);
+      continue;
     }
-    const region = raw["aws:region"];
-    if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
-        problems.push(`aws:region: expected an AWS region such as ap-southeast-2, got ${JSON.stringify(region)}`);
-    }
-    const unknown = Object.keys(raw).filter((k) => k.startsWith(`${CONFIG_NAMESPACE}:`) && !(k.slice(CONFIG_NAMESPACE.length + 1) in projectKeys));
-    for (const key of unknown) problems.push(`${key}: unknown key (known: ${Object.keys(projectKeys).join(", ")})`);
-    if (problems.length === 0) problems.push(...crossKeyProblems(parsed as Omit<StackConfig, "stack" | "region">));
-    if (problems.length > 0) throw new StackConfigError(stack, problems);
-    return { stack, region: region as string, ...(parsed as Omit<StackConfig, "stack" | "region">) };
+    const result = (schema as z.ZodType).safeParse(raw[fullKey]);
+    if (result.success) parsed[key] = result.data;
+    else for (const issue of result.error.issues) problems.push(`${keyPath(fullKey, issue.path)}: ${issue.message}`);
+  }
+  const region = raw["aws:region"];
+  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
+    problems.push(`aws:region: expected an AWS region such as ap-southeast-2, got ${JSON.stringify(region)}`);
+  }
+  const unknown = Object.keys(raw).filter(
+    (k) => k.startsWith(`${CONFIG_NAMESPACE}:`) && !(k.slice(CONFIG_NAMESPACE.length + 1) in projectKeys),
+  );
+  for (const key of unknown) problems.push(`${key}: unknown key (known: ${Object.keys(projectKeys).join(", ")})`);
+  if (problems.length === 0) problems.push(...crossKeyProblems(parsed as Omit<StackConfig, "stack" | "region">));
+  if (problems.length > 0) throw new StackConfigError(stack, problems);
+  return { stack, region: region as string, ...(parsed as Omit<StackConfig, "stack" | "region">) };
 }
 
 /** Rules that span keys: the environment must be declared, subjects must build, credentials must fit Entra's limit. */
 function crossKeyProblems(config: Omit<StackConfig, "stack" | "region">): string[] {
-    const problems: string[] = [];
-    const declared = Object.keys(config.github.environments);
-    if (!declared.includes(config.environment)) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:environment: "${config.environment}" is not a declared environment; expected one of ${declared.join(", ")} (zerosecrets:github.environments)`,
-        );
-        return problems;
-    }
-    const providerArn = config.aws.existingOidcProviderArn;
-    const issuerPath = githubConditionKeyPrefix(config.github.enterpriseSlug);
-    if (providerArn !== undefined && !providerArn.endsWith(`:oidc-provider/${issuerPath}`)) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:aws.existingOidcProviderArn: "${providerArn}" is not the provider for issuer https://${issuerPath} (zerosecrets:github.enterpriseSlug)`,
-        );
-    }
-    config.github.extraDeploySubjects.forEach((filter, i) => {
-        try {
-            const [subject] = buildSubjects(config.github, [filter]);
-            // Entra matches exactly: a pattern could serve AWS but would silently never match on Azure.
-            if (subject!.wildcard) {
-                problems.push(
-                    `${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: "${subject!.value}" is a pattern, but the deploy subjects also become Entra federated credentials, which match exactly`,
-                );
-            }
-        } catch (err) {
-            problems.push(`${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: ${(err as Error).message}`);
-        }
-    });
-    const credentials = deploySubjectFilters(config).length;
-    if (credentials > MAX_FEDERATED_CREDENTIALS) {
-        problems.push(
-            `${CONFIG_NAMESPACE}:github.extraDeploySubjects: the deploy identity would need ${credentials} federated credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS}`,
-        );
-    }
+  const problems: string[] = [];
+  const declared = Object.keys(config.github.environments);
+  if (!declared.includes(config.environment)) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:environment: "${config.environment}" is not a declared environment; expected one of ${declared.join(", ")} (zerosecrets:github.environments)`,
+    );
     return problems;
+  }
+  const providerArn = config.aws.existingOidcProviderArn;
+  const issuerPath = githubConditionKeyPrefix(config.github.enterpriseSlug);
+  if (providerArn !== undefined && !providerArn.endsWith(`:oidc-provider/${issuerPath}`)) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:aws.existingOidcProviderArn: "${providerArn}" is not the provider for issuer https://${issuerPath} (zerosecrets:github.enterpriseSlug)`,
+    );
+  }
+  config.github.extraDeploySubjects.forEach((filter, i) => {
+    try {
+      const [subject] = buildSubjects(config.github, [filter]);
+      // Entra matches exactly: a pattern could serve AWS but would silently never match on Azure.
+      if (subject!.wildcard) {
+        problems.push(
+          `${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: "${subject!.value}" is a pattern, but the deploy subjects also become Entra federated credentials, which match exactly`,
+        );
+      }
+    } catch (err) {
+      problems.push(`${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: ${(err as Error).message}`);
+    }
+  });
+  const credentials = deploySubjectFilters(config).length;
+  if (credentials > MAX_FEDERATED_CREDENTIALS) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:github.extraDeploySubjects: the deploy identity would need ${credentials} federated credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS}`,
+    );
+  }
+  return problems;
 }
 
 /** The deploy role's subjects: the stack's environment, then any extra ones the stack file lists. */
 export function deploySubjectFilters(config: Pick<StackConfig, "environment" | "github">): SubjectFilter[] {
-    return [{ kind: "environment", environment: config.environment }, ...config.github.extraDeploySubjects];
+  return [{ kind: "environment", environment: config.environment }, ...config.github.extraDeploySubjects];
 }
 
 function keyPath(fullKey: string, path: readonly PropertyKey[]): string {
-    return path.reduce<string>(
-        (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
-        fullKey,
-    );
+  return path.reduce<string>(
+    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
+    fullKey,
+  );
 }
 
 function describeMissing(key: string): string {
-    const hints: Record<string, string> = {
-        environment: "expected the GitHub environment this stack deploys (e.g. dev)",
-        workerImageTag: "expected the worker image tag to run (e.g. 0.1.0)",
-        github: "expected { owner, repository, environments, … }",
-        aws: "expected { accountId, … }",
-        azure: "expected { tenantId, subscriptionId, resourceGroupName, location }",
-        sync: "expected { siteIds, subnetIds, securityGroupIds, … }",
-    };
-    return hints[key] ?? "required";
+  const hints: Record<string, string> = {
+    environment: "expected the GitHub environment this stack deploys (e.g. dev)",
+    workerImageTag: "expected the worker image tag to run (e.g. 0.1.0)",
+    github: "expected { owner, repository, environments, … }",
+    aws: "expected { accountId, … }",
+    azure: "expected { tenantId, subscriptionId, resourceGroupName, location }",
+    sync: "expected { siteIds, subnetIds, securityGroupIds, … }",
+  };
+  return hints[key] ?? "required";
 }

@@ -12,142 +12,138 @@ import { Application } from "@pulumi/azuread/application";
 import { ApplicationFederatedIdentityCredential } from "@pulumi/azuread/applicationFederatedIdentityCredential";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import {
-    AZURE_TOKEN_EXCHANGE_AUDIENCE,
-    buildSubjects,
-    GitHubRepositoryRef,
-    githubIssuerUrl,
-    MAX_FEDERATED_CREDENTIALS,
-    SubjectFilter,
-    subjectFilterLabel,
+  AZURE_TOKEN_EXCHANGE_AUDIENCE,
+  buildSubjects,
+  GitHubRepositoryRef,
+  githubIssuerUrl,
+  MAX_FEDERATED_CREDENTIALS,
+  SubjectFilter,
+  subjectFilterLabel,
 } from "./github-subjects";
 import { checkGuid, withField } from "./validation";
 
 /** Built-in Azure role definition IDs (public, identical in every tenant). */
 export const AZURE_BUILTIN_ROLES = {
-    Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-    Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
+  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
 } as const;
 
 export type IdentityKind = "managedIdentity" | "application";
 
 export interface AzureRoleAssignmentSpec {
-    /** Role definition GUID, e.g. `AZURE_BUILTIN_ROLES.Reader`. */
-    readonly roleDefinitionId: string;
-    /** Scope; default the resource group the identity lives in. A subscription scope must be given explicitly. */
-    readonly scope?: pulumi.Input<string>;
+  /** Role definition GUID, e.g. `AZURE_BUILTIN_ROLES.Reader`. */
+  readonly roleDefinitionId: string;
+  /** Scope; default the resource group the identity lives in. A subscription scope must be given explicitly. */
+  readonly scope?: pulumi.Input<string>;
 }
 
 export interface GitHubActionsIdentityArgs {
-    readonly repository: GitHubRepositoryRef;
-    /** GitHub Enterprise slug with a custom issuer. Default none. */
-    readonly enterpriseSlug?: string;
-    /** Default `managedIdentity` (cannot hold a secret); `application` creates an app registration and service principal. */
-    readonly kind?: IdentityKind;
-    /** One federated credential per subject; at most 20. Entra matches subjects exactly, so no wildcards. */
-    readonly subjects: readonly SubjectFilter[];
-    readonly subscriptionId: string;
-    /** Existing resource group that holds the managed identity and is the default role-assignment scope. */
-    readonly resourceGroupName: string;
-    /** Azure region of the managed identity. */
-    readonly location: pulumi.Input<string>;
-    /** Role assignments. Default: none (the caller decides; never subscription Contributor by default). */
-    readonly roleAssignments?: readonly AzureRoleAssignmentSpec[];
-    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly repository: GitHubRepositoryRef;
+  /** GitHub Enterprise slug with a custom issuer. Default none. */
+  readonly enterpriseSlug?: string;
+  /** Default `managedIdentity` (cannot hold a secret); `application` creates an app registration and service principal. */
+  readonly kind?: IdentityKind;
+  /** One federated credential per subject; at most 20. Entra matches subjects exactly, so no wildcards. */
+  readonly subjects: readonly SubjectFilter[];
+  readonly subscriptionId: string;
+  /** Existing resource group that holds the managed identity and is the default role-assignment scope. */
+  readonly resourceGroupName: string;
+  /** Azure region of the managed identity. */
+  readonly location: pulumi.Input<string>;
+  /** Role assignments. Default: none (the caller decides; never subscription Contributor by default). */
+  readonly roleAssignments?: readonly AzureRoleAssignmentSpec[];
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 export class GitHubActionsIdentity extends pulumi.ComponentResource {
-    /** Client (application) ID that `azure/login` takes as `client-id`. */
-    public readonly clientId: pulumi.Output<string>;
-    /** Object ID of the service principal behind the identity. */
-    public readonly principalId: pulumi.Output<string>;
-    /** The exact subjects trusted, one federated credential each. */
-    public readonly subjects: string[];
+  /** Client (application) ID that `azure/login` takes as `client-id`. */
+  public readonly clientId: pulumi.Output<string>;
+  /** Object ID of the service principal behind the identity. */
+  public readonly principalId: pulumi.Output<string>;
+  /** The exact subjects trusted, one federated credential each. */
+  public readonly subjects: string[];
 
-    constructor(name: string, args: GitHubActionsIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("zerosecrets:azure:GitHubActionsIdentity", name, args, opts);
+  constructor(name: string, args: GitHubActionsIdentityArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("zerosecrets:azure:GitHubActionsIdentity", name, args, opts);
 
-        checkGuid("subscriptionId", args.subscriptionId);
-        const built = withField("subjects", () => buildSubjects(args.repository, args.subjects));
-        const pattern = built.find((s) => s.wildcard);
-        if (pattern !== undefined) {
-            throw new Error(
-                `subjects: "${pattern.value}" contains a wildcard, but Entra matches federated subjects exactly; list each subject`,
-            );
-        }
-        if (built.length > MAX_FEDERATED_CREDENTIALS) {
-            throw new Error(
-                `subjects: ${built.length} subjects need ${built.length} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
-            );
-        }
-        for (const [i, assignment] of (args.roleAssignments ?? []).entries()) {
-            checkGuid(`roleAssignments[${i}].roleDefinitionId`, assignment.roleDefinitionId);
-        }
-        this.subjects = built.map((s) => s.value);
-        const issuer = githubIssuerUrl(args.enterpriseSlug);
-        const labels = args.subjects.map(subjectFilterLabel);
-
-        if ((args.kind ?? "managedIdentity") === "managedIdentity") {
-            const identity = new managedidentity.UserAssignedIdentity(
-                `${name}-identity`,
-                { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
-                { parent: this },
-            );
-            // Entra rejects concurrent writes of federated credentials on one managed identity: chain them.
-            let previous: pulumi.Resource | undefined;
-            this.subjects.forEach((subject, i) => {
-                previous = new managedidentity.FederatedIdentityCredential(
-                    `${name}-fic-${labels[i]}`,
-                    {
-                        resourceGroupName: args.resourceGroupName,
-                        resourceName: identity.name,
-                        issuer,
-                        subject,
-                        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-                    },
-                    { parent: this, dependsOn: previous === undefined ? [] : [previous] },
-                );
-            });
-            this.clientId = identity.clientId;
-            this.principalId = identity.principalId;
-        } else {
-            const application = new Application(`${name}-app`, { displayName: name }, { parent: this });
-            const servicePrincipal = new ServicePrincipal(
-                `${name}-sp`,
-                { clientId: application.clientId },
-                { parent: this },
-            );
-            this.subjects.forEach((subject, i) => {
-                new ApplicationFederatedIdentityCredential(
-                    `${name}-fic-${labels[i]}`,
-                    {
-                        applicationId: application.id,
-                        displayName: `github-${labels[i]}`,
-                        description: `GitHub Actions: ${subject}`,
-                        issuer,
-                        subject,
-                        audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
-                    },
-                    { parent: this },
-                );
-            });
-            this.clientId = application.clientId;
-            this.principalId = servicePrincipal.objectId;
-        }
-        const resourceGroupScope = `/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`;
-        (args.roleAssignments ?? []).forEach((assignment, i) => {
-            new authorization.RoleAssignment(
-                `${name}-role-${i}`,
-                {
-                    principalId: this.principalId,
-                    // Managed identities and app registrations both sign in as service principals.
-                    principalType: "ServicePrincipal",
-                    roleDefinitionId: `/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${assignment.roleDefinitionId}`,
-                    scope: assignment.scope ?? resourceGroupScope,
-                },
-                { parent: this },
-            );
-        });
-
-        this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, subjects: this.subjects });
+    checkGuid("subscriptionId", args.subscriptionId);
+    const built = withField("subjects", () => buildSubjects(args.repository, args.subjects));
+    const pattern = built.find((s) => s.wildcard);
+    if (pattern !== undefined) {
+      throw new Error(
+        `subjects: "${pattern.value}" contains a wildcard, but Entra matches federated subjects exactly; list each subject`,
+      );
     }
+    if (built.length > MAX_FEDERATED_CREDENTIALS) {
+      throw new Error(
+        `subjects: ${built.length} subjects need ${built.length} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
+      );
+    }
+    for (const [i, assignment] of (args.roleAssignments ?? []).entries()) {
+      checkGuid(`roleAssignments[${i}].roleDefinitionId`, assignment.roleDefinitionId);
+    }
+    this.subjects = built.map((s) => s.value);
+    const issuer = githubIssuerUrl(args.enterpriseSlug);
+    const labels = args.subjects.map(subjectFilterLabel);
+
+    if ((args.kind ?? "managedIdentity") === "managedIdentity") {
+      const identity = new managedidentity.UserAssignedIdentity(
+        `${name}-identity`,
+        { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
+        { parent: this },
+      );
+      // Entra rejects concurrent writes of federated credentials on one managed identity: chain them.
+      let previous: pulumi.Resource | undefined;
+      this.subjects.forEach((subject, i) => {
+        previous = new managedidentity.FederatedIdentityCredential(
+          `${name}-fic-${labels[i]}`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            resourceName: identity.name,
+            issuer,
+            subject,
+            audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+          },
+          { parent: this, dependsOn: previous === undefined ? [] : [previous] },
+        );
+      });
+      this.clientId = identity.clientId;
+      this.principalId = identity.principalId;
+    } else {
+      const application = new Application(`${name}-app`, { displayName: name }, { parent: this });
+      const servicePrincipal = new ServicePrincipal(`${name}-sp`, { clientId: application.clientId }, { parent: this });
+      this.subjects.forEach((subject, i) => {
+        new ApplicationFederatedIdentityCredential(
+          `${name}-fic-${labels[i]}`,
+          {
+            applicationId: application.id,
+            displayName: `github-${labels[i]}`,
+            description: `GitHub Actions: ${subject}`,
+            issuer,
+            subject,
+            audiences: [AZURE_TOKEN_EXCHANGE_AUDIENCE],
+          },
+          { parent: this },
+        );
+      });
+      this.clientId = application.clientId;
+      this.principalId = servicePrincipal.objectId;
+    }
+    const resourceGroupScope = `/subscriptions/${args.subscriptionId}/resourceGroups/${args.resourceGroupName}`;
+    (args.roleAssignments ?? []).forEach((assignment, i) => {
+      new authorization.RoleAssignment(
+        `${name}-role-${i}`,
+        {
+          principalId: this.principalId,
+          // Managed identities and app registrations both sign in as service principals.
+          principalType: "ServicePrincipal",
+          roleDefinitionId: `/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${assignment.roleDefinitionId}`,
+          scope: assignment.scope ?? resourceGroupScope,
+        },
+        { parent: this },
+      );
+    });
+
+    this.registerOutputs({ clientId: this.clientId, principalId: this.principalId, subjects: this.subjects });
+  }
 }

@@ -11,209 +11,215 @@ import type { SubjectFilter } from "./github-subjects";
 import type { PolicyStatement } from "./iam-policy";
 
 export interface StackScope {
-    readonly accountId: string;
-    readonly region: string;
-    /** Name prefix of every physical resource of the stack (e.g. `zs-dev`). */
-    readonly namePrefix: string;
-    /** Self-managed Pulumi state bucket, if any. */
-    readonly stateBucket?: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** Name prefix of every physical resource of the stack (e.g. `zs-dev`). */
+  readonly namePrefix: string;
+  /** Self-managed Pulumi state bucket, if any. */
+  readonly stateBucket?: string;
 }
 
 /** Read-only role for pull-request previews. */
 export function previewRoleSpec(scope: StackScope): GitHubRoleSpec {
-    return {
-        key: "preview",
-        description: "pulumi preview on pull requests: read-only",
-        subjects: [{ kind: "pullRequest" }],
-        statements: [...stateBackendStatements(scope, "read"), readOnlyStatements()],
-    };
+  return {
+    key: "preview",
+    description: "pulumi preview on pull requests: read-only",
+    subjects: [{ kind: "pullRequest" }],
+    statements: [...stateBackendStatements(scope, "read"), readOnlyStatements()],
+  };
 }
 
 /** Deploy role for one GitHub environment. */
 export function deployRoleSpec(scope: StackScope, subjects: readonly SubjectFilter[]): GitHubRoleSpec {
-    const { accountId: account, region, namePrefix: p } = scope;
-    return {
-        key: "deploy",
-        description: `pulumi up from GitHub Actions (${p})`,
-        subjects,
-        statements: [
-            ...stateBackendStatements(scope, "write"),
-            readOnlyStatements(),
-            {
-                Sid: "StackRoles",
-                Effect: "Allow",
-                Action: [
-                    "iam:CreateRole",
-                    "iam:DeleteRole",
-                    "iam:UpdateRole",
-                    "iam:UpdateRoleDescription",
-                    "iam:UpdateAssumeRolePolicy",
-                    "iam:TagRole",
-                    "iam:UntagRole",
-                    "iam:PutRolePolicy",
-                    "iam:DeleteRolePolicy",
-                    "iam:PutRolePermissionsBoundary",
-                ],
-                Resource: `arn:aws:iam::${account}:role/${p}-*`,
-            },
-            {
-                Sid: "PassStackRolesToTheirServices",
-                Effect: "Allow",
-                Action: "iam:PassRole",
-                Resource: `arn:aws:iam::${account}:role/${p}-*`,
-                Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "scheduler.amazonaws.com"] } },
-            },
-            {
-                Sid: "GitHubOidcProvider",
-                Effect: "Allow",
-                Action: [
-                    "iam:CreateOpenIDConnectProvider",
-                    "iam:DeleteOpenIDConnectProvider",
-                    "iam:TagOpenIDConnectProvider",
-                    "iam:UntagOpenIDConnectProvider",
-                    "iam:AddClientIDToOpenIDConnectProvider",
-                    "iam:RemoveClientIDFromOpenIDConnectProvider",
-                ],
-                Resource: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com*`,
-            },
-            {
-                Sid: "OutboundIdentityFederation",
-                Effect: "Allow",
-                Action: ["iam:EnableOutboundWebIdentityFederation", "iam:DisableOutboundWebIdentityFederation"],
-                Resource: "*",
-            },
-            {
-                Sid: "SyncTables",
-                Effect: "Allow",
-                Action: [
-                    "dynamodb:CreateTable",
-                    "dynamodb:DeleteTable",
-                    "dynamodb:UpdateTable",
-                    "dynamodb:UpdateContinuousBackups",
-                    "dynamodb:TagResource",
-                    "dynamodb:UntagResource",
-                ],
-                Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-*`,
-            },
-            {
-                Sid: "SyncBucket",
-                Effect: "Allow",
-                Action: [
-                    "s3:CreateBucket",
-                    "s3:DeleteBucket",
-                    "s3:PutBucketTagging",
-                    "s3:PutBucketPublicAccessBlock",
-                    "s3:PutEncryptionConfiguration",
-                    "s3:PutBucketVersioning",
-                    "s3:PutBucketOwnershipControls",
-                ],
-                Resource: `arn:aws:s3:::${p}-*`,
-            },
-            {
-                Sid: "WorkerRepository",
-                Effect: "Allow",
-                Action: [
-                    "ecr:CreateRepository",
-                    "ecr:DeleteRepository",
-                    "ecr:PutImageScanningConfiguration",
-                    "ecr:PutImageTagMutability",
-                    "ecr:TagResource",
-                    "ecr:UntagResource",
-                    // The worker-image workflow pushes with this role.
-                    "ecr:BatchCheckLayerAvailability",
-                    "ecr:InitiateLayerUpload",
-                    "ecr:UploadLayerPart",
-                    "ecr:CompleteLayerUpload",
-                    "ecr:PutImage",
-                ],
-                Resource: `arn:aws:ecr:${region}:${account}:repository/${p}-*`,
-            },
-            { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-            {
-                Sid: "SyncLogs",
-                Effect: "Allow",
-                Action: ["logs:CreateLogGroup", "logs:DeleteLogGroup", "logs:PutRetentionPolicy", "logs:TagResource", "logs:UntagResource"],
-                Resource: `arn:aws:logs:${region}:${account}:log-group:${p}-*`,
-            },
-            {
-                Sid: "SyncCluster",
-                Effect: "Allow",
-                Action: [
-                    "ecs:CreateCluster",
-                    "ecs:DeleteCluster",
-                    "ecs:UpdateCluster",
-                    "ecs:PutClusterCapacityProviders",
-                    "ecs:TagResource",
-                    "ecs:UntagResource",
-                ],
-                Resource: `arn:aws:ecs:${region}:${account}:cluster/${p}-*`,
-            },
-            {
-                // Task definitions have no resource-level permission for register/deregister.
-                Sid: "SyncTaskDefinitions",
-                Effect: "Allow",
-                Action: ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"],
-                Resource: "*",
-            },
-            {
-                Sid: "SyncSchedules",
-                Effect: "Allow",
-                Action: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
-                Resource: `arn:aws:scheduler:${region}:${account}:schedule/default/${p}-*`,
-            },
+  const { accountId: account, region, namePrefix: p } = scope;
+  return {
+    key: "deploy",
+    description: `pulumi up from GitHub Actions (${p})`,
+    subjects,
+    statements: [
+      ...stateBackendStatements(scope, "write"),
+      readOnlyStatements(),
+      {
+        Sid: "StackRoles",
+        Effect: "Allow",
+        Action: [
+          "iam:CreateRole",
+          "iam:DeleteRole",
+          "iam:UpdateRole",
+          "iam:UpdateRoleDescription",
+          "iam:UpdateAssumeRolePolicy",
+          "iam:TagRole",
+          "iam:UntagRole",
+          "iam:PutRolePolicy",
+          "iam:DeleteRolePolicy",
+          "iam:PutRolePermissionsBoundary",
         ],
-    };
+        Resource: `arn:aws:iam::${account}:role/${p}-*`,
+      },
+      {
+        Sid: "PassStackRolesToTheirServices",
+        Effect: "Allow",
+        Action: "iam:PassRole",
+        Resource: `arn:aws:iam::${account}:role/${p}-*`,
+        Condition: { StringEquals: { "iam:PassedToService": ["ecs-tasks.amazonaws.com", "scheduler.amazonaws.com"] } },
+      },
+      {
+        Sid: "GitHubOidcProvider",
+        Effect: "Allow",
+        Action: [
+          "iam:CreateOpenIDConnectProvider",
+          "iam:DeleteOpenIDConnectProvider",
+          "iam:TagOpenIDConnectProvider",
+          "iam:UntagOpenIDConnectProvider",
+          "iam:AddClientIDToOpenIDConnectProvider",
+          "iam:RemoveClientIDFromOpenIDConnectProvider",
+        ],
+        Resource: `arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com*`,
+      },
+      {
+        Sid: "OutboundIdentityFederation",
+        Effect: "Allow",
+        Action: ["iam:EnableOutboundWebIdentityFederation", "iam:DisableOutboundWebIdentityFederation"],
+        Resource: "*",
+      },
+      {
+        Sid: "SyncTables",
+        Effect: "Allow",
+        Action: [
+          "dynamodb:CreateTable",
+          "dynamodb:DeleteTable",
+          "dynamodb:UpdateTable",
+          "dynamodb:UpdateContinuousBackups",
+          "dynamodb:TagResource",
+          "dynamodb:UntagResource",
+        ],
+        Resource: `arn:aws:dynamodb:${region}:${account}:table/${p}-*`,
+      },
+      {
+        Sid: "SyncBucket",
+        Effect: "Allow",
+        Action: [
+          "s3:CreateBucket",
+          "s3:DeleteBucket",
+          "s3:PutBucketTagging",
+          "s3:PutBucketPublicAccessBlock",
+          "s3:PutEncryptionConfiguration",
+          "s3:PutBucketVersioning",
+          "s3:PutBucketOwnershipControls",
+        ],
+        Resource: `arn:aws:s3:::${p}-*`,
+      },
+      {
+        Sid: "WorkerRepository",
+        Effect: "Allow",
+        Action: [
+          "ecr:CreateRepository",
+          "ecr:DeleteRepository",
+          "ecr:PutImageScanningConfiguration",
+          "ecr:PutImageTagMutability",
+          "ecr:TagResource",
+          "ecr:UntagResource",
+          // The worker-image workflow pushes with this role.
+          "ecr:BatchCheckLayerAvailability",
+          "ecr:InitiateLayerUpload",
+          "ecr:UploadLayerPart",
+          "ecr:CompleteLayerUpload",
+          "ecr:PutImage",
+        ],
+        Resource: `arn:aws:ecr:${region}:${account}:repository/${p}-*`,
+      },
+      { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+      {
+        Sid: "SyncLogs",
+        Effect: "Allow",
+        Action: [
+          "logs:CreateLogGroup",
+          "logs:DeleteLogGroup",
+          "logs:PutRetentionPolicy",
+          "logs:TagResource",
+          "logs:UntagResource",
+        ],
+        Resource: `arn:aws:logs:${region}:${account}:log-group:${p}-*`,
+      },
+      {
+        Sid: "SyncCluster",
+        Effect: "Allow",
+        Action: [
+          "ecs:CreateCluster",
+          "ecs:DeleteCluster",
+          "ecs:UpdateCluster",
+          "ecs:PutClusterCapacityProviders",
+          "ecs:TagResource",
+          "ecs:UntagResource",
+        ],
+        Resource: `arn:aws:ecs:${region}:${account}:cluster/${p}-*`,
+      },
+      {
+        // Task definitions have no resource-level permission for register/deregister.
+        Sid: "SyncTaskDefinitions",
+        Effect: "Allow",
+        Action: ["ecs:RegisterTaskDefinition", "ecs:DeregisterTaskDefinition"],
+        Resource: "*",
+      },
+      {
+        Sid: "SyncSchedules",
+        Effect: "Allow",
+        Action: ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+        Resource: `arn:aws:scheduler:${region}:${account}:schedule/default/${p}-*`,
+      },
+    ],
+  };
 }
 
 /** Describe/Get/List actions the engine's refresh and diff need; nothing that changes or reads data. */
 function readOnlyStatements(): PolicyStatement {
-    return {
-        Sid: "DescribeStackResources",
-        Effect: "Allow",
-        Action: [
-            "iam:GetRole",
-            "iam:GetRolePolicy",
-            "iam:ListRolePolicies",
-            "iam:ListAttachedRolePolicies",
-            "iam:GetOpenIDConnectProvider",
-            "iam:GetOutboundWebIdentityFederationInfo",
-            "dynamodb:DescribeTable",
-            "dynamodb:DescribeContinuousBackups",
-            "dynamodb:DescribeTimeToLive",
-            "dynamodb:ListTagsOfResource",
-            "s3:GetBucketTagging",
-            "s3:GetBucketPublicAccessBlock",
-            "s3:GetEncryptionConfiguration",
-            "s3:GetBucketVersioning",
-            "s3:GetBucketOwnershipControls",
-            "s3:GetBucketPolicy",
-            "s3:GetBucketAcl",
-            "s3:GetBucketLocation",
-            "ecr:DescribeRepositories",
-            "ecr:ListTagsForResource",
-            "logs:DescribeLogGroups",
-            "logs:ListTagsForResource",
-            "ecs:DescribeClusters",
-            "ecs:DescribeTaskDefinition",
-            "ecs:DescribeCapacityProviders",
-            "scheduler:GetSchedule",
-        ],
-        Resource: "*",
-    };
+  return {
+    Sid: "DescribeStackResources",
+    Effect: "Allow",
+    Action: [
+      "iam:GetRole",
+      "iam:GetRolePolicy",
+      "iam:ListRolePolicies",
+      "iam:ListAttachedRolePolicies",
+      "iam:GetOpenIDConnectProvider",
+      "iam:GetOutboundWebIdentityFederationInfo",
+      "dynamodb:DescribeTable",
+      "dynamodb:DescribeContinuousBackups",
+      "dynamodb:DescribeTimeToLive",
+      "dynamodb:ListTagsOfResource",
+      "s3:GetBucketTagging",
+      "s3:GetBucketPublicAccessBlock",
+      "s3:GetEncryptionConfiguration",
+      "s3:GetBucketVersioning",
+      "s3:GetBucketOwnershipControls",
+      "s3:GetBucketPolicy",
+      "s3:GetBucketAcl",
+      "s3:GetBucketLocation",
+      "ecr:DescribeRepositories",
+      "ecr:ListTagsForResource",
+      "logs:DescribeLogGroups",
+      "logs:ListTagsForResource",
+      "ecs:DescribeClusters",
+      "ecs:DescribeTaskDefinition",
+      "ecs:DescribeCapacityProviders",
+      "scheduler:GetSchedule",
+    ],
+    Resource: "*",
+  };
 }
 
 /** The self-managed state backend: read for previews (plus lock files), read/write of `.pulumi/` for deploys. */
 function stateBackendStatements(scope: StackScope, access: "read" | "write"): PolicyStatement[] {
-    if (scope.stateBucket === undefined) return [];
-    const bucket = `arn:aws:s3:::${scope.stateBucket}`;
-    return [
-        { Sid: "StateBackendList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
-        { Sid: "StateBackendRead", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucket}/.pulumi/*` },
-        {
-            Sid: access === "read" ? "StateBackendLocks" : "StateBackendWrite",
-            Effect: "Allow",
-            Action: ["s3:PutObject", "s3:DeleteObject"],
-            Resource: access === "read" ? `${bucket}/.pulumi/locks/*` : `${bucket}/.pulumi/*`,
-        },
-    ];
+  if (scope.stateBucket === undefined) return [];
+  const bucket = `arn:aws:s3:::${scope.stateBucket}`;
+  return [
+    { Sid: "StateBackendList", Effect: "Allow", Action: "s3:ListBucket", Resource: bucket },
+    { Sid: "StateBackendRead", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucket}/.pulumi/*` },
+    {
+      Sid: access === "read" ? "StateBackendLocks" : "StateBackendWrite",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:DeleteObject"],
+      Resource: access === "read" ? `${bucket}/.pulumi/locks/*` : `${bucket}/.pulumi/*`,
+    },
+  ];
 }

@@ -33,14 +33,14 @@ export type SubjectFormat = "legacy" | "immutable";
 
 /** The repository whose workflows are trusted. */
 export interface GitHubRepositoryRef {
-    readonly owner: string;
-    readonly repository: string;
-    /** Numeric owner ID; required for the immutable form. */
-    readonly ownerId?: string;
-    /** Numeric repository ID; required for the immutable form and for pinning `repository_id`. */
-    readonly repositoryId?: string;
-    /** Default `legacy` (`repo:OWNER/REPO:`); `immutable` gives `repo:OWNER@ID/REPO@ID:`. */
-    readonly subjectFormat?: SubjectFormat;
+  readonly owner: string;
+  readonly repository: string;
+  /** Numeric owner ID; required for the immutable form. */
+  readonly ownerId?: string;
+  /** Numeric repository ID; required for the immutable form and for pinning `repository_id`. */
+  readonly repositoryId?: string;
+  /** Default `legacy` (`repo:OWNER/REPO:`); `immutable` gives `repo:OWNER@ID/REPO@ID:`. */
+  readonly subjectFormat?: SubjectFormat;
 }
 
 /**
@@ -48,34 +48,34 @@ export interface GitHubRepositoryRef {
  * the condition into `StringLike`; without it the value is matched exactly.
  */
 export type SubjectFilter =
-    | { readonly kind: "branch"; readonly branch: string; readonly wildcard?: boolean }
-    | { readonly kind: "tag"; readonly tag: string; readonly wildcard?: boolean }
-    | { readonly kind: "environment"; readonly environment: string; readonly wildcard?: boolean }
-    | { readonly kind: "pullRequest" };
+  | { readonly kind: "branch"; readonly branch: string; readonly wildcard?: boolean }
+  | { readonly kind: "tag"; readonly tag: string; readonly wildcard?: boolean }
+  | { readonly kind: "environment"; readonly environment: string; readonly wildcard?: boolean }
+  | { readonly kind: "pullRequest" };
 
 /** A built subject claim and whether it needs `StringLike`. */
 export interface Subject {
-    readonly value: string;
-    readonly wildcard: boolean;
+  readonly value: string;
+  readonly wildcard: boolean;
 }
 
 /** Thrown for any input that would produce a subject trusting more than the caller meant. */
 export class SubjectError extends Error {
-    constructor(
-        message: string,
-        /** The argument at fault (`owner`, `repositoryId`…), when there is one. */
-        readonly field?: string,
-    ) {
-        super(message);
-        this.name = "SubjectError";
-    }
+  constructor(
+    message: string,
+    /** The argument at fault (`owner`, `repositoryId`…), when there is one. */
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = "SubjectError";
+  }
 }
 
 const WILDCARD_CHARACTERS = /[*?]/;
 
 /** `https://token.actions.githubusercontent.com` or the enterprise's own issuer. */
 export function githubIssuerUrl(enterpriseSlug?: string): string {
-    return `https://${githubIssuerPath(enterpriseSlug)}`;
+  return `https://${githubIssuerPath(enterpriseSlug)}`;
 }
 
 /**
@@ -84,118 +84,130 @@ export function githubIssuerUrl(enterpriseSlug?: string): string {
  * `token.actions.githubusercontent.com/<slug>:sub`.
  */
 export function githubConditionKeyPrefix(enterpriseSlug?: string): string {
-    return githubIssuerPath(enterpriseSlug);
+  return githubIssuerPath(enterpriseSlug);
 }
 
 function githubIssuerPath(enterpriseSlug?: string): string {
-    if (enterpriseSlug === undefined || enterpriseSlug === "") return GITHUB_ISSUER_HOST;
-    if (!GITHUB_ENTERPRISE_SLUG_PATTERN.test(enterpriseSlug)) {
-        throw new SubjectError(
-            `enterpriseSlug "${enterpriseSlug}" is not a GitHub Enterprise slug (lower-case letters, digits and hyphens)`,
-            "enterpriseSlug",
-        );
-    }
-    return `${GITHUB_ISSUER_HOST}/${enterpriseSlug}`;
+  if (enterpriseSlug === undefined || enterpriseSlug === "") return GITHUB_ISSUER_HOST;
+  if (!GITHUB_ENTERPRISE_SLUG_PATTERN.test(enterpriseSlug)) {
+    throw new SubjectError(
+      `enterpriseSlug "${enterpriseSlug}" is not a GitHub Enterprise slug (lower-case letters, digits and hyphens)`,
+      "enterpriseSlug",
+    );
+  }
+  return `${GITHUB_ISSUER_HOST}/${enterpriseSlug}`;
 }
 
 /** Checks owner, repository and IDs; returns the `repo:…` prefix in the repository's subject format. */
 export function repositorySubjectPrefix(repo: GitHubRepositoryRef): string {
-    checkRepositoryRef(repo);
-    if ((repo.subjectFormat ?? "legacy") === "legacy") return `repo:${repo.owner}/${repo.repository}`;
-    return `repo:${repo.owner}@${repo.ownerId}/${repo.repository}@${repo.repositoryId}`;
+  checkRepositoryRef(repo);
+  if ((repo.subjectFormat ?? "legacy") === "legacy") return `repo:${repo.owner}/${repo.repository}`;
+  return `repo:${repo.owner}@${repo.ownerId}/${repo.repository}@${repo.repositoryId}`;
 }
 
 /** Validates a repository reference; throws a {@link SubjectError} naming the offending field. */
 export function checkRepositoryRef(repo: GitHubRepositoryRef): void {
-    if (WILDCARD_CHARACTERS.test(repo.owner) || WILDCARD_CHARACTERS.test(repo.repository)) {
-        throw new SubjectError(
-            `owner/repository "${repo.owner}/${repo.repository}" contains a wildcard: a subject must name exactly one repository`,
-            WILDCARD_CHARACTERS.test(repo.owner) ? "owner" : "repository",
-        );
+  if (WILDCARD_CHARACTERS.test(repo.owner) || WILDCARD_CHARACTERS.test(repo.repository)) {
+    throw new SubjectError(
+      `owner/repository "${repo.owner}/${repo.repository}" contains a wildcard: a subject must name exactly one repository`,
+      WILDCARD_CHARACTERS.test(repo.owner) ? "owner" : "repository",
+    );
+  }
+  if (!GITHUB_OWNER_PATTERN.test(repo.owner)) {
+    throw new SubjectError(`owner "${repo.owner}" is not a GitHub user or organisation name`, "owner");
+  }
+  if (!GITHUB_REPOSITORY_PATTERN.test(repo.repository)) {
+    throw new SubjectError(`repository "${repo.repository}" is not a GitHub repository name`, "repository");
+  }
+  for (const [field, value] of [
+    ["ownerId", repo.ownerId],
+    ["repositoryId", repo.repositoryId],
+  ] as const) {
+    if (value !== undefined && !GITHUB_ID_PATTERN.test(value)) {
+      throw new SubjectError(
+        `${field} "${value}" must be the numeric GitHub ID (digits only, never a wildcard)`,
+        field,
+      );
     }
-    if (!GITHUB_OWNER_PATTERN.test(repo.owner)) {
-        throw new SubjectError(`owner "${repo.owner}" is not a GitHub user or organisation name`, "owner");
-    }
-    if (!GITHUB_REPOSITORY_PATTERN.test(repo.repository)) {
-        throw new SubjectError(`repository "${repo.repository}" is not a GitHub repository name`, "repository");
-    }
-    for (const [field, value] of [["ownerId", repo.ownerId], ["repositoryId", repo.repositoryId]] as const) {
-        if (value !== undefined && !GITHUB_ID_PATTERN.test(value)) {
-            throw new SubjectError(`${field} "${value}" must be the numeric GitHub ID (digits only, never a wildcard)`, field);
-        }
-    }
-    if (repo.subjectFormat === "immutable" && (repo.ownerId === undefined || repo.repositoryId === undefined)) {
-        throw new SubjectError(
-            `subjectFormat "immutable" needs ownerId and repositoryId (repo:OWNER@OWNER_ID/REPO@REPO_ID:…)`,
-            "subjectFormat",
-        );
-    }
+  }
+  if (repo.subjectFormat === "immutable" && (repo.ownerId === undefined || repo.repositoryId === undefined)) {
+    throw new SubjectError(
+      `subjectFormat "immutable" needs ownerId and repositoryId (repo:OWNER@OWNER_ID/REPO@REPO_ID:…)`,
+      "subjectFormat",
+    );
+  }
 }
 
 /** The context part after `repo:OWNER/REPO:` for one filter, with its wildcard checked. */
 function subjectContext(filter: SubjectFilter): Subject {
-    switch (filter.kind) {
-        case "pullRequest":
-            return { value: "pull_request", wildcard: false };
-        case "branch":
-            return contextValue("branch", "ref:refs/heads/", filter.branch, filter.wildcard);
-        case "tag":
-            return contextValue("tag", "ref:refs/tags/", filter.tag, filter.wildcard);
-        case "environment":
-            return contextValue("environment", "environment:", filter.environment, filter.wildcard);
-    }
+  switch (filter.kind) {
+    case "pullRequest":
+      return { value: "pull_request", wildcard: false };
+    case "branch":
+      return contextValue("branch", "ref:refs/heads/", filter.branch, filter.wildcard);
+    case "tag":
+      return contextValue("tag", "ref:refs/tags/", filter.tag, filter.wildcard);
+    case "environment":
+      return contextValue("environment", "environment:", filter.environment, filter.wildcard);
+  }
 }
 
 function contextValue(field: string, prefix: string, value: string, wildcardAllowed: boolean | undefined): Subject {
-    if (value.trim() === "") throw new SubjectError(`${field} must not be empty`);
-    if (/^[*?]+$/.test(value)) {
-        throw new SubjectError(`${field} "${value}" is a wildcard alone: it would trust every ${field}; name it`);
-    }
-    const wildcard = WILDCARD_CHARACTERS.test(value);
-    if (wildcard && wildcardAllowed !== true) {
-        throw new SubjectError(
-            `${field} "${value}" contains a wildcard; set wildcard: true on this filter if a pattern is really meant`,
-        );
-    }
-    return { value: prefix + value, wildcard };
+  if (value.trim() === "") throw new SubjectError(`${field} must not be empty`);
+  if (/^[*?]+$/.test(value)) {
+    throw new SubjectError(`${field} "${value}" is a wildcard alone: it would trust every ${field}; name it`);
+  }
+  const wildcard = WILDCARD_CHARACTERS.test(value);
+  if (wildcard && wildcardAllowed !== true) {
+    throw new SubjectError(
+      `${field} "${value}" contains a wildcard; set wildcard: true on this filter if a pattern is really meant`,
+    );
+  }
+  return { value: prefix + value, wildcard };
 }
 
 /** Checks a `job_workflow_ref` pin: one exact workflow file at one exact ref, no wildcard. */
 export function checkJobWorkflowRef(workflowRef: string): void {
-    if (WILDCARD_CHARACTERS.test(workflowRef) || !/^[^/]+\/[^/]+\/\.github\/workflows\/[^@]+@refs\/\S+$/.test(workflowRef)) {
-        throw new SubjectError(
-            `jobWorkflowRef "${workflowRef}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards`,
-            "jobWorkflowRef",
-        );
-    }
+  if (
+    WILDCARD_CHARACTERS.test(workflowRef) ||
+    !/^[^/]+\/[^/]+\/\.github\/workflows\/[^@]+@refs\/\S+$/.test(workflowRef)
+  ) {
+    throw new SubjectError(
+      `jobWorkflowRef "${workflowRef}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards`,
+      "jobWorkflowRef",
+    );
+  }
 }
 
 /** Every subject claim the filters admit, in order, duplicates removed. Refuses an empty list. */
 export function buildSubjects(repo: GitHubRepositoryRef, filters: readonly SubjectFilter[]): Subject[] {
-    if (filters.length === 0) {
-        throw new SubjectError(
-            "no subject filter given: a role or credential without a subject would trust every repository on GitHub",
-        );
-    }
-    const prefix = repositorySubjectPrefix(repo);
-    const seen = new Map<string, Subject>();
-    for (const filter of filters) {
-        const context = subjectContext(filter);
-        const value = `${prefix}:${context.value}`;
-        seen.set(value, { value, wildcard: context.wildcard });
-    }
-    return [...seen.values()];
+  if (filters.length === 0) {
+    throw new SubjectError(
+      "no subject filter given: a role or credential without a subject would trust every repository on GitHub",
+    );
+  }
+  const prefix = repositorySubjectPrefix(repo);
+  const seen = new Map<string, Subject>();
+  for (const filter of filters) {
+    const context = subjectContext(filter);
+    const value = `${prefix}:${context.value}`;
+    seen.set(value, { value, wildcard: context.wildcard });
+  }
+  return [...seen.values()];
 }
 
 /** Human-readable label of a filter, used in resource names and descriptions (`environment-prod`, `pull-request`). */
 export function subjectFilterLabel(filter: SubjectFilter): string {
-    const raw =
-        filter.kind === "pullRequest"
-            ? "pull-request"
-            : filter.kind === "branch"
-              ? `branch-${filter.branch}`
-              : filter.kind === "tag"
-                ? `tag-${filter.tag}`
-                : `environment-${filter.environment}`;
-    return raw.replace(/[^A-Za-z0-9-]+/g, "-").replace(/-+$/, "").toLowerCase();
+  const raw =
+    filter.kind === "pullRequest"
+      ? "pull-request"
+      : filter.kind === "branch"
+        ? `branch-${filter.branch}`
+        : filter.kind === "tag"
+          ? `tag-${filter.tag}`
+          : `environment-${filter.environment}`;
+  return raw
+    .replace(/[^A-Za-z0-9-]+/g, "-")
+    .replace(/-+$/, "")
+    .toLowerCase();
 }

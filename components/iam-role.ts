@@ -4,29 +4,29 @@ import * as iam from "@pulumi/aws/iam";
 import { PolicyStatement, policyJson } from "./iam-policy";
 
 export interface RoleWithPolicyArgs {
-    readonly description: string;
-    readonly assumeRolePolicy: pulumi.Input<string>;
-    /** Inline permissions; checked for least privilege before anything is registered. */
-    readonly statements: readonly PolicyStatement[];
-    readonly maxSessionDuration?: number;
-    readonly permissionsBoundary?: pulumi.Input<string>;
-    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly description: string;
+  readonly assumeRolePolicy: pulumi.Input<string>;
+  /** Inline permissions; checked for least privilege before anything is registered. */
+  readonly statements: readonly PolicyStatement[];
+  readonly maxSessionDuration?: number;
+  readonly permissionsBoundary?: pulumi.Input<string>;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Creates `${name}` (the role) and `${name}-permissions` (its inline policy) under `parent`. */
 export function roleWithPolicy(name: string, args: RoleWithPolicyArgs, parent: pulumi.Resource): iam.Role {
-    const policy = policyJson(name, args.statements);
-    const role = new iam.Role(
-        name,
-        {
-            description: args.description,
-            assumeRolePolicy: args.assumeRolePolicy,
-            maxSessionDuration: args.maxSessionDuration,
-            permissionsBoundary: args.permissionsBoundary,
-            tags: args.tags,
-        },
-        { parent },
-    );
-    new iam.RolePolicy(`${name}-permissions`, { role: role.name, policy }, { parent });
-    return role;
+  const policy = policyJson(name, args.statements);
+  const role = new iam.Role(
+    name,
+    {
+      description: args.description,
+      assumeRolePolicy: args.assumeRolePolicy,
+      maxSessionDuration: args.maxSessionDuration,
+      permissionsBoundary: args.permissionsBoundary,
+      tags: args.tags,
+    },
+    { parent },
+  );
+  new iam.RolePolicy(`${name}-permissions`, { role: role.name, policy }, { parent });
+  return role;
 }

@@ -28,390 +28,396 @@ export const CONTAINER_NAME = "worker";
 export const SITE_ID_PATTERN = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
 
 export interface SyncTaskArgs {
-    /** SharePoint site IDs (`host,siteCollectionId,siteId`); one schedule per site. */
-    readonly siteIds: readonly string[];
-    readonly azureTenantId: string;
-    /** Client ID of the Entra identity the worker signs in as (public). */
-    readonly azureClientId: pulumi.Input<string>;
-    readonly region: string;
-    /** Image tag in the ECR repository created here. */
-    readonly imageTag: string;
-    /** EventBridge Scheduler expression. Default `rate(15 minutes)`. */
-    readonly scheduleExpression?: string;
-    /** Existing ECS cluster ARN. Default: create one. */
-    readonly existingClusterArn?: pulumi.Input<string>;
-    readonly subnetIds: readonly string[];
-    readonly securityGroupIds: readonly string[];
-    /** Default false: tasks run in private subnets and reach AWS and Graph through NAT or endpoints. */
-    readonly assignPublicIp?: boolean;
-    /** Run on Fargate Spot. Default false. */
-    readonly fargateSpot?: boolean;
-    /** Task CPU units. Default 512. */
-    readonly cpu?: number;
-    /** Task memory (MiB). Default 1024. */
-    readonly memory?: number;
-    /** Days to keep logs. Default 30. */
-    readonly logRetentionDays?: number;
-    /** Graph endpoint override (sovereign clouds). Default none: the worker uses `https://graph.microsoft.com`. */
-    readonly graphBaseUrl?: string;
-    readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** SharePoint site IDs (`host,siteCollectionId,siteId`); one schedule per site. */
+  readonly siteIds: readonly string[];
+  readonly azureTenantId: string;
+  /** Client ID of the Entra identity the worker signs in as (public). */
+  readonly azureClientId: pulumi.Input<string>;
+  readonly region: string;
+  /** Image tag in the ECR repository created here. */
+  readonly imageTag: string;
+  /** EventBridge Scheduler expression. Default `rate(15 minutes)`. */
+  readonly scheduleExpression?: string;
+  /** Existing ECS cluster ARN. Default: create one. */
+  readonly existingClusterArn?: pulumi.Input<string>;
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+  /** Default false: tasks run in private subnets and reach AWS and Graph through NAT or endpoints. */
+  readonly assignPublicIp?: boolean;
+  /** Run on Fargate Spot. Default false. */
+  readonly fargateSpot?: boolean;
+  /** Task CPU units. Default 512. */
+  readonly cpu?: number;
+  /** Task memory (MiB). Default 1024. */
+  readonly memory?: number;
+  /** Days to keep logs. Default 30. */
+  readonly logRetentionDays?: number;
+  /** Graph endpoint override (sovereign clouds). Default none: the worker uses `https://graph.microsoft.com`. */
+  readonly graphBaseUrl?: string;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 export class SyncTask extends pulumi.ComponentResource {
-    public readonly taskRoleArn: pulumi.Output<string>;
-    public readonly executionRoleArn: pulumi.Output<string>;
-    public readonly clusterArn: pulumi.Output<string>;
-    public readonly taskDefinitionArn: pulumi.Output<string>;
-    public readonly repositoryUrl: pulumi.Output<string>;
-    public readonly bucketName: pulumi.Output<string>;
-    public readonly tableNames: {
-        checkpoints: pulumi.Output<string>;
-        state: pulumi.Output<string>;
-        documents: pulumi.Output<string>;
-        lease: pulumi.Output<string>;
+  public readonly taskRoleArn: pulumi.Output<string>;
+  public readonly executionRoleArn: pulumi.Output<string>;
+  public readonly clusterArn: pulumi.Output<string>;
+  public readonly taskDefinitionArn: pulumi.Output<string>;
+  public readonly repositoryUrl: pulumi.Output<string>;
+  public readonly bucketName: pulumi.Output<string>;
+  public readonly tableNames: {
+    checkpoints: pulumi.Output<string>;
+    state: pulumi.Output<string>;
+    documents: pulumi.Output<string>;
+    lease: pulumi.Output<string>;
+  };
+  /** Schedule names by site ID. */
+  public readonly scheduleNames: Record<string, pulumi.Output<string>>;
+
+  constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
+    // The client ID is usually a deferred output resolved by a resource that depends on this component's task
+    // role; as a registered component input it would deadlock, so it is left out of the recorded inputs.
+    const { azureClientId: _deferred, ...recordedArgs } = args;
+    super("zerosecrets:sync:SyncTask", name, recordedArgs, opts);
+    checkSyncTaskArgs(args);
+    const child = { parent: this };
+
+    // Storage. String keys as the worker expects them; PITR and encryption at rest on every table.
+    const table = (role: string, rangeKey?: string) =>
+      new dynamodb.Table(
+        `${name}-${role}`,
+        {
+          billingMode: "PAY_PER_REQUEST",
+          hashKey: "siteId",
+          rangeKey,
+          attributes: [{ name: "siteId", type: "S" }, ...(rangeKey ? [{ name: rangeKey, type: "S" }] : [])],
+          pointInTimeRecovery: { enabled: true },
+          serverSideEncryption: { enabled: true },
+          deletionProtectionEnabled: true,
+          tags: args.tags,
+        },
+        child,
+      );
+    const tables = {
+      checkpoints: table("checkpoints"),
+      state: table("state"),
+      documents: table("documents", "itemId"),
+      lease: table("lease"),
     };
-    /** Schedule names by site ID. */
-    public readonly scheduleNames: Record<string, pulumi.Output<string>>;
 
-    constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
-        // The client ID is usually a deferred output resolved by a resource that depends on this component's task
-        // role; as a registered component input it would deadlock, so it is left out of the recorded inputs.
-        const { azureClientId: _deferred, ...recordedArgs } = args;
-        super("zerosecrets:sync:SyncTask", name, recordedArgs, opts);
-        checkSyncTaskArgs(args);
-        const child = { parent: this };
+    const bucket = new s3.Bucket(`${name}-content`, { tags: args.tags }, child);
+    new s3.BucketPublicAccessBlock(
+      `${name}-content-public-access`,
+      {
+        bucket: bucket.id,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    );
+    new s3.BucketServerSideEncryptionConfiguration(
+      `${name}-content-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
+      },
+      child,
+    );
+    new s3.BucketVersioning(
+      `${name}-content-versioning`,
+      { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+      child,
+    );
+    new s3.BucketOwnershipControls(
+      `${name}-content-ownership`,
+      { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    );
 
-        // Storage. String keys as the worker expects them; PITR and encryption at rest on every table.
-        const table = (role: string, rangeKey?: string) =>
-            new dynamodb.Table(
-                `${name}-${role}`,
-                {
-                    billingMode: "PAY_PER_REQUEST",
-                    hashKey: "siteId",
-                    rangeKey,
-                    attributes: [{ name: "siteId", type: "S" }, ...(rangeKey ? [{ name: rangeKey, type: "S" }] : [])],
-                    pointInTimeRecovery: { enabled: true },
-                    serverSideEncryption: { enabled: true },
-                    deletionProtectionEnabled: true,
-                    tags: args.tags,
-                },
-                child,
-            );
-        const tables = {
-            checkpoints: table("checkpoints"),
-            state: table("state"),
-            documents: table("documents", "itemId"),
-            lease: table("lease"),
-        };
+    const repository = new ecr.Repository(
+      `${name}-worker`,
+      {
+        imageTagMutability: "IMMUTABLE",
+        imageScanningConfiguration: { scanOnPush: true },
+        encryptionConfigurations: [{ encryptionType: "AES256" }],
+        tags: args.tags,
+      },
+      child,
+    );
+    const logGroup = new cloudwatch.LogGroup(
+      `${name}-logs`,
+      { retentionInDays: args.logRetentionDays ?? 30, tags: args.tags },
+      child,
+    );
+    const logStreams = pulumi.interpolate`${logGroup.arn}:log-stream:*`;
 
-        const bucket = new s3.Bucket(`${name}-content`, { tags: args.tags }, child);
-        new s3.BucketPublicAccessBlock(
-            `${name}-content-public-access`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            child,
-        );
-        new s3.BucketServerSideEncryptionConfiguration(
-            `${name}-content-encryption`,
-            {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }],
-            },
-            child,
-        );
-        new s3.BucketVersioning(
-            `${name}-content-versioning`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            child,
-        );
-        new s3.BucketOwnershipControls(
-            `${name}-content-ownership`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            child,
-        );
+    const executionRole = roleWithPolicy(
+      `${name}-execution`,
+      {
+        description: "Pulls the worker image and writes its logs",
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
+        statements: [
+          // GetAuthorizationToken has no resource-level permission.
+          { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+          {
+            Sid: "PullWorkerImage",
+            Effect: "Allow",
+            Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
+            Resource: repository.arn,
+          },
+          {
+            Sid: "WriteLogs",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: logStreams,
+          },
+        ],
+        tags: args.tags,
+      },
+      this,
+    );
 
-        const repository = new ecr.Repository(
-            `${name}-worker`,
-            {
-                imageTagMutability: "IMMUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                encryptionConfigurations: [{ encryptionType: "AES256" }],
-                tags: args.tags,
-            },
-            child,
-        );
-        const logGroup = new cloudwatch.LogGroup(
-            `${name}-logs`,
-            { retentionInDays: args.logRetentionDays ?? 30, tags: args.tags },
-            child,
-        );
-        const logStreams = pulumi.interpolate`${logGroup.arn}:log-stream:*`;
+    const taskRole = roleWithPolicy(
+      `${name}-task`,
+      {
+        description: "SharePoint sync worker: its tables, its bucket prefix, and web identity tokens for Entra",
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
+        statements: taskRoleStatements({
+          tableArns: Object.values(tables).map((t) => t.arn),
+          bucketArn: bucket.arn,
+          logStreamsArn: logStreams,
+        }),
+        tags: args.tags,
+      },
+      this,
+    );
 
-        const executionRole = roleWithPolicy(
-            `${name}-execution`,
-            {
-                description: "Pulls the worker image and writes its logs",
-                assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
-                statements: [
-                    // GetAuthorizationToken has no resource-level permission.
-                    { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-                    {
-                        Sid: "PullWorkerImage",
-                        Effect: "Allow",
-                        Action: ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"],
-                        Resource: repository.arn,
-                    },
-                    {
-                        Sid: "WriteLogs",
-                        Effect: "Allow",
-                        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-                        Resource: logStreams,
-                    },
-                ],
-                tags: args.tags,
-            },
-            this,
-        );
-
-        const taskRole = roleWithPolicy(
-            `${name}-task`,
-            {
-                description: "SharePoint sync worker: its tables, its bucket prefix, and web identity tokens for Entra",
-                assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
-                statements: taskRoleStatements({
-                    tableArns: Object.values(tables).map((t) => t.arn),
-                    bucketArn: bucket.arn,
-                    logStreamsArn: logStreams,
-                }),
-                tags: args.tags,
-            },
-            this,
-        );
-
-        let clusterArn: pulumi.Output<string>;
-        if (args.existingClusterArn !== undefined) {
-            clusterArn = pulumi.output(args.existingClusterArn);
-        } else {
-            const cluster = new ecs.Cluster(
-                `${name}-cluster`,
-                { settings: [{ name: "containerInsights", value: "enabled" }], tags: args.tags },
-                child,
-            );
-            new ecs.ClusterCapacityProviders(
-                `${name}-capacity`,
-                { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
-                child,
-            );
-            clusterArn = cluster.arn;
-        }
-
-        const environment: Record<string, pulumi.Input<string>> = {
-            AZURE_TENANT_ID: args.azureTenantId,
-            AZURE_CLIENT_ID: args.azureClientId,
-            SYNC_SITE_IDS: args.siteIds.join(","),
-            CHECKPOINT_TABLE: tables.checkpoints.name,
-            STATE_TABLE: tables.state.name,
-            DOCUMENTS_TABLE: tables.documents.name,
-            LEASE_TABLE: tables.lease.name,
-            CONTENT_BUCKET: bucket.bucket,
-            AWS_REGION: args.region,
-            ...(args.graphBaseUrl === undefined ? {} : { GRAPH_BASE_URL: args.graphBaseUrl }),
-        };
-        const taskDefinition = new ecs.TaskDefinition(
-            `${name}-task-definition`,
-            {
-                family: `${name}-worker`,
-                requiresCompatibilities: ["FARGATE"],
-                networkMode: "awsvpc",
-                cpu: String(args.cpu ?? 512),
-                memory: String(args.memory ?? 1024),
-                runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
-                taskRoleArn: taskRole.arn,
-                executionRoleArn: executionRole.arn,
-                containerDefinitions: pulumi.jsonStringify([
-                    {
-                        name: CONTAINER_NAME,
-                        image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag}`,
-                        essential: true,
-                        readonlyRootFilesystem: true,
-                        stopTimeout: STOP_TIMEOUT_SECONDS,
-                        environment: Object.entries(environment).map(([key, value]) => ({ name: key, value })),
-                        logConfiguration: {
-                            logDriver: "awslogs",
-                            options: {
-                                "awslogs-group": logGroup.name,
-                                "awslogs-region": args.region,
-                                "awslogs-stream-prefix": "worker",
-                            },
-                        },
-                    },
-                ]),
-                tags: args.tags,
-            },
-            child,
-        );
-
-        const schedulerRole = roleWithPolicy(
-            `${name}-scheduler`,
-            {
-                description: "Lets EventBridge Scheduler start the sync task",
-                assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
-                statements: [
-                    {
-                        Sid: "RunSyncTask",
-                        Effect: "Allow",
-                        Action: "ecs:RunTask",
-                        Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
-                        Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
-                    },
-                    {
-                        Sid: "PassSyncRoles",
-                        Effect: "Allow",
-                        Action: "iam:PassRole",
-                        Resource: [taskRole.arn, executionRole.arn],
-                        Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-                    },
-                ],
-                tags: args.tags,
-            },
-            this,
-        );
-
-        this.scheduleNames = {};
-        for (const siteId of args.siteIds) {
-            const schedule = new scheduler.Schedule(
-                `${name}-site-${siteLabel(siteId)}`,
-                {
-                    description: `SharePoint sync of site ${siteId}`,
-                    scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
-                    flexibleTimeWindow: { mode: "OFF" },
-                    target: {
-                        arn: clusterArn,
-                        roleArn: schedulerRole.arn,
-                        ecsParameters: {
-                            taskDefinitionArn: taskDefinition.arn,
-                            taskCount: 1,
-                            ...(args.fargateSpot === true
-                                ? { capacityProviderStrategies: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }
-                                : { launchType: "FARGATE" }),
-                            networkConfiguration: {
-                                subnets: [...args.subnetIds],
-                                securityGroups: [...args.securityGroupIds],
-                                assignPublicIp: args.assignPublicIp ?? false,
-                            },
-                        },
-                        input: JSON.stringify({
-                            containerOverrides: [{ name: CONTAINER_NAME, command: ["sync", "--site", siteId] }],
-                        }),
-                        // A missed run is picked up by the next one; retries would only race the lease.
-                        retryPolicy: { maximumRetryAttempts: 0 },
-                    },
-                },
-                child,
-            );
-            this.scheduleNames[siteId] = schedule.name;
-        }
-
-        this.taskRoleArn = taskRole.arn;
-        this.executionRoleArn = executionRole.arn;
-        this.clusterArn = clusterArn;
-        this.taskDefinitionArn = taskDefinition.arn;
-        this.repositoryUrl = repository.repositoryUrl;
-        this.bucketName = bucket.bucket;
-        this.tableNames = {
-            checkpoints: tables.checkpoints.name,
-            state: tables.state.name,
-            documents: tables.documents.name,
-            lease: tables.lease.name,
-        };
-        this.registerOutputs({
-            taskRoleArn: this.taskRoleArn,
-            clusterArn: this.clusterArn,
-            taskDefinitionArn: this.taskDefinitionArn,
-            repositoryUrl: this.repositoryUrl,
-            bucketName: this.bucketName,
-            tableNames: this.tableNames,
-            scheduleNames: this.scheduleNames,
-        });
+    let clusterArn: pulumi.Output<string>;
+    if (args.existingClusterArn !== undefined) {
+      clusterArn = pulumi.output(args.existingClusterArn);
+    } else {
+      const cluster = new ecs.Cluster(
+        `${name}-cluster`,
+        { settings: [{ name: "containerInsights", value: "enabled" }], tags: args.tags },
+        child,
+      );
+      new ecs.ClusterCapacityProviders(
+        `${name}-capacity`,
+        { clusterName: cluster.name, capacityProviders: ["FARGATE", "FARGATE_SPOT"] },
+        child,
+      );
+      clusterArn = cluster.arn;
     }
+
+    const environment: Record<string, pulumi.Input<string>> = {
+      AZURE_TENANT_ID: args.azureTenantId,
+      AZURE_CLIENT_ID: args.azureClientId,
+      SYNC_SITE_IDS: args.siteIds.join(","),
+      CHECKPOINT_TABLE: tables.checkpoints.name,
+      STATE_TABLE: tables.state.name,
+      DOCUMENTS_TABLE: tables.documents.name,
+      LEASE_TABLE: tables.lease.name,
+      CONTENT_BUCKET: bucket.bucket,
+      AWS_REGION: args.region,
+      ...(args.graphBaseUrl === undefined ? {} : { GRAPH_BASE_URL: args.graphBaseUrl }),
+    };
+    const taskDefinition = new ecs.TaskDefinition(
+      `${name}-task-definition`,
+      {
+        family: `${name}-worker`,
+        requiresCompatibilities: ["FARGATE"],
+        networkMode: "awsvpc",
+        cpu: String(args.cpu ?? 512),
+        memory: String(args.memory ?? 1024),
+        runtimePlatform: { operatingSystemFamily: "LINUX", cpuArchitecture: "X86_64" },
+        taskRoleArn: taskRole.arn,
+        executionRoleArn: executionRole.arn,
+        containerDefinitions: pulumi.jsonStringify([
+          {
+            name: CONTAINER_NAME,
+            image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag}`,
+            essential: true,
+            readonlyRootFilesystem: true,
+            stopTimeout: STOP_TIMEOUT_SECONDS,
+            environment: Object.entries(environment).map(([key, value]) => ({ name: key, value })),
+            logConfiguration: {
+              logDriver: "awslogs",
+              options: {
+                "awslogs-group": logGroup.name,
+                "awslogs-region": args.region,
+                "awslogs-stream-prefix": "worker",
+              },
+            },
+          },
+        ]),
+        tags: args.tags,
+      },
+      child,
+    );
+
+    const schedulerRole = roleWithPolicy(
+      `${name}-scheduler`,
+      {
+        description: "Lets EventBridge Scheduler start the sync task",
+        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
+        statements: [
+          {
+            Sid: "RunSyncTask",
+            Effect: "Allow",
+            Action: "ecs:RunTask",
+            Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
+            Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+          },
+          {
+            Sid: "PassSyncRoles",
+            Effect: "Allow",
+            Action: "iam:PassRole",
+            Resource: [taskRole.arn, executionRole.arn],
+            Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+          },
+        ],
+        tags: args.tags,
+      },
+      this,
+    );
+
+    this.scheduleNames = {};
+    for (const siteId of args.siteIds) {
+      const schedule = new scheduler.Schedule(
+        `${name}-site-${siteLabel(siteId)}`,
+        {
+          description: `SharePoint sync of site ${siteId}`,
+          scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          flexibleTimeWindow: { mode: "OFF" },
+          target: {
+            arn: clusterArn,
+            roleArn: schedulerRole.arn,
+            ecsParameters: {
+              taskDefinitionArn: taskDefinition.arn,
+              taskCount: 1,
+              ...(args.fargateSpot === true
+                ? { capacityProviderStrategies: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }
+                : { launchType: "FARGATE" }),
+              networkConfiguration: {
+                subnets: [...args.subnetIds],
+                securityGroups: [...args.securityGroupIds],
+                assignPublicIp: args.assignPublicIp ?? false,
+              },
+            },
+            input: JSON.stringify({
+              containerOverrides: [{ name: CONTAINER_NAME, command: ["sync", "--site", siteId] }],
+            }),
+            // A missed run is picked up by the next one; retries would only race the lease.
+            retryPolicy: { maximumRetryAttempts: 0 },
+          },
+        },
+        child,
+      );
+      this.scheduleNames[siteId] = schedule.name;
+    }
+
+    this.taskRoleArn = taskRole.arn;
+    this.executionRoleArn = executionRole.arn;
+    this.clusterArn = clusterArn;
+    this.taskDefinitionArn = taskDefinition.arn;
+    this.repositoryUrl = repository.repositoryUrl;
+    this.bucketName = bucket.bucket;
+    this.tableNames = {
+      checkpoints: tables.checkpoints.name,
+      state: tables.state.name,
+      documents: tables.documents.name,
+      lease: tables.lease.name,
+    };
+    this.registerOutputs({
+      taskRoleArn: this.taskRoleArn,
+      clusterArn: this.clusterArn,
+      taskDefinitionArn: this.taskDefinitionArn,
+      repositoryUrl: this.repositoryUrl,
+      bucketName: this.bucketName,
+      tableNames: this.tableNames,
+      scheduleNames: this.scheduleNames,
+    });
+  }
 }
 
 /** The task role's permissions: its four tables, its bucket prefix, pinned web identity tokens, its log streams. */
 export function taskRoleStatements(refs: {
-    tableArns: pulumi.Input<string>[];
-    bucketArn: pulumi.Input<string>;
-    logStreamsArn: pulumi.Input<string>;
+  tableArns: pulumi.Input<string>[];
+  bucketArn: pulumi.Input<string>;
+  logStreamsArn: pulumi.Input<string>;
 }): PolicyStatement[] {
-    const prefixObjects = pulumi.interpolate`${refs.bucketArn}/${CONTENT_PREFIX}*`;
-    return [
-        {
-            Sid: "SyncTables",
-            Effect: "Allow",
-            Action: [
-                "dynamodb:GetItem",
-                "dynamodb:PutItem",
-                "dynamodb:UpdateItem",
-                "dynamodb:DeleteItem",
-                "dynamodb:Query",
-                "dynamodb:ConditionCheckItem",
-            ],
-            Resource: refs.tableArns,
-        },
-        {
-            Sid: "ListContentPrefix",
-            Effect: "Allow",
-            Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
-            Resource: refs.bucketArn,
-            Condition: { StringLike: { "s3:prefix": [`${CONTENT_PREFIX}*`] } },
-        },
-        {
-            Sid: "ContentObjects",
-            Effect: "Allow",
-            Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-            Resource: prefixObjects,
-        },
-        {
-            Sid: "WebIdentityTokenForEntra",
-            Effect: "Allow",
-            Action: "sts:GetWebIdentityToken",
-            // GetWebIdentityToken has no resource-level permission; the conditions do the restricting.
-            Resource: "*",
-            Condition: {
-                // Audience is multi-valued: every requested audience must be Entra's, and one must be present.
-                "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [AZURE_TOKEN_EXCHANGE_AUDIENCE] },
-                Null: { "sts:IdentityTokenAudience": "false" },
-                StringEquals: { "sts:SigningAlgorithm": "RS256" },
-                NumericLessThanEquals: { "sts:DurationSeconds": MAX_WEB_IDENTITY_TOKEN_SECONDS },
-            },
-        },
-        {
-            Sid: "WorkerLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: refs.logStreamsArn,
-        },
-    ];
+  const prefixObjects = pulumi.interpolate`${refs.bucketArn}/${CONTENT_PREFIX}*`;
+  return [
+    {
+      Sid: "SyncTables",
+      Effect: "Allow",
+      Action: [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:Query",
+        "dynamodb:ConditionCheckItem",
+      ],
+      Resource: refs.tableArns,
+    },
+    {
+      Sid: "ListContentPrefix",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      Resource: refs.bucketArn,
+      Condition: { StringLike: { "s3:prefix": [`${CONTENT_PREFIX}*`] } },
+    },
+    {
+      Sid: "ContentObjects",
+      Effect: "Allow",
+      Action: [
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+      ],
+      Resource: prefixObjects,
+    },
+    {
+      Sid: "WebIdentityTokenForEntra",
+      Effect: "Allow",
+      Action: "sts:GetWebIdentityToken",
+      // GetWebIdentityToken has no resource-level permission; the conditions do the restricting.
+      Resource: "*",
+      Condition: {
+        // Audience is multi-valued: every requested audience must be Entra's, and one must be present.
+        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [AZURE_TOKEN_EXCHANGE_AUDIENCE] },
+        Null: { "sts:IdentityTokenAudience": "false" },
+        StringEquals: { "sts:SigningAlgorithm": "RS256" },
+        NumericLessThanEquals: { "sts:DurationSeconds": MAX_WEB_IDENTITY_TOKEN_SECONDS },
+      },
+    },
+    {
+      Sid: "WorkerLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+      Resource: refs.logStreamsArn,
+    },
+  ];
 }
 
 function checkSyncTaskArgs(args: SyncTaskArgs): void {
-    checkGuid("azureTenantId", args.azureTenantId);
-    if (args.siteIds.length === 0) throw new Error("siteIds: give at least one SharePoint site ID to sync");
-    for (const siteId of args.siteIds) {
-        if (!SITE_ID_PATTERN.test(siteId)) {
-            throw new Error(`siteIds: "${siteId}" is not a Graph site ID (hostname,siteCollectionId,siteId)`);
-        }
+  checkGuid("azureTenantId", args.azureTenantId);
+  if (args.siteIds.length === 0) throw new Error("siteIds: give at least one SharePoint site ID to sync");
+  for (const siteId of args.siteIds) {
+    if (!SITE_ID_PATTERN.test(siteId)) {
+      throw new Error(`siteIds: "${siteId}" is not a Graph site ID (hostname,siteCollectionId,siteId)`);
     }
-    if (new Set(args.siteIds).size !== args.siteIds.length) throw new Error("siteIds: a site is listed twice");
-    if (args.subnetIds.length === 0) throw new Error("subnetIds: give at least one subnet for the Fargate task");
-    if (args.securityGroupIds.length === 0) throw new Error("securityGroupIds: give at least one security group");
+  }
+  if (new Set(args.siteIds).size !== args.siteIds.length) throw new Error("siteIds: a site is listed twice");
+  if (args.subnetIds.length === 0) throw new Error("subnetIds: give at least one subnet for the Fargate task");
+  if (args.securityGroupIds.length === 0) throw new Error("securityGroupIds: give at least one security group");
 }
 
 /** A stable resource-name part for a site: its site GUID (the last part of the ID). */
 function siteLabel(siteId: string): string {
-    return siteId.split(",")[2]!.toLowerCase();
+  return siteId.split(",")[2]!.toLowerCase();
 }

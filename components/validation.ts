@@ -5,16 +5,16 @@ export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 
 /** Runs a check and prefixes its error message with the field it checked, so the user knows what to fix. */
 export function withField<T>(field: string, check: () => T): T {
-    try {
-        return check();
-    } catch (err) {
-        throw new Error(`${field}: ${(err as Error).message}`);
-    }
+  try {
+    return check();
+  } catch (err) {
+    throw new Error(`${field}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /** Throws unless `value` is a GUID; the message names the field. */
 export function checkGuid(field: string, value: string): void {
-    if (!GUID_PATTERN.test(value)) {
-        throw new Error(`${field} must be a GUID like 00000000-0000-0000-0000-000000000000, got "${value}"`);
-    }
+  if (!GUID_PATTERN.test(value)) {
+    throw new Error(`${field} must be a GUID like 00000000-0000-0000-0000-000000000000, got "${value}"`);
+  }
 }

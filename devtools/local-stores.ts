@@ -24,9 +24,9 @@ import { join } from "node:path";
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
 // Neither package ships type declarations.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const dynalite: (opts: Record<string, unknown>) => Server = require("dynalite");
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+
 const S3rver: new (opts: Record<string, unknown>) => S3rverInstance = require("s3rver");
 
 interface S3rverInstance {

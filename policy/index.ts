@@ -13,14 +13,14 @@ import { unknownValues } from "./rules/unknown-values";
 import { workloadConfig } from "./rules/workload-config";
 
 new PolicyPack("zero-secrets", {
-    enforcementLevel: "mandatory",
-    policies: [
-        ...bothPolicies(mintedCredentials),
-        ...bothPolicies(appRegistrationCertificates),
-        ...bothPolicies(ciCredentials),
-        ...bothPolicies(publicIdsAsCiSecrets),
-        ...bothPolicies(workloadConfig),
-        ...bothPolicies(federation),
-        ...bothPolicies(unknownValues),
-    ],
+  enforcementLevel: "mandatory",
+  policies: [
+    ...bothPolicies(mintedCredentials),
+    ...bothPolicies(appRegistrationCertificates),
+    ...bothPolicies(ciCredentials),
+    ...bothPolicies(publicIdsAsCiSecrets),
+    ...bothPolicies(workloadConfig),
+    ...bothPolicies(federation),
+    ...bothPolicies(unknownValues),
+  ],
 });

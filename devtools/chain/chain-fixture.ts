@@ -45,7 +45,9 @@ export async function startChain(opts: ChainOptions = {}): Promise<Chain> {
   const app: AppRegistration = {
     clientId: randomUUID(),
     displayName: "zero-secrets-sync-worker",
-    federatedCredentials: [{ name: "ecs-task-role", issuer: sts.issuer, subject: TASK_ROLE_ARN, audiences: [TOKEN_EXCHANGE_AUDIENCE] }],
+    federatedCredentials: [
+      { name: "ecs-task-role", issuer: sts.issuer, subject: TASK_ROLE_ARN, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+    ],
     graphAppRoles: opts.graphAppRoles ?? ["Sites.Selected"],
   };
   const entra = await EntraEmulator.start({
@@ -82,7 +84,8 @@ export async function startChain(opts: ChainOptions = {}): Promise<Chain> {
 /** Lets s3rver (running in this process) accept the task role's generated keys, as S3 accepts a
  *  role session's keys. s3rver keeps its accounts in a module-level registry. */
 export function acceptInS3rver(creds: IssuedCredentials): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as { DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void } };
+  const { DUMMY_ACCOUNT } = require("s3rver/lib/models/account") as {
+    DUMMY_ACCOUNT: { createKeyPair(id: string, secret: string): void };
+  };
   DUMMY_ACCOUNT.createKeyPair(creds.accessKeyId, creds.secretAccessKey);
 }

@@ -9,7 +9,8 @@ import { startLocalStores, type LocalStores } from "../local-stores";
 import { acceptInS3rver, startChain, type Chain, type ChainOptions } from "./chain-fixture";
 import { runTs, type ChildResult } from "./run-child";
 
-export const SITE_ID = "contoso.sharepoint.com,5a58bb09-1fba-41c1-8125-69da264370a0,9f2ec1da-0be4-4a74-917b-d4b0e8a8a3ac";
+export const SITE_ID =
+  "contoso.sharepoint.com,5a58bb09-1fba-41c1-8125-69da264370a0,9f2ec1da-0be4-4a74-917b-d4b0e8a8a3ac";
 export const BUCKET = "zero-secrets-documents";
 
 export interface ChainWorld {
@@ -36,10 +37,27 @@ export interface ChainWorldOptions extends ChainOptions {
 export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<ChainWorld> {
   const stores = await startLocalStores({ region: opts.region });
   const chain = await startChain({ ...opts, onCredentials: acceptInS3rver });
-  const graph = await GraphEmulator.start({ authorise: chain.authorise, latencyMs: opts.graphLatencyMs ?? 0, seed: opts.seed ?? 7, pageSize: 50 });
-  graph.site(SITE_ID).generate({ files: opts.files ?? 60, folders: opts.folders ?? 8, seed: opts.seed ?? 7, minSize: 1, maxSize: 64 * 1024 });
+  const graph = await GraphEmulator.start({
+    authorise: chain.authorise,
+    latencyMs: opts.graphLatencyMs ?? 0,
+    seed: opts.seed ?? 7,
+    pageSize: 50,
+  });
+  graph.site(SITE_ID).generate({
+    files: opts.files ?? 60,
+    folders: opts.folders ?? 8,
+    seed: opts.seed ?? 7,
+    minSize: 1,
+    maxSize: 64 * 1024,
+  });
   // The test process reads the bucket with s3rver's own account, not with the task role.
-  const s3 = new S3Client({ region: chain.region, endpoint: stores.s3Endpoint, forcePathStyle: true, credentials: stores.credentials, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const s3 = new S3Client({
+    region: chain.region,
+    endpoint: stores.s3Endpoint,
+    forcePathStyle: true,
+    credentials: stores.credentials,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+  });
   const prefix = `sharepoint/${SITE_ID}/`;
 
   const workerEnv = (): Record<string, string> => ({
@@ -60,14 +78,19 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     graph,
     stores,
     workerEnv,
-    runWorker: (args, extraEnv = {}) => runTs("worker/src/cli.ts", args, { ...workerEnv(), ...extraEnv }, { timeoutMs: 120_000 }),
+    runWorker: (args, extraEnv = {}) =>
+      runTs("worker/src/cli.ts", args, { ...workerEnv(), ...extraEnv }, { timeoutMs: 120_000 }),
     async bucketDigests() {
       const digests = new Map<string, string>();
       let token: string | undefined;
       do {
-        const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }));
+        const page = await s3.send(
+          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
+        );
         for (const { Key } of page.Contents ?? []) {
-          const body = await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body!.transformToByteArray();
+          const body = await (
+            await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))
+          ).Body!.transformToByteArray();
           digests.set(Key!, createHash("sha256").update(body).digest("hex"));
         }
         token = page.NextContinuationToken;

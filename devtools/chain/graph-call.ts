@@ -9,7 +9,12 @@ async function main(): Promise<void> {
   const gapMs = Number(env.GAP_MS ?? 0);
   const statuses: number[] = [];
   try {
-    const credential = createGraphCredential({ mode: "auto", tenantId: env.AZURE_TENANT_ID ?? "", clientId: env.AZURE_CLIENT_ID ?? "", awsRegion: env.AWS_REGION ?? "" })!;
+    const credential = createGraphCredential({
+      mode: "auto",
+      tenantId: env.AZURE_TENANT_ID ?? "",
+      clientId: env.AZURE_CLIENT_ID ?? "",
+      awsRegion: env.AWS_REGION ?? "",
+    })!;
     for (let i = 0; i < calls; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
       const token = await credential.getToken(GRAPH_SCOPE);

@@ -11,7 +11,12 @@ export interface ChildResult {
   stderr: string;
 }
 
-export function runTs(entry: string, args: string[], env: Record<string, string>, opts: { timeoutMs?: number } = {}): Promise<ChildResult> {
+export function runTs(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  opts: { timeoutMs?: number } = {},
+): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, ["-r", "tsx/cjs", resolve(REPO_ROOT, entry), ...args], {
       cwd: REPO_ROOT,

@@ -33,11 +33,19 @@ function* textFiles(dir: string): Generator<[string, string]> {
   }
 }
 
-export async function scanRun(run: RunRecord): Promise<{ findings: Array<SecretFinding & { where: string }>; scanned: { variables: number; logs: number; files: number } }> {
+export async function scanRun(run: RunRecord): Promise<{
+  findings: Array<SecretFinding & { where: string }>;
+  scanned: { variables: number; logs: number; files: number };
+}> {
   const findings: Array<SecretFinding & { where: string }> = [];
   const leaks = (text: string, where: string) => {
     if (run.issuedCredentials.some((secret) => text.includes(secret))) {
-      findings.push({ ruleId: "chain/issued-credential", message: "a credential issued during the run appears verbatim", location: where, where });
+      findings.push({
+        ruleId: "chain/issued-credential",
+        message: "a credential issued during the run appears verbatim",
+        location: where,
+        where,
+      });
     }
   };
   for (const f of await findSecretsInKeyValues(run.env, "env")) findings.push({ ...f, where: "environment" });

@@ -20,7 +20,11 @@ export class FederatedAssertionValidator {
   constructor(private readonly opts: { algorithms: readonly string[]; clockSkewSeconds: number }) {}
 
   /** Returns the matching federated credential, or throws the EntraError Entra answers with. */
-  async validate(assertion: string, credentials: readonly FederatedCredential[], now: Date): Promise<{ credential: FederatedCredential; claims: JWTPayload }> {
+  async validate(
+    assertion: string,
+    credentials: readonly FederatedCredential[],
+    now: Date,
+  ): Promise<{ credential: FederatedCredential; claims: JWTPayload }> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(assertion);
@@ -53,16 +57,25 @@ export class FederatedAssertionValidator {
   }
 
   private translate(err: unknown, iss: string, unverified: JWTPayload, now: Date): Error {
-    if (err instanceof joseErrors.JWTExpired || (err instanceof joseErrors.JWTClaimValidationFailed && (err.claim === "nbf" || err.claim === "iat"))) {
+    if (
+      err instanceof joseErrors.JWTExpired ||
+      (err instanceof joseErrors.JWTClaimValidationFailed && (err.claim === "nbf" || err.claim === "iat"))
+    ) {
       const nbf = new Date(Number(unverified.nbf ?? unverified.iat ?? 0) * 1000);
       return aadsts.outsideTimeRange(now, nbf, new Date(Number(unverified.exp ?? 0) * 1000));
     }
     // The issuer's discovery document or JWKS could not be fetched or read.
-    if (err instanceof DiscoveryFailed || err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || err instanceof TypeError) {
+    if (
+      err instanceof DiscoveryFailed ||
+      err instanceof joseErrors.JWKSTimeout ||
+      err instanceof joseErrors.JWKSInvalid ||
+      err instanceof TypeError
+    ) {
       return aadsts.externalOidcFailed(iss);
     }
     const missingClaim = err instanceof joseErrors.JWTClaimValidationFailed && err.reason === "missing";
-    if (missingClaim || err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return aadsts.malformedAssertion();
+    if (missingClaim || err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+      return aadsts.malformedAssertion();
     return aadsts.badSignature();
   }
 
@@ -85,7 +98,8 @@ async function discoverJwksUri(issuer: string): Promise<string> {
     const res = await fetch(`${issuer.replace(/\/$/, "")}/.well-known/openid-configuration`);
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     const doc = (await res.json()) as { issuer?: string; jwks_uri?: string };
-    if (doc.issuer !== issuer || !doc.jwks_uri) throw new Error("discovery document does not name this issuer and a jwks_uri");
+    if (doc.issuer !== issuer || !doc.jwks_uri)
+      throw new Error("discovery document does not name this issuer and a jwks_uri");
     return doc.jwks_uri;
   } catch (err) {
     throw new DiscoveryFailed(String(err));

@@ -6,7 +6,14 @@
 import { request } from "node:https";
 import type { IncomingMessage } from "node:http";
 import { randomUUID } from "node:crypto";
-import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type FetchImplementation, type JWTPayload } from "jose";
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors as joseErrors,
+  jwtVerify,
+  type FetchImplementation,
+  type JWTPayload,
+} from "jose";
 
 export interface GraphBearerOptions {
   /** The Entra issuer (`https://<authority>/<tenant>/v2.0`). */
@@ -28,7 +35,13 @@ export interface GraphBearerOptions {
 export type AuthoriseHook = (req: IncomingMessage) => Promise<{ status: number; body: unknown } | undefined>;
 
 export const GRAPH_AUDIENCES = ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"];
-export const LIBRARY_READ_ROLES = ["Sites.Selected", "Sites.Read.All", "Sites.ReadWrite.All", "Files.Read.All", "Files.ReadWrite.All"];
+export const LIBRARY_READ_ROLES = [
+  "Sites.Selected",
+  "Sites.Read.All",
+  "Sites.ReadWrite.All",
+  "Files.Read.All",
+  "Files.ReadWrite.All",
+];
 export const LIBRARY_READ_SCOPES = ["Sites.Read.All", "Sites.ReadWrite.All", "Files.Read.All", "Files.ReadWrite.All"];
 
 export interface GraphBearerStats {
@@ -40,7 +53,10 @@ export interface GraphBearerStats {
 
 export function graphBearerAuthorise(opts: GraphBearerOptions): AuthoriseHook & { stats: GraphBearerStats } {
   // cooldownDuration 0: a token signed by a key published a moment ago must not wait 30 s for a refetch.
-  const keys = createRemoteJWKSet(new URL(opts.jwksUri), { cooldownDuration: 0, [customFetch]: fetchTrusting(opts.caPem) });
+  const keys = createRemoteJWKSet(new URL(opts.jwksUri), {
+    cooldownDuration: 0,
+    [customFetch]: fetchTrusting(opts.caPem),
+  });
   const stats: GraphBearerStats = { accepted: 0, acceptedByKid: {}, refused: {} };
   const acceptedRoles = opts.acceptedRoles ?? LIBRARY_READ_ROLES;
   const acceptedScopes = opts.acceptedScopes ?? LIBRARY_READ_SCOPES;
@@ -57,7 +73,10 @@ export function graphBearerAuthorise(opts: GraphBearerOptions): AuthoriseHook & 
     let claims: JWTPayload;
     let kid: string | undefined;
     try {
-      ({ payload: claims, protectedHeader: { kid } } = await jwtVerify(token, keys, {
+      ({
+        payload: claims,
+        protectedHeader: { kid },
+      } = await jwtVerify(token, keys, {
         issuer: opts.issuer,
         audience: opts.audiences ?? GRAPH_AUDIENCES,
         algorithms: opts.algorithms ?? ["RS256"],
@@ -85,26 +104,50 @@ function describe(err: unknown): string {
   if (err instanceof joseErrors.JWTExpired) return "Lifetime validation failed, the token is expired.";
   if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "aud") return "Invalid audience.";
   if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "iss") return "Invalid issuer.";
-  if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "nbf") return "Lifetime validation failed, the token is not yet valid.";
-  if (err instanceof joseErrors.JOSEAlgNotAllowed) return "Access token validation failure. The signing algorithm is not allowed.";
-  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid) return "IDX14100: JWT is not well formed.";
+  if (err instanceof joseErrors.JWTClaimValidationFailed && err.claim === "nbf")
+    return "Lifetime validation failed, the token is not yet valid.";
+  if (err instanceof joseErrors.JOSEAlgNotAllowed)
+    return "Access token validation failure. The signing algorithm is not allowed.";
+  if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
+    return "IDX14100: JWT is not well formed.";
   return "Access token validation failure. Signature validation failed.";
 }
 
 function graphError(code: string, message: string): unknown {
-  return { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": randomUUID(), "client-request-id": randomUUID() } } };
+  return {
+    error: {
+      code,
+      message,
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d+Z$/, ""),
+        "request-id": randomUUID(),
+        "client-request-id": randomUUID(),
+      },
+    },
+  };
 }
 
 /** fetch for the JWKS endpoint that trusts the emulator's CA, without touching the process's trust store. */
 function fetchTrusting(caPem: string | undefined): FetchImplementation {
   return (url, options) =>
     new Promise<Response>((resolve, reject) => {
-      const req = request(url, { method: "GET", ca: caPem, signal: options.signal, headers: Object.fromEntries(options.headers) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500, headers: { "content-type": String(res.headers["content-type"] ?? "") } })));
-        res.on("error", reject);
-      });
+      const req = request(
+        url,
+        { method: "GET", ca: caPem, signal: options.signal, headers: Object.fromEntries(options.headers) },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () =>
+            resolve(
+              new Response(Buffer.concat(chunks), {
+                status: res.statusCode ?? 500,
+                headers: { "content-type": String(res.headers["content-type"] ?? "") },
+              }),
+            ),
+          );
+          res.on("error", reject);
+        },
+      );
       req.on("error", reject);
       req.end();
     });

@@ -22,12 +22,23 @@ export async function readBody(req: IncomingMessage, limitBytes = 1 << 20): Prom
   return Buffer.concat(chunks).toString("utf8");
 }
 
-export function send(res: ServerResponse, status: number, body: string, contentType: string, headers: Record<string, string> = {}): void {
+export function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  contentType: string,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(body), ...headers });
   res.end(body);
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   send(res, status, JSON.stringify(body), "application/json; charset=utf-8", headers);
 }
 

@@ -71,7 +71,10 @@ export class EntraEmulator {
     readonly authorityHost: string,
   ) {
     this.accessTokenLifetimeSeconds = options.accessTokenLifetimeSeconds ?? 3599;
-    this.validator = new FederatedAssertionValidator({ algorithms: ["RS256"], clockSkewSeconds: options.clockSkewSeconds ?? 300 });
+    this.validator = new FederatedAssertionValidator({
+      algorithms: ["RS256"],
+      clockSkewSeconds: options.clockSkewSeconds ?? 300,
+    });
     for (const app of options.applications) assertApp(app);
   }
 
@@ -82,7 +85,9 @@ export class EntraEmulator {
     const keys = await KeyRing.create(["RS256"]);
     let entra: EntraEmulator | undefined;
     const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
-      entra!.route(req, res).catch((err: unknown) => sendJson(res, 500, { error: "server_error", error_description: String(err) }));
+      entra!
+        .route(req, res)
+        .catch((err: unknown) => sendJson(res, 500, { error: "server_error", error_description: String(err) }));
     });
     const port = await listen(server, host, opts.port ?? 0);
     entra = new EntraEmulator(server, tls, opts, keys, `https://${host}:${port}`);
@@ -125,14 +130,22 @@ export class EntraEmulator {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", this.authorityHost);
-    const m = /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/token|_emulator\/developer-token)$/.exec(url.pathname);
-    if (!m) return sendJson(res, 404, { error: "not_found", error_description: `No route for ${req.method} ${url.pathname}` });
+    const m =
+      /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|discovery\/v2\.0\/keys|oauth2\/v2\.0\/token|_emulator\/developer-token)$/.exec(
+        url.pathname,
+      );
+    if (!m)
+      return sendJson(res, 404, {
+        error: "not_found",
+        error_description: `No route for ${req.method} ${url.pathname}`,
+      });
     const [, tenant, route] = m;
     try {
       if (tenant !== this.options.tenantId) throw aadsts.tenantNotFound(tenant);
       if (req.method === "GET" && route.endsWith("openid-configuration")) return sendJson(res, 200, this.discovery());
       if (req.method === "GET" && route.endsWith("keys")) return sendJson(res, 200, this.keys.jwks());
-      if (req.method !== "POST") return sendJson(res, 405, { error: "invalid_request", error_description: `${req.method} is not allowed here` });
+      if (req.method !== "POST")
+        return sendJson(res, 405, { error: "invalid_request", error_description: `${req.method} is not allowed here` });
       const form = new URLSearchParams(await readBody(req));
       const token = route.startsWith("oauth2") ? await this.clientCredentials(form) : await this.developerToken(form);
       sendJson(res, 200, token, { "cache-control": "no-store", pragma: "no-cache" });
@@ -178,7 +191,14 @@ export class EntraEmulator {
     const assertion = form.get("client_assertion");
     if (!assertion || form.get("client_assertion_type") !== JWT_BEARER) throw aadsts.missingAssertion();
     await this.validator.validate(assertion, app.federatedCredentials, this.now());
-    return this.issue({ sub: appObjectId(app.clientId), oid: appObjectId(app.clientId), appid: app.clientId, azp: app.clientId, idtyp: "app", ...(app.graphAppRoles.length ? { roles: [...app.graphAppRoles] } : {}) });
+    return this.issue({
+      sub: appObjectId(app.clientId),
+      oid: appObjectId(app.clientId),
+      appid: app.clientId,
+      azp: app.clientId,
+      idtyp: "app",
+      ...(app.graphAppRoles.length ? { roles: [...app.graphAppRoles] } : {}),
+    });
   }
 
   private async developerToken(form: URLSearchParams): Promise<Record<string, unknown>> {
@@ -187,15 +207,31 @@ export class EntraEmulator {
     graphResource(`${resource.replace(/\/$/, "")}/.default`, this.options.tenantId);
     const dev = (this.options.developers ?? []).find((d) => d.upn === upn);
     if (!dev) throw aadsts.userNotFound(upn, this.options.tenantId);
-    return this.issue({ sub: appObjectId(upn), oid: appObjectId(upn), upn, appid: AZURE_CLI_CLIENT_ID, azp: AZURE_CLI_CLIENT_ID, idtyp: "user", scp: dev.graphScopes.join(" ") });
+    return this.issue({
+      sub: appObjectId(upn),
+      oid: appObjectId(upn),
+      upn,
+      appid: AZURE_CLI_CLIENT_ID,
+      azp: AZURE_CLI_CLIENT_ID,
+      idtyp: "user",
+      scp: dev.graphScopes.join(" "),
+    });
   }
 
   private async issue(identity: Record<string, unknown>): Promise<Record<string, unknown>> {
     const iat = Math.floor(this.now().getTime() / 1000);
     const lifetime = this.accessTokenLifetimeSeconds;
-    const token = await this.keys.sign(
-      { aud: GRAPH_RESOURCE, iss: this.issuer, iat, nbf: iat, exp: iat + lifetime, tid: this.options.tenantId, ver: "2.0", uti: randomUUID(), ...identity },
-    );
+    const token = await this.keys.sign({
+      aud: GRAPH_RESOURCE,
+      iss: this.issuer,
+      iat,
+      nbf: iat,
+      exp: iat + lifetime,
+      tid: this.options.tenantId,
+      ver: "2.0",
+      uti: randomUUID(),
+      ...identity,
+    });
     this.stats.tokensIssued++;
     this.issuedTokens.push(token);
     return { token_type: "Bearer", expires_in: lifetime, ext_expires_in: lifetime, access_token: token };
@@ -224,6 +260,8 @@ function appObjectId(name: string): string {
 
 function assertApp(app: AppRegistration): void {
   if (app.federatedCredentials.length > 20) {
-    throw new Error(`Application ${app.clientId} has ${app.federatedCredentials.length} federated credentials; Entra allows at most 20`);
+    throw new Error(
+      `Application ${app.clientId} has ${app.federatedCredentials.length} federated credentials; Entra allows at most 20`,
+    );
   }
 }

@@ -45,7 +45,9 @@ export class KeyRing {
 
   async sign(payload: JWTPayload, opts: { alg?: SigningAlgorithm; typ?: string } = {}): Promise<string> {
     const key = this.current(opts.alg ?? this.algorithms[0]);
-    return new SignJWT(payload).setProtectedHeader({ alg: key.alg, kid: key.kid, typ: opts.typ ?? "JWT" }).sign(key.privateKey);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: key.alg, kid: key.kid, typ: opts.typ ?? "JWT" })
+      .sign(key.privateKey);
   }
 
   private current(alg: SigningAlgorithm): SigningKey {

@@ -22,18 +22,68 @@ export function createLoopbackTls(commonName = "Zero-secrets emulator CA"): Loop
   const at = (name: string) => join(dir, name);
   const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
   try {
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-      "-keyout", at("ca.key"), "-out", at("ca.pem"), "-subj", `/CN=${commonName}`,
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-      "-keyout", at("server.key"), "-out", at("server.csr"), "-subj", "/CN=127.0.0.1");
-    writeFileSync(at("server.ext"), "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", at("server.csr"), "-CA", at("ca.pem"), "-CAkey", at("ca.key"), "-CAcreateserial",
-      "-days", "2", "-extfile", at("server.ext"), "-out", at("server.pem"));
+    openssl(
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-days",
+      "2",
+      "-keyout",
+      at("ca.key"),
+      "-out",
+      at("ca.pem"),
+      "-subj",
+      `/CN=${commonName}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    );
+    openssl(
+      "req",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      at("server.key"),
+      "-out",
+      at("server.csr"),
+      "-subj",
+      "/CN=127.0.0.1",
+    );
+    writeFileSync(
+      at("server.ext"),
+      "subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    );
+    openssl(
+      "x509",
+      "-req",
+      "-in",
+      at("server.csr"),
+      "-CA",
+      at("ca.pem"),
+      "-CAkey",
+      at("ca.key"),
+      "-CAcreateserial",
+      "-days",
+      "2",
+      "-extfile",
+      at("server.ext"),
+      "-out",
+      at("server.pem"),
+    );
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     const stderr = (err as { stderr?: Buffer }).stderr?.toString() ?? String(err);
-    throw new Error(`Could not create the emulator's TLS certificates with openssl (is it on PATH?): ${stderr}`);
+    throw new Error(`Could not create the emulator's TLS certificates with openssl (is it on PATH?): ${stderr}`, {
+      cause: err,
+    });
   }
   const tls = {
     caFile: at("ca.pem"),
@@ -42,6 +92,7 @@ export function createLoopbackTls(commonName = "Zero-secrets emulator CA"): Loop
     keyPem: readFileSync(at("server.key"), "utf8"),
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };
-  for (const name of ["ca.key", "server.key", "server.csr", "server.ext", "ca.srl", "server.pem"]) rmSync(at(name), { force: true });
+  for (const name of ["ca.key", "server.key", "server.csr", "server.ext", "ca.srl", "server.pem"])
+    rmSync(at(name), { force: true });
   return tls;
 }

@@ -39,13 +39,32 @@ const ITEM_ROUTE = /^\/(?:items\/([^/]+)|(root))(\/content)?$/;
 export function routeApi(ctx: ApiContext, req: IncomingMessage, url: URL): { route: string; run: () => Reply } {
   const path = url.pathname.slice("/v1.0".length);
   const drive = DRIVE_ROUTE.exec(path);
-  const notFound = { route: "unknown", run: (): Reply => { throw new GraphHttpError(404, "itemNotFound", `No resource at ${req.method} ${url.pathname} on the Graph emulator (routes: /sites/{site-id}/drive[/root/delta | /items/{item-id}[/content]])`); } };
+  const notFound = {
+    route: "unknown",
+    run: (): Reply => {
+      throw new GraphHttpError(
+        404,
+        "itemNotFound",
+        `No resource at ${req.method} ${url.pathname} on the Graph emulator (routes: /sites/{site-id}/drive[/root/delta | /items/{item-id}[/content]])`,
+      );
+    },
+  };
   if (!url.pathname.startsWith("/v1.0/") || !drive) return notFound;
   const rest = drive[3] ?? "";
-  const library = () => findLibrary(ctx, drive[1] === undefined ? undefined : decodeSegment(drive[1]), drive[2] === undefined ? undefined : decodeSegment(drive[2]));
+  const library = () =>
+    findLibrary(
+      ctx,
+      drive[1] === undefined ? undefined : decodeSegment(drive[1]),
+      drive[2] === undefined ? undefined : decodeSegment(drive[2]),
+    );
   if (rest === "") return { route: "drive", run: () => driveReply(library()) };
   const delta = DELTA_FUNCTION.exec(rest);
-  if (delta) return { route: "delta", run: () => deltaPage(ctx, library(), delta[1] ?? url.searchParams.get("token") ?? undefined, url.searchParams.get("$top")) };
+  if (delta)
+    return {
+      route: "delta",
+      run: () =>
+        deltaPage(ctx, library(), delta[1] ?? url.searchParams.get("token") ?? undefined, url.searchParams.get("$top")),
+    };
   const item = ITEM_ROUTE.exec(rest);
   if (item) {
     const itemId = item[2] ?? decodeSegment(item[1]);
@@ -66,7 +85,11 @@ function decodeSegment(segment: string): string {
 function findLibrary(ctx: ApiContext, siteId: string | undefined, driveId: string | undefined): Library {
   const library = siteId !== undefined ? ctx.librariesBySite.get(siteId) : ctx.librariesByDrive.get(driveId!);
   if (!library) {
-    throw new GraphHttpError(404, "itemNotFound", siteId !== undefined ? `Requested site could not be found: ${siteId}` : `The drive ${driveId} does not exist`);
+    throw new GraphHttpError(
+      404,
+      "itemNotFound",
+      siteId !== undefined ? `Requested site could not be found: ${siteId}` : `The drive ${driveId} does not exist`,
+    );
   }
   return library;
 }
@@ -74,25 +97,39 @@ function findLibrary(ctx: ApiContext, siteId: string | undefined, driveId: strin
 function driveReply(library: Library): Reply {
   return {
     status: 200,
-    body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#drives/$entity", id: library.driveId, driveType: "documentLibrary", name: "Documents" },
+    body: {
+      "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#drives/$entity",
+      id: library.driveId,
+      driveType: "documentLibrary",
+      name: "Documents",
+    },
   };
 }
 
 function liveItem(library: Library, itemId: string): DriveNode {
   const node = library.get(itemId);
-  if (!node || node.deletedAt !== undefined) throw new GraphHttpError(404, "itemNotFound", "The resource could not be found.");
+  if (!node || node.deletedAt !== undefined)
+    throw new GraphHttpError(404, "itemNotFound", "The resource could not be found.");
   return node;
 }
 
 export function issueDownloadUrl(ctx: ApiContext, library: Library, node: DriveNode): string {
-  const token = ctx.codec.issue<DownloadToken>({ k: "download", s: library.siteId, i: node.id, x: Date.now() + ctx.downloadUrlTtlMs });
+  const token = ctx.codec.issue<DownloadToken>({
+    k: "download",
+    s: library.siteId,
+    i: node.id,
+    x: Date.now() + ctx.downloadUrlTtlMs,
+  });
   return `${ctx.origin}/download/${token}`;
 }
 
 function itemReply(ctx: ApiContext, library: Library, itemId: string): Reply {
   ctx.stats.itemGets++;
   const node = liveItem(library, itemId);
-  const body: Record<string, unknown> = { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#driveItems/$entity", ...renderItem(library, node, { withPath: true }) };
+  const body: Record<string, unknown> = {
+    "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#driveItems/$entity",
+    ...renderItem(library, node, { withPath: true }),
+  };
   if (node.kind === "file") body["@microsoft.graph.downloadUrl"] = issueDownloadUrl(ctx, library, node);
   return { status: 200, body };
 }
@@ -100,6 +137,11 @@ function itemReply(ctx: ApiContext, library: Library, itemId: string): Reply {
 function contentRedirect(ctx: ApiContext, library: Library, itemId: string): Reply {
   ctx.stats.contentRedirects++;
   const node = liveItem(library, itemId);
-  if (node.kind !== "file") throw new GraphHttpError(400, "invalidRequest", `Item ${itemId} is a folder and has no content; only files can be downloaded`);
+  if (node.kind !== "file")
+    throw new GraphHttpError(
+      400,
+      "invalidRequest",
+      `Item ${itemId} is a folder and has no content; only files can be downloaded`,
+    );
   return { status: 302, headers: { location: issueDownloadUrl(ctx, library, node) } };
 }

@@ -27,7 +27,9 @@ export function validateContent(content: Content, what: string): void {
     throw new Error(`${what}: content must be a Buffer or { size, seed }, got ${typeof content}`);
   }
   if (!Number.isSafeInteger(content.size) || content.size < 0) {
-    throw new Error(`${what}: generated content size must be a non-negative integer number of bytes, got ${content.size}`);
+    throw new Error(
+      `${what}: generated content size must be a non-negative integer number of bytes, got ${content.size}`,
+    );
   }
   if (!Number.isSafeInteger(content.seed)) {
     throw new Error(`${what}: generated content seed must be an integer, got ${content.seed}`);
@@ -113,7 +115,8 @@ export function digestOf(content: Content, name: HashName): string {
   let digest = generatedDigests.get(key);
   if (digest === undefined) {
     const hasher = HASHERS[name]();
-    for (let index = 0; index * CHUNK_BYTES < content.size; index++) hasher.update(generatedChunk(content.seed, index, content.size));
+    for (let index = 0; index * CHUNK_BYTES < content.size; index++)
+      hasher.update(generatedChunk(content.seed, index, content.size));
     digest = hasher.digest();
     generatedDigests.set(key, digest);
   }

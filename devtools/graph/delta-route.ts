@@ -23,9 +23,12 @@ interface LinkToken {
 }
 
 const RESYNC_ADVICE: Record<ResyncCode, string> = {
-  resyncRequired: "This delta link is no longer valid: list the drive again from the Location header and reconcile your copy with it",
-  resyncChangesApplyDifferences: "This delta link is no longer valid: list the drive again from the Location header and replace your copy with the server's items, deletions included",
-  resyncChangesUploadDifferences: "This delta link is no longer valid: list the drive again from the Location header, keep both versions where they differ and upload what the server lacks",
+  resyncRequired:
+    "This delta link is no longer valid: list the drive again from the Location header and reconcile your copy with it",
+  resyncChangesApplyDifferences:
+    "This delta link is no longer valid: list the drive again from the Location header and replace your copy with the server's items, deletions included",
+  resyncChangesUploadDifferences:
+    "This delta link is no longer valid: list the drive again from the Location header, keep both versions where they differ and upload what the server lacks",
 };
 
 function deltaLinkUrl(ctx: ApiContext, siteId: string, token?: string): string {
@@ -40,7 +43,8 @@ export function sitePathSegment(siteId: string): string {
 
 function pageSizeOf(ctx: ApiContext, top: string | null): number {
   if (top === null) return ctx.pageSize;
-  if (!/^\d+$/.test(top) || Number(top) < 1) throw new GraphHttpError(400, "invalidRequest", `Invalid value '${top}' for $top: expected a positive integer`);
+  if (!/^\d+$/.test(top) || Number(top) < 1)
+    throw new GraphHttpError(400, "invalidRequest", `Invalid value '${top}' for $top: expected a positive integer`);
   return Math.min(Number(top), MAX_PAGE_SIZE);
 }
 
@@ -53,12 +57,28 @@ export function deltaPage(ctx: ApiContext, library: Library, token: string | und
   if (token === undefined) return page(ctx, ctx.rounds.start(library, undefined), 0, pageSizeOf(ctx, top));
   if (token === "latest") {
     // Graph's shortcut: no items, just a deltaLink from now on.
-    const link = ctx.codec.issue<LinkToken>({ k: "delta", s: library.siteId, t: pageSizeOf(ctx, top), v: library.currentSequence });
-    return { status: 200, body: { "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(driveItem)", value: [], "@odata.deltaLink": deltaLinkUrl(ctx, library.siteId, link) } };
+    const link = ctx.codec.issue<LinkToken>({
+      k: "delta",
+      s: library.siteId,
+      t: pageSizeOf(ctx, top),
+      v: library.currentSequence,
+    });
+    return {
+      status: 200,
+      body: {
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(driveItem)",
+        value: [],
+        "@odata.deltaLink": deltaLinkUrl(ctx, library.siteId, link),
+      },
+    };
   }
   const state = ctx.codec.read<LinkToken>(token);
   if (!state || (state.k !== "next" && state.k !== "delta") || state.s !== library.siteId) {
-    throw new GraphHttpError(400, "invalidRequest", "The delta token is malformed, was changed, or was not issued for this drive. Start again without a token.");
+    throw new GraphHttpError(
+      400,
+      "invalidRequest",
+      "The delta token is malformed, was changed, or was not issued for this drive. Start again without a token.",
+    );
   }
   if (state.k === "delta") {
     const stale = ctx.faults.staleDeltaLinks;
@@ -68,7 +88,13 @@ export function deltaPage(ctx: ApiContext, library: Library, token: string | und
   const stale = ctx.faults.staleNextLinks;
   if (stale && state.n <= stale.upToSerial) throw gone(ctx, library.siteId, stale.code, RESYNC_ADVICE[stale.code]);
   const round = ctx.rounds.get(state.r!);
-  if (!round) throw gone(ctx, library.siteId, "resyncRequired", `${RESYNC_ADVICE.resyncRequired} (the round this link belongs to is no longer held)`);
+  if (!round)
+    throw gone(
+      ctx,
+      library.siteId,
+      "resyncRequired",
+      `${RESYNC_ADVICE.resyncRequired} (the round this link belongs to is no longer held)`,
+    );
   return page(ctx, round, state.o!, state.t);
 }
 
@@ -80,9 +106,17 @@ function page(ctx: ApiContext, round: Round, offset: number, size: number): Repl
     value: round.entries.slice(offset, end),
   };
   if (end < round.entries.length) {
-    body["@odata.nextLink"] = deltaLinkUrl(ctx, round.siteId, ctx.codec.issue<LinkToken>({ k: "next", s: round.siteId, t: size, r: round.id, o: end }));
+    body["@odata.nextLink"] = deltaLinkUrl(
+      ctx,
+      round.siteId,
+      ctx.codec.issue<LinkToken>({ k: "next", s: round.siteId, t: size, r: round.id, o: end }),
+    );
   } else {
-    body["@odata.deltaLink"] = deltaLinkUrl(ctx, round.siteId, ctx.codec.issue<LinkToken>({ k: "delta", s: round.siteId, t: size, v: round.upTo }));
+    body["@odata.deltaLink"] = deltaLinkUrl(
+      ctx,
+      round.siteId,
+      ctx.codec.issue<LinkToken>({ k: "delta", s: round.siteId, t: size, v: round.upTo }),
+    );
   }
   return { status: 200, body };
 }

@@ -34,7 +34,12 @@ export class DeltaRounds {
   start(library: Library, since: number | undefined): Round {
     const random = seededRandom((this.seed * 0x9e3779b1 + ++this.started) >>> 0);
     const entries = since === undefined ? fullListing(library, random) : changesSince(library, since);
-    const round: Round = { id: `${this.started}`, siteId: library.siteId, upTo: library.currentSequence, entries: shuffle(entries, random) };
+    const round: Round = {
+      id: `${this.started}`,
+      siteId: library.siteId,
+      upTo: library.currentSequence,
+      entries: shuffle(entries, random),
+    };
     this.rounds.set(round.id, round);
     this.keptEntries += round.entries.length;
     for (const [id, oldest] of this.rounds) {

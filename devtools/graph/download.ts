@@ -27,7 +27,12 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   return { start, end };
 }
 
-export async function serveDownload(ctx: ApiContext, req: IncomingMessage, res: ServerResponse, token: string): Promise<void> {
+export async function serveDownload(
+  ctx: ApiContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  token: string,
+): Promise<void> {
   ctx.stats.downloads++;
   ctx.stats.routes.download = (ctx.stats.routes.download ?? 0) + 1;
   const throttle = ctx.faults.takeDownloadThrottle();
@@ -38,21 +43,56 @@ export async function serveDownload(ctx: ApiContext, req: IncomingMessage, res: 
   const failure = ctx.faults.takeDownloadFailure();
   if (failure !== undefined) {
     ctx.stats.failed++;
-    return writeReply(res, errorReply(req, failure, CODE_FOR_STATUS[failure], `Download failed (injected fault ${failure})`));
+    return writeReply(
+      res,
+      errorReply(req, failure, CODE_FOR_STATUS[failure], `Download failed (injected fault ${failure})`),
+    );
   }
-  if (req.method !== "GET" && req.method !== "HEAD") return writeReply(res, errorReply(req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`));
+  if (req.method !== "GET" && req.method !== "HEAD")
+    return writeReply(
+      res,
+      errorReply(req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`),
+    );
   const state = ctx.codec.read<DownloadToken>(token);
-  if (!state || state.k !== "download") return writeReply(res, errorReply(req, 401, "unauthenticated", "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl."));
+  if (!state || state.k !== "download")
+    return writeReply(
+      res,
+      errorReply(
+        req,
+        401,
+        "unauthenticated",
+        "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl.",
+      ),
+    );
   if (Date.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
-    return writeReply(res, errorReply(req, 401, "unauthenticated", "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl."));
+    return writeReply(
+      res,
+      errorReply(
+        req,
+        401,
+        "unauthenticated",
+        "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl.",
+      ),
+    );
   }
   const node = ctx.librariesBySite.get(state.s)?.get(state.i);
-  if (!node || node.deletedAt !== undefined || !node.content) return writeReply(res, errorReply(req, 404, "itemNotFound", "The item behind this download URL no longer exists."));
+  if (!node || node.deletedAt !== undefined || !node.content)
+    return writeReply(res, errorReply(req, 404, "itemNotFound", "The item behind this download URL no longer exists."));
 
   const size = contentSize(node.content);
   const range = parseRange(req.headers.range, size);
-  const headers: Record<string, string> = { "content-type": mimeTypeOf(node.name), "accept-ranges": "bytes", etag: `"{${node.guid}},${node.eTagVersion}"` };
-  if (range === "unsatisfiable") return writeReply(res, errorReply(req, 416, "invalidRange", `The range ${req.headers.range} is outside the file's ${size} bytes`, { "content-range": `bytes */${size}` }));
+  const headers: Record<string, string> = {
+    "content-type": mimeTypeOf(node.name),
+    "accept-ranges": "bytes",
+    etag: `"{${node.guid}},${node.eTagVersion}"`,
+  };
+  if (range === "unsatisfiable")
+    return writeReply(
+      res,
+      errorReply(req, 416, "invalidRange", `The range ${req.headers.range} is outside the file's ${size} bytes`, {
+        "content-range": `bytes */${size}`,
+      }),
+    );
   const { start, end } = range === "whole" ? { start: 0, end: size - 1 } : range;
   if (range !== "whole") headers["content-range"] = `bytes ${start}-${end}/${size}`;
   res.writeHead(range === "whole" ? 200 : 206, { ...headers, "content-length": String(end - start + 1) });

@@ -54,9 +54,14 @@ const optionsSchema = z.strictObject({
   pageSize: z.number().int().min(1).max(1000).optional(),
   maxRequestsPerSecond: z.number().int().min(1).optional(),
   downloadUrlTtlMs: z.number().int().min(1).optional(),
-  authorise: z.custom<AuthoriseHook>((v) => typeof v === "function", "must be a function (req) => Promise<refusal | undefined>").optional(),
+  authorise: z
+    .custom<AuthoriseHook>((v) => typeof v === "function", "must be a function (req) => Promise<refusal | undefined>")
+    .optional(),
   seed: z.number().int().optional(),
-  fileHashes: z.array(z.enum(HASH_NAMES as [HashName, ...HashName[]])).min(1).optional(),
+  fileHashes: z
+    .array(z.enum(HASH_NAMES as [HashName, ...HashName[]]))
+    .min(1)
+    .optional(),
   tls: z.strictObject({ certPem: z.string().min(1), keyPem: z.string().min(1) }).optional(),
 });
 
@@ -79,7 +84,11 @@ export class GraphEmulator {
   private readonly rateLimit: RateLimit;
   private readonly seed: number;
 
-  private constructor(private readonly server: Server, private readonly opts: GraphEmulatorOptions, origin: string) {
+  private constructor(
+    private readonly server: Server,
+    private readonly opts: GraphEmulatorOptions,
+    origin: string,
+  ) {
     const codec = new TokenCodec();
     this.faultPlan = new FaultPlan(codec);
     this.faults = this.faultPlan;
@@ -107,11 +116,14 @@ export class GraphEmulator {
     let emulator: GraphEmulator | undefined;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       emulator!.handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) writeReply(res, errorReply(req, 500, "generalException", `Emulator fault: ${String(err)}`));
+        if (!res.headersSent)
+          writeReply(res, errorReply(req, 500, "generalException", `Emulator fault: ${String(err)}`));
         else res.destroy();
       });
     };
-    const server = opts.tls ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler) : createHttpServer(handler);
+    const server = opts.tls
+      ? createHttpsServer({ cert: opts.tls.certPem, key: opts.tls.keyPem }, handler)
+      : createHttpServer(handler);
     const port = await listen(server, host, opts.port ?? 0);
     const origin = `${opts.tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}`;
     emulator = new GraphEmulator(server, opts, origin);
@@ -121,7 +133,9 @@ export class GraphEmulator {
   /** The library of a site, created empty (just a root folder) on first use. */
   site(siteId: string): Library {
     if (typeof siteId !== "string" || siteId === "" || siteId.includes("/")) {
-      throw new Error(`site: a site id is a non-empty string without "/" (e.g. "contoso.sharepoint.com,<site-guid>,<web-guid>"), got ${JSON.stringify(siteId)}`);
+      throw new Error(
+        `site: a site id is a non-empty string without "/" (e.g. "contoso.sharepoint.com,<site-guid>,<web-guid>"), got ${JSON.stringify(siteId)}`,
+      );
     }
     let library = this.ctx.librariesBySite.get(siteId);
     if (!library) {
@@ -148,7 +162,8 @@ export class GraphEmulator {
       return;
     }
     const url = new URL(req.url ?? "/", "http://emulator");
-    if (url.pathname.startsWith("/download/")) return serveDownload(this.ctx, req, res, url.pathname.slice("/download/".length));
+    if (url.pathname.startsWith("/download/"))
+      return serveDownload(this.ctx, req, res, url.pathname.slice("/download/".length));
     const reply = await this.answerApi(req, url);
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
     writeReply(res, reply);
@@ -174,7 +189,8 @@ export class GraphEmulator {
     try {
       const { route, run } = routeApi(this.ctx, req, url);
       this.stats.routes[route] = (this.stats.routes[route] ?? 0) + 1;
-      if (req.method !== "GET") return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
+      if (req.method !== "GET")
+        return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
       return run();
     } catch (err) {
       if (!(err instanceof GraphHttpError)) throw err;

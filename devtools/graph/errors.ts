@@ -3,13 +3,27 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
 export interface GraphErrorBody {
-  error: { code: string; message: string; innerError: { date: string; "request-id": string; "client-request-id": string } };
+  error: {
+    code: string;
+    message: string;
+    innerError: { date: string; "request-id": string; "client-request-id": string };
+  };
 }
 
 export function graphErrorBody(code: string, message: string, req?: IncomingMessage): GraphErrorBody {
   const requestId = randomUUID();
   const clientRequestId = (req?.headers["client-request-id"] as string | undefined) ?? requestId;
-  return { error: { code, message, innerError: { date: new Date().toISOString().replace(/\.\d+Z$/, ""), "request-id": requestId, "client-request-id": clientRequestId } } };
+  return {
+    error: {
+      code,
+      message,
+      innerError: {
+        date: new Date().toISOString().replace(/\.\d+Z$/, ""),
+        "request-id": requestId,
+        "client-request-id": clientRequestId,
+      },
+    },
+  };
 }
 
 /** Graph's usual code for each status the emulator can be told to fail with. */

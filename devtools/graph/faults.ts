@@ -4,7 +4,11 @@
 import type { TokenCodec } from "./tokens";
 
 export type ResyncCode = "resyncRequired" | "resyncChangesApplyDifferences" | "resyncChangesUploadDifferences";
-const RESYNC_CODES: readonly ResyncCode[] = ["resyncRequired", "resyncChangesApplyDifferences", "resyncChangesUploadDifferences"];
+const RESYNC_CODES: readonly ResyncCode[] = [
+  "resyncRequired",
+  "resyncChangesApplyDifferences",
+  "resyncChangesUploadDifferences",
+];
 
 export interface Faults {
   /** The next `count` API requests answer 429 (default) or 503 with Retry-After. */
@@ -42,19 +46,27 @@ interface Budget<T> {
 }
 
 function requireCount(count: number, fault: string): void {
-  if (!Number.isSafeInteger(count) || count < 0) throw new Error(`faults.${fault}: count must be a non-negative integer, got ${count}`);
+  if (!Number.isSafeInteger(count) || count < 0)
+    throw new Error(`faults.${fault}: count must be a non-negative integer, got ${count}`);
 }
 
 function requireResyncCode(code: string, fault: string): ResyncCode {
-  if (!RESYNC_CODES.includes(code as ResyncCode)) throw new Error(`faults.${fault}: code must be one of ${RESYNC_CODES.join(", ")}; got "${code}"`);
+  if (!RESYNC_CODES.includes(code as ResyncCode))
+    throw new Error(`faults.${fault}: code must be one of ${RESYNC_CODES.join(", ")}; got "${code}"`);
   return code as ResyncCode;
 }
 
-function throttleBudget(count: number, opts: { retryAfterSeconds?: number; status?: 429 | 503 }, fault: string): Budget<Throttle> {
+function throttleBudget(
+  count: number,
+  opts: { retryAfterSeconds?: number; status?: 429 | 503 },
+  fault: string,
+): Budget<Throttle> {
   requireCount(count, fault);
   const { retryAfterSeconds = 1, status = 429 } = opts;
   if (!Number.isSafeInteger(retryAfterSeconds) || retryAfterSeconds < 0) {
-    throw new Error(`faults.${fault}: retryAfterSeconds must be a non-negative integer (Retry-After is in whole seconds), got ${retryAfterSeconds}`);
+    throw new Error(
+      `faults.${fault}: retryAfterSeconds must be a non-negative integer (Retry-After is in whole seconds), got ${retryAfterSeconds}`,
+    );
   }
   if (status !== 429 && status !== 503) throw new Error(`faults.${fault}: status must be 429 or 503, got ${status}`);
   return { remaining: count, value: { status, retryAfterSeconds } };
@@ -90,7 +102,8 @@ export class FaultPlan implements Faults {
 
   failNext(count: number, status = 500): void {
     requireCount(count, "failNext");
-    if (!Number.isInteger(status) || status < 400 || status > 599) throw new Error(`faults.failNext: status must be an HTTP error status (400-599), got ${status}`);
+    if (!Number.isInteger(status) || status < 400 || status > 599)
+      throw new Error(`faults.failNext: status must be an HTTP error status (400-599), got ${status}`);
     this.failures.push({ remaining: count, value: status });
   }
 
@@ -113,7 +126,8 @@ export class FaultPlan implements Faults {
 
   failDownloads(count: number, status: 401 | 403 | 500): void {
     requireCount(count, "failDownloads");
-    if (![401, 403, 500].includes(status)) throw new Error(`faults.failDownloads: status must be 401, 403 or 500, got ${status}`);
+    if (![401, 403, 500].includes(status))
+      throw new Error(`faults.failDownloads: status must be 401, 403 or 500, got ${status}`);
     this.downloadFailures.push({ remaining: count, value: status });
   }
 

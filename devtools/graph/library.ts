@@ -3,7 +3,15 @@
 // sequence number; a delta round lists the items stamped after its token's sequence number.
 // Deleted items stay as tombstones so that later incremental rounds can report them.
 import { createHash } from "node:crypto";
-import { type Content, type GeneratedContent, type HashName, contentSize, digestOf, knownDigest, validateContent } from "./content";
+import {
+  type Content,
+  type GeneratedContent,
+  type HashName,
+  contentSize,
+  digestOf,
+  knownDigest,
+  validateContent,
+} from "./content";
 import { type Random, randomBase32, randomInt, seededRandom } from "./random";
 
 export interface DriveNode {
@@ -54,10 +62,15 @@ export class Library {
   private readonly random: Random;
 
   /** `hashNames`: the hashes delta pages and item GETs show in file.hashes. */
-  constructor(readonly siteId: string, seed: number, readonly hashNames: readonly HashName[] = ["quickXorHash", "sha256Hash"]) {
+  constructor(
+    readonly siteId: string,
+    seed: number,
+    readonly hashNames: readonly HashName[] = ["quickXorHash", "sha256Hash"],
+  ) {
     const digest = createHash("sha256").update(`${seed}\0${siteId}`).digest();
     this.random = seededRandom(digest.readUInt32BE(0));
-    this.driveId = "b!" + createHash("sha256").update(digest).digest("base64url") + randomBase32(this.random, 21).toLowerCase();
+    this.driveId =
+      "b!" + createHash("sha256").update(digest).digest("base64url") + randomBase32(this.random, 21).toLowerCase();
     this.rootId = this.create("root", "root", null).id;
   }
 
@@ -100,7 +113,8 @@ export class Library {
     const node = this.liveNonRoot(id, "move");
     const target = this.liveFolder(newParentId, `move(${id})`);
     for (let at: DriveNode | undefined = target; at; at = at.parentId ? this.nodes.get(at.parentId) : undefined) {
-      if (at.id === node.id) throw new Error(`move: cannot move folder ${id} ("${node.name}") into itself or one of its descendants`);
+      if (at.id === node.id)
+        throw new Error(`move: cannot move folder ${id} ("${node.name}") into itself or one of its descendants`);
     }
     this.checkName(target.id, node.name, `move(${id})`, node.id);
     this.children.get(node.parentId!)!.delete(node.id);
@@ -129,7 +143,8 @@ export class Library {
   generate(opts: GenerateOptions): void {
     const { files, folders = 0, seed = 1, minSize = 0, maxSize = 64 * 1024 } = opts;
     for (const [key, value] of Object.entries({ files, folders, minSize, maxSize })) {
-      if (!Number.isSafeInteger(value) || value < 0) throw new Error(`generate: ${key} must be a non-negative integer, got ${value}`);
+      if (!Number.isSafeInteger(value) || value < 0)
+        throw new Error(`generate: ${key} must be a non-negative integer, got ${value}`);
     }
     if (minSize > maxSize) throw new Error(`generate: minSize (${minSize}) is larger than maxSize (${maxSize})`);
     const random = seededRandom(seed);
@@ -179,7 +194,7 @@ export class Library {
   /** Live ancestors from the parent up to and including the root. */
   ancestors(node: DriveNode): DriveNode[] {
     const out: DriveNode[] = [];
-    for (let id = node.parentId; id; ) {
+    for (let id = node.parentId; id;) {
       const parent = this.nodes.get(id)!;
       if (parent.deletedAt !== undefined) break;
       out.push(parent);
@@ -191,7 +206,12 @@ export class Library {
   /** Path below the root, e.g. "Folder 0001/Document 00001.bin" (the root itself is ""). */
   pathOf(node: DriveNode): string {
     const names: string[] = [];
-    for (let at: DriveNode | undefined = node; at && at.kind !== "root"; at = at.parentId ? this.nodes.get(at.parentId) : undefined) names.unshift(at.name);
+    for (
+      let at: DriveNode | undefined = node;
+      at && at.kind !== "root";
+      at = at.parentId ? this.nodes.get(at.parentId) : undefined
+    )
+      names.unshift(at.name);
     return names.join("/");
   }
 
@@ -213,11 +233,28 @@ export class Library {
   // ---- internals ----
 
   private create(kind: DriveNode["kind"], name: string, parentId: string | null): DriveNode {
-    if (parentId !== null) this.checkName(parentId, name, kind === "file" ? `addFile("${name}")` : `addFolder("${name}")`);
+    if (parentId !== null)
+      this.checkName(parentId, name, kind === "file" ? `addFile("${name}")` : `addFolder("${name}")`);
     const id = "01" + randomBase32(this.random, 32);
-    const guid = createHash("sha256").update(id).digest("hex").slice(0, 32).toUpperCase().replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
+    const guid = createHash("sha256")
+      .update(id)
+      .digest("hex")
+      .slice(0, 32)
+      .toUpperCase()
+      .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
     const now = new Date().toISOString();
-    const node: DriveNode = { id, kind, guid, name, parentId, eTagVersion: 1, cTagVersion: 1, createdDateTime: now, lastModifiedDateTime: now, changedAt: 0 };
+    const node: DriveNode = {
+      id,
+      kind,
+      guid,
+      name,
+      parentId,
+      eTagVersion: 1,
+      cTagVersion: 1,
+      createdDateTime: now,
+      lastModifiedDateTime: now,
+      changedAt: 0,
+    };
     this.nodes.set(id, node);
     if (kind !== "file") this.children.set(id, new Set());
     if (parentId !== null) this.children.get(parentId)!.add(id);
@@ -231,7 +268,8 @@ export class Library {
     const copy: Content = Buffer.isBuffer(content) ? Buffer.from(content) : { size: content.size, seed: content.seed };
     node.content = copy;
     const names = new Set<HashName>(["sha256Hash", ...this.hashNames]);
-    if (Buffer.isBuffer(copy)) node.bufferDigests = Object.fromEntries([...names].map((name) => [name, digestOf(copy, name)]));
+    if (Buffer.isBuffer(copy))
+      node.bufferDigests = Object.fromEntries([...names].map((name) => [name, digestOf(copy, name)]));
     else for (const name of names) knownDigest(copy, name);
   }
 
@@ -266,7 +304,9 @@ export class Library {
     const lower = name.toLowerCase();
     for (const siblingId of this.children.get(parentId) ?? []) {
       if (siblingId !== ignoreId && this.nodes.get(siblingId)!.name.toLowerCase() === lower) {
-        throw new Error(`${operation}: the folder already holds an item named "${name}" (names are unique per folder, ignoring case)`);
+        throw new Error(
+          `${operation}: the folder already holds an item named "${name}" (names are unique per folder, ignoring case)`,
+        );
       }
     }
   }

@@ -7,14 +7,19 @@ import { sitePathSegment } from "./delta-route";
 
 function integer(name: string, min: number) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new InvalidArgumentError(`${name} must be an integer of at least ${min}, got "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < min)
+      throw new InvalidArgumentError(`${name} must be an integer of at least ${min}, got "${value}"`);
     return Number(value);
   };
 }
 
 const program = new Command("graph-emulator")
   .description("Microsoft Graph driveItem delta emulator on loopback, for local runs of the sync worker")
-  .option("--site <id>", "site id to serve", "contoso.sharepoint.com,00000000-0000-0000-0000-000000000001,00000000-0000-0000-0000-000000000002")
+  .option(
+    "--site <id>",
+    "site id to serve",
+    "contoso.sharepoint.com,00000000-0000-0000-0000-000000000001,00000000-0000-0000-0000-000000000002",
+  )
   .option("--files <n>", "generated files", integer("--files", 0), 100)
   .option("--folders <n>", "generated folders", integer("--folders", 0), 10)
   .option("--min-size <bytes>", "smallest generated file", integer("--min-size", 0), 0)
@@ -26,16 +31,45 @@ const program = new Command("graph-emulator")
   .option("--rps <n>", "rate limit in API requests per second (429 beyond)", integer("--rps", 1));
 
 async function main(): Promise<void> {
-  const opts = program.parse().opts<{ site: string; files: number; folders: number; minSize: number; maxSize: number; seed: number; port: number; latency: number; pageSize: number; rps?: number }>();
-  const emulator = await GraphEmulator.start({ port: opts.port, seed: opts.seed, latencyMs: opts.latency, pageSize: opts.pageSize, maxRequestsPerSecond: opts.rps });
-  emulator.site(opts.site).generate({ files: opts.files, folders: opts.folders, seed: opts.seed, minSize: opts.minSize, maxSize: opts.maxSize });
-  console.log(JSON.stringify({
-    baseUrl: emulator.baseUrl,
-    siteId: opts.site,
-    delta: `${emulator.baseUrl}/sites/${sitePathSegment(opts.site)}/drive/root/delta`,
+  const opts = program.parse().opts<{
+    site: string;
+    files: number;
+    folders: number;
+    minSize: number;
+    maxSize: number;
+    seed: number;
+    port: number;
+    latency: number;
+    pageSize: number;
+    rps?: number;
+  }>();
+  const emulator = await GraphEmulator.start({
+    port: opts.port,
+    seed: opts.seed,
+    latencyMs: opts.latency,
+    pageSize: opts.pageSize,
+    maxRequestsPerSecond: opts.rps,
+  });
+  emulator.site(opts.site).generate({
     files: opts.files,
     folders: opts.folders,
-  }, null, 2));
+    seed: opts.seed,
+    minSize: opts.minSize,
+    maxSize: opts.maxSize,
+  });
+  console.log(
+    JSON.stringify(
+      {
+        baseUrl: emulator.baseUrl,
+        siteId: opts.site,
+        delta: `${emulator.baseUrl}/sites/${sitePathSegment(opts.site)}/drive/root/delta`,
+        files: opts.files,
+        folders: opts.folders,
+      },
+      null,
+      2,
+    ),
+  );
   const stop = () => void emulator.close().then(() => process.exit(0));
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

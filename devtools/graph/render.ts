@@ -24,7 +24,11 @@ export type DriveItemJson = Record<string, unknown> & { id: string };
 
 export function renderDeleted(library: Library, node: DriveNode): DriveItemJson {
   // SharePoint sends no name for deleted items.
-  return { id: node.id, deleted: { state: "deleted" }, parentReference: { driveType: "documentLibrary", driveId: library.driveId, id: node.parentId } };
+  return {
+    id: node.id,
+    deleted: { state: "deleted" },
+    parentReference: { driveType: "documentLibrary", driveId: library.driveId, id: node.parentId },
+  };
 }
 
 export function renderItem(library: Library, node: DriveNode, opts: { withPath: boolean }): DriveItemJson {

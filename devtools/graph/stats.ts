@@ -23,10 +23,33 @@ export interface EmulatorStats {
 
 export function createStats(): EmulatorStats {
   const stats: EmulatorStats = {
-    requests: 0, deltaPages: 0, itemGets: 0, contentRedirects: 0, downloads: 0, bytesServed: 0,
-    throttled: 0, gone: 0, failed: 0, resets: 0, refused: 0, routes: {},
+    requests: 0,
+    deltaPages: 0,
+    itemGets: 0,
+    contentRedirects: 0,
+    downloads: 0,
+    bytesServed: 0,
+    throttled: 0,
+    gone: 0,
+    failed: 0,
+    resets: 0,
+    refused: 0,
+    routes: {},
     resetStats() {
-      Object.assign(stats, { requests: 0, deltaPages: 0, itemGets: 0, contentRedirects: 0, downloads: 0, bytesServed: 0, throttled: 0, gone: 0, failed: 0, resets: 0, refused: 0, routes: {} });
+      Object.assign(stats, {
+        requests: 0,
+        deltaPages: 0,
+        itemGets: 0,
+        contentRedirects: 0,
+        downloads: 0,
+        bytesServed: 0,
+        throttled: 0,
+        gone: 0,
+        failed: 0,
+        resets: 0,
+        refused: 0,
+        routes: {},
+      });
     },
   };
   return stats;

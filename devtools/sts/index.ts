@@ -54,7 +54,9 @@ export class StsEmulator {
     const keys = await KeyRing.create(ALGORITHMS);
     let sts: StsEmulator | undefined;
     const server = createServer((req, res) => {
-      sts!.route(req, res).catch((err: unknown) => sendError(res, new StsError(500, "InternalFailure", String(err), "Receiver")));
+      sts!
+        .route(req, res)
+        .catch((err: unknown) => sendError(res, new StsError(500, "InternalFailure", String(err), "Receiver")));
     });
     const port = await listen(server, host, opts.port ?? 0);
     const endpoint = `http://${host}:${port}`;
@@ -98,17 +100,31 @@ export class StsEmulator {
     const form = new URLSearchParams(body);
     const action = form.get("Action");
     if (action !== "GetWebIdentityToken") {
-      throw new StsError(400, "InvalidAction", `Could not find operation ${action ?? "(none)"} for version ${form.get("Version") ?? "(none)"}`);
+      throw new StsError(
+        400,
+        "InvalidAction",
+        `Could not find operation ${action ?? "(none)"} for version ${form.get("Version") ?? "(none)"}`,
+      );
     }
-    const session = await authenticate({ method: req.method ?? "POST", path: "/", headers: req.headers, body }, (id) => this.opts.identities.lookup(id));
+    const session = await authenticate({ method: req.method ?? "POST", path: "/", headers: req.headers, body }, (id) =>
+      this.opts.identities.lookup(id),
+    );
     const { audiences, algorithm, durationSeconds } = parseRequest(form);
     if (!this.outboundFederationEnabled) {
-      throw new StsError(403, "OutboundWebIdentityFederationDisabledException", "Outbound web identity federation is disabled for this account.");
+      throw new StsError(
+        403,
+        "OutboundWebIdentityFederationDisabledException",
+        "Outbound web identity federation is disabled for this account.",
+      );
     }
     const now = Math.floor(Date.now() / 1000);
     const exp = now + durationSeconds;
     if (exp * 1000 > session.expiration.getTime()) {
-      throw new StsError(400, "SessionDurationEscalationException", "The requested token duration would extend the session beyond its original expiration time.");
+      throw new StsError(
+        400,
+        "SessionDurationEscalationException",
+        "The requested token duration would extend the session beyond its original expiration time.",
+      );
     }
     const account = session.roleArn.split(":")[4];
     const token = await this.keys.sign(
@@ -127,26 +143,44 @@ export class StsEmulator {
     this.stats.tokensIssued++;
     const handedOut = this.tamper ? rewritePayload(token, this.tamper) : token;
     this.issuedTokens.push(handedOut);
-    sendResult(res, "GetWebIdentityToken", { WebIdentityToken: handedOut, Expiration: new Date(exp * 1000).toISOString() });
+    sendResult(res, "GetWebIdentityToken", {
+      WebIdentityToken: handedOut,
+      Expiration: new Date(exp * 1000).toISOString(),
+    });
   }
 }
 
-function parseRequest(form: URLSearchParams): { audiences: string[]; algorithm: SigningAlgorithm; durationSeconds: number } {
+function parseRequest(form: URLSearchParams): {
+  audiences: string[];
+  algorithm: SigningAlgorithm;
+  durationSeconds: number;
+} {
   const problems: string[] = [];
   const audiences = memberList(form, "Audience");
-  if (audiences.length === 0) problems.push("Value null at 'audience' failed to satisfy constraint: Member must not be null");
-  if (audiences.length > MAX_AUDIENCES) problems.push(`Value at 'audience' failed to satisfy constraint: Member must have length less than or equal to ${MAX_AUDIENCES}`);
+  if (audiences.length === 0)
+    problems.push("Value null at 'audience' failed to satisfy constraint: Member must not be null");
+  if (audiences.length > MAX_AUDIENCES)
+    problems.push(
+      `Value at 'audience' failed to satisfy constraint: Member must have length less than or equal to ${MAX_AUDIENCES}`,
+    );
   const algorithm = form.get("SigningAlgorithm");
-  if (algorithm === null) problems.push("Value null at 'signingAlgorithm' failed to satisfy constraint: Member must not be null");
+  if (algorithm === null)
+    problems.push("Value null at 'signingAlgorithm' failed to satisfy constraint: Member must not be null");
   else if (!ALGORITHMS.includes(algorithm as SigningAlgorithm)) {
-    problems.push(`Value '${algorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [${ALGORITHMS.join(", ")}]`);
+    problems.push(
+      `Value '${algorithm}' at 'signingAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [${ALGORITHMS.join(", ")}]`,
+    );
   }
   const durationText = form.get("DurationSeconds") ?? "300";
   const durationSeconds = Number(durationText);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 60) {
-    problems.push(`Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60`);
+    problems.push(
+      `Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60`,
+    );
   } else if (durationSeconds > 3600) {
-    problems.push(`Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 3600`);
+    problems.push(
+      `Value '${durationText}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 3600`,
+    );
   }
   if (problems.length) throw validationError(problems);
   return { audiences, algorithm: algorithm as SigningAlgorithm, durationSeconds };

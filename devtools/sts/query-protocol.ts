@@ -32,7 +32,9 @@ export function escapeXml(text: string): string {
 }
 
 export function sendResult(res: ServerResponse, action: string, fields: Record<string, string>): void {
-  const inner = Object.entries(fields).map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`).join("");
+  const inner = Object.entries(fields)
+    .map(([k, v]) => `<${k}>${escapeXml(v)}</${k}>`)
+    .join("");
   const body =
     `<${action}Response xmlns="${NS}"><${action}Result>${inner}</${action}Result>` +
     `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></${action}Response>`;
@@ -49,5 +51,9 @@ export function sendError(res: ServerResponse, err: StsError): void {
 /** STS's validation message shape: "1 validation error detected: Value 'x' at 'field' failed to satisfy constraint: ...". */
 export function validationError(problems: string[]): StsError {
   const n = problems.length;
-  return new StsError(400, "ValidationError", `${n} validation error${n === 1 ? "" : "s"} detected: ${problems.join("; ")}`);
+  return new StsError(
+    400,
+    "ValidationError",
+    `${n} validation error${n === 1 ? "" : "s"} detected: ${problems.join("; ")}`,
+  );
 }

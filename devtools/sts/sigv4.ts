@@ -7,7 +7,8 @@ import { SignatureV4 } from "@smithy/signature-v4";
 import type { IssuedCredentials } from "../ecs-credentials";
 import { StsError } from "./query-protocol";
 
-const AUTHORIZATION = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
 class NodeSha256 {
   private hash;
@@ -46,11 +47,18 @@ export async function authenticate(
   const header = req.headers.authorization;
   if (!header) throw new StsError(403, "MissingAuthenticationToken", "Request is missing Authentication Token");
   const m = AUTHORIZATION.exec(header);
-  if (!m) throw new StsError(400, "IncompleteSignature", `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${header.split(" ")[0]}`);
+  if (!m)
+    throw new StsError(
+      400,
+      "IncompleteSignature",
+      `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${header.split(" ")[0]}`,
+    );
   const [, accessKeyId, , region, service, signedHeaderList, signature] = m;
   const session = lookup(accessKeyId);
-  if (!session) throw new StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
-  if (session.expiration.getTime() <= Date.now()) throw new StsError(400, "ExpiredToken", "The security token included in the request is expired");
+  if (!session)
+    throw new StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
+  if (session.expiration.getTime() <= Date.now())
+    throw new StsError(400, "ExpiredToken", "The security token included in the request is expired");
   if (req.headers["x-amz-security-token"] !== session.sessionToken) {
     throw new StsError(403, "InvalidClientTokenId", "The security token included in the request is invalid.");
   }
@@ -58,7 +66,8 @@ export async function authenticate(
   const headers: Record<string, string> = {};
   for (const name of signedHeaderList.split(";")) {
     const value = req.headers[name];
-    if (value === undefined) throw new StsError(400, "IncompleteSignature", `Signed header '${name}' is missing from the request`);
+    if (value === undefined)
+      throw new StsError(400, "IncompleteSignature", `Signed header '${name}' is missing from the request`);
     headers[name] = Array.isArray(value) ? value.join(",") : value;
   }
   const amzDate = headers["x-amz-date"];
@@ -73,7 +82,16 @@ export async function authenticate(
   });
   const [host, port] = (headers.host ?? "").split(":");
   const expected = await signer.sign(
-    { method: req.method, protocol: "http:", hostname: host, port: port ? Number(port) : undefined, path: req.path, query: {}, headers, body: req.body },
+    {
+      method: req.method,
+      protocol: "http:",
+      hostname: host,
+      port: port ? Number(port) : undefined,
+      path: req.path,
+      query: {},
+      headers,
+      body: req.body,
+    },
     { signingDate, signableHeaders: new Set(Object.keys(headers)) },
   );
   const expectedSignature = /Signature=([0-9a-f]{64})/.exec(String(expected.headers.authorization))?.[1] ?? "";

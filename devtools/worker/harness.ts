@@ -15,7 +15,8 @@ const CLI = join(REPO, "worker", "src", "cli.ts");
 /** No worker run in the tests takes anywhere near this long. */
 const WORKER_WATCHDOG_MS = 90_000;
 
-export const SITE_ID = "contoso.sharepoint.com,3f0a4c5e-1b2d-4e6f-8a9b-0c1d2e3f4a5b,7e8f9a0b-1c2d-4e3f-9a5b-6c7d8e9f0a1b";
+export const SITE_ID =
+  "contoso.sharepoint.com,3f0a4c5e-1b2d-4e6f-8a9b-0c1d2e3f4a5b,7e8f9a0b-1c2d-4e3f-9a5b-6c7d8e9f0a1b";
 
 export interface WorkerExit {
   code: number | null;
@@ -37,15 +38,31 @@ export interface RunningWorker {
 }
 
 export class WorkerHarness {
-  readonly tables = { checkpoints: "sync-checkpoints", state: "sync-state", documents: "sync-documents", lease: "sync-lease" };
+  readonly tables = {
+    checkpoints: "sync-checkpoints",
+    state: "sync-state",
+    documents: "sync-documents",
+    lease: "sync-lease",
+  };
   readonly bucket = "sync-content";
   readonly doc: DynamoDBDocumentClient;
   readonly s3: S3Client;
 
-  private constructor(readonly stores: LocalStores, readonly graph: GraphEmulator) {
+  private constructor(
+    readonly stores: LocalStores,
+    readonly graph: GraphEmulator,
+  ) {
     const region = stores.awsEnv.AWS_REGION;
-    this.doc = DynamoDBDocumentClient.from(new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: stores.credentials }));
-    this.s3 = new S3Client({ region, endpoint: stores.s3Endpoint, credentials: stores.credentials, forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
+    this.doc = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: stores.credentials }),
+    );
+    this.s3 = new S3Client({
+      region,
+      endpoint: stores.s3Endpoint,
+      credentials: stores.credentials,
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+    });
   }
 
   static async start(graphOptions: GraphEmulatorOptions = {}): Promise<WorkerHarness> {
@@ -85,7 +102,11 @@ export class WorkerHarness {
    * hook (no intermediate process, so a signal reaches the worker itself); `entry` runs something
    * else, e.g. the compiled worker/dist/cli.js the container runs.
    */
-  spawn(args: string[], env: Record<string, string> = this.env(), entry: string[] = ["--require", "tsx/cjs", CLI]): RunningWorker {
+  spawn(
+    args: string[],
+    env: Record<string, string> = this.env(),
+    entry: string[] = ["--require", "tsx/cjs", CLI],
+  ): RunningWorker {
     const started = Date.now();
     const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
     const logs: Array<Record<string, unknown>> = [];
@@ -111,7 +132,8 @@ export class WorkerHarness {
     });
     child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const exited = new Promise<WorkerExit>((resolve) => {
-      const done = (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal, logs, stdout, stderr, ms: Date.now() - started });
+      const done = (code: number | null, signal: NodeJS.Signals | null) =>
+        resolve({ code, signal, logs, stdout, stderr, ms: Date.now() - started });
       child.on("close", done);
       // 'close' waits for every holder of the child's pipes; a helper process that outlives a
       // SIGKILLed worker must not keep the test waiting. Give the pipes a moment to drain, then go on.
@@ -119,7 +141,9 @@ export class WorkerHarness {
     });
     // A worker that never ends is a failure with its last logs, not a silent test timeout.
     const watchdog = setTimeout(() => {
-      process.stderr.write(`worker ${child.pid} still running after ${WORKER_WATCHDOG_MS} ms; killing it. Last logs:\n${JSON.stringify(logs.slice(-10), null, 1)}\n`);
+      process.stderr.write(
+        `worker ${child.pid} still running after ${WORKER_WATCHDOG_MS} ms; killing it. Last logs:\n${JSON.stringify(logs.slice(-10), null, 1)}\n`,
+      );
       child.kill("SIGKILL");
     }, WORKER_WATCHDOG_MS);
     watchdog.unref();
@@ -166,7 +190,10 @@ export class WorkerHarness {
 
   /** Resolves once a round in progress has made its first page durable. */
   untilCheckpointed(): Promise<void> {
-    return this.until(async () => (await this.item("checkpoints").catch(() => undefined))?.nextLink !== undefined, "the first checkpoint");
+    return this.until(
+      async () => (await this.item("checkpoints").catch(() => undefined))?.nextLink !== undefined,
+      "the first checkpoint",
+    );
   }
 
   /** itemId -> sha256 of every object under the site's prefix. */
@@ -196,9 +223,14 @@ export class WorkerHarness {
     const docs = new Map<string, Record<string, unknown>>();
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.doc.send(new QueryCommand({
-        TableName: this.tables.documents, KeyConditionExpression: "siteId = :s", ExpressionAttributeValues: { ":s": siteId }, ExclusiveStartKey: startKey,
-      }));
+      const page = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tables.documents,
+          KeyConditionExpression: "siteId = :s",
+          ExpressionAttributeValues: { ":s": siteId },
+          ExclusiveStartKey: startKey,
+        }),
+      );
       for (const item of page.Items ?? []) docs.set(item.itemId as string, item);
       startKey = page.LastEvaluatedKey;
     } while (startKey !== undefined);
@@ -240,12 +272,16 @@ export async function mirrorMismatches(harness: WorkerHarness, library: Library)
     else if (doc.path !== file.path) problems.push(`wrong path for ${id}: ${String(doc.path)} instead of ${file.path}`);
   }
   for (const id of objects.keys()) if (!expected.has(id)) problems.push(`stale object ${id}`);
-  for (const [id, doc] of docs) if (doc.kind === "file" && !expected.has(id)) problems.push(`stale metadata ${id} (${String(doc.path)})`);
+  for (const [id, doc] of docs)
+    if (doc.kind === "file" && !expected.has(id)) problems.push(`stale metadata ${id} (${String(doc.path)})`);
   return problems;
 }
 
 export function summaryOf(exit: WorkerExit): Record<string, unknown> {
   const line = exit.logs.find((l) => l.msg === "sync summary");
-  if (!line) throw new Error(`no sync summary (exit ${exit.code}); stderr: ${exit.stderr.slice(-3000)}; last logs: ${JSON.stringify(exit.logs.slice(-5))}`);
+  if (!line)
+    throw new Error(
+      `no sync summary (exit ${exit.code}); stderr: ${exit.stderr.slice(-3000)}; last logs: ${JSON.stringify(exit.logs.slice(-5))}`,
+    );
   return line.summary as Record<string, unknown>;
 }

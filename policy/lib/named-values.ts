@@ -8,10 +8,10 @@
 import { parseJson } from "./values";
 
 export interface NamedValues {
-    /** path -> value; the last path segment is the name a key-context rule should see. */
-    values: Record<string, string>;
-    /** Paths whose value is a reference to a secret store rather than the value itself. */
-    references: Set<string>;
+  /** path -> value; the last path segment is the name a key-context rule should see. */
+  values: Record<string, string>;
+  /** Paths whose value is a reference to a secret store rather than the value itself. */
+  references: Set<string>;
 }
 
 const VALUE_KEYS = ["value", "Value"];
@@ -20,60 +20,61 @@ const NAME_KEYS = ["name", "Name", "key", "Key"];
 const USER_DATA_KEYS = new Set(["userData", "userDataBase64", "customData"]);
 
 function decodeUserData(text: string): string {
-    if (!/^[A-Za-z0-9+/=\s]+$/.test(text) || text.length % 4 !== 0) return text;
-    const decoded = Buffer.from(text, "base64").toString("utf8");
-    // Only take the decoding if it is text; random bytes mean it was plain text after all.
-    return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded) ? decoded : text;
+  if (!/^[A-Za-z0-9+/=\s]+$/.test(text) || text.length % 4 !== 0) return text;
+  const decoded = Buffer.from(text, "base64").toString("utf8");
+  // Only take the decoding if it is text; random bytes mean it was plain text after all.
+  // eslint-disable-next-line no-control-regex -- tab, LF and CR are exactly the control characters text may hold
+  return /^[\x09\x0a\x0d\x20-\x7e]*$/.test(decoded) ? decoded : text;
 }
 
 /** App Service and Functions resolve `@Microsoft.KeyVault(SecretUri=...)` settings from Key Vault at run time. */
 function isKeyVaultReference(value: string): boolean {
-    return value.startsWith("@Microsoft.KeyVault(");
+  return value.startsWith("@Microsoft.KeyVault(");
 }
 
 function nameOf(entry: Record<string, unknown>): string | undefined {
-    for (const k of NAME_KEYS) if (typeof entry[k] === "string") return entry[k] as string;
-    return undefined;
+  for (const k of NAME_KEYS) if (typeof entry[k] === "string") return entry[k] as string;
+  return undefined;
 }
 
 export function namedValues(props: Record<string, unknown>): NamedValues {
-    const out: NamedValues = { values: {}, references: new Set() };
-    const walk = (value: unknown, path: string, key: string): void => {
-        if (typeof value === "string") {
-            const parsed = parseJson(value);
-            if (parsed !== undefined) return walk(parsed, path, key);
-            const text = USER_DATA_KEYS.has(key) ? decodeUserData(value) : value;
-            out.values[path] = text;
-            if (isKeyVaultReference(text)) out.references.add(path);
-            return;
+  const out: NamedValues = { values: {}, references: new Set() };
+  const walk = (value: unknown, path: string, key: string): void => {
+    if (typeof value === "string") {
+      const parsed = parseJson(value);
+      if (parsed !== undefined) return walk(parsed, path, key);
+      const text = USER_DATA_KEYS.has(key) ? decodeUserData(value) : value;
+      out.values[path] = text;
+      if (isKeyVaultReference(text)) out.references.add(path);
+      return;
+    }
+    if (Array.isArray(value)) {
+      value.forEach((entry, i) => {
+        const itemPath = `${path}[${i}]`;
+        const name = entry && typeof entry === "object" ? nameOf(entry as Record<string, unknown>) : undefined;
+        if (!name) return walk(entry, itemPath, key);
+        const record = entry as Record<string, unknown>;
+        for (const [k, v] of Object.entries(record)) {
+          if (NAME_KEYS.includes(k)) continue;
+          if (VALUE_KEYS.includes(k) || REFERENCE_KEYS.includes(k)) {
+            const pairPath = `${itemPath}.${name}`;
+            if (typeof v === "string") {
+              out.values[pairPath] = v;
+              if (REFERENCE_KEYS.includes(k) || isKeyVaultReference(v)) out.references.add(pairPath);
+            } else {
+              walk(v, pairPath, name);
+            }
+          } else {
+            walk(v, `${itemPath}.${k}`, k);
+          }
         }
-        if (Array.isArray(value)) {
-            value.forEach((entry, i) => {
-                const itemPath = `${path}[${i}]`;
-                const name = entry && typeof entry === "object" ? nameOf(entry as Record<string, unknown>) : undefined;
-                if (!name) return walk(entry, itemPath, key);
-                const record = entry as Record<string, unknown>;
-                for (const [k, v] of Object.entries(record)) {
-                    if (NAME_KEYS.includes(k)) continue;
-                    if (VALUE_KEYS.includes(k) || REFERENCE_KEYS.includes(k)) {
-                        const pairPath = `${itemPath}.${name}`;
-                        if (typeof v === "string") {
-                            out.values[pairPath] = v;
-                            if (REFERENCE_KEYS.includes(k) || isKeyVaultReference(v)) out.references.add(pairPath);
-                        } else {
-                            walk(v, pairPath, name);
-                        }
-                    } else {
-                        walk(v, `${itemPath}.${k}`, k);
-                    }
-                }
-            });
-            return;
-        }
-        if (value !== null && typeof value === "object") {
-            for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k);
-        }
-    };
-    walk(props, "", "");
-    return out;
+      });
+      return;
+    }
+    if (value !== null && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k);
+    }
+  };
+  walk(props, "", "");
+  return out;
 }

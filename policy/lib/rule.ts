@@ -8,57 +8,59 @@ import { isAllowedResource } from "./config";
 import { plain } from "./values";
 
 export interface CheckedResource {
-    type: string;
-    name: string;
-    urn: string;
-    /** Plain properties; values unknown during preview appear as the engine's sentinel strings. */
-    props: Record<string, unknown>;
+  type: string;
+  name: string;
+  urn: string;
+  /** Plain properties; values unknown during preview appear as the engine's sentinel strings. */
+  props: Record<string, unknown>;
 }
 
-export interface RuleConfig { allowedResources?: string[] }
+export interface RuleConfig {
+  allowedResources?: string[];
+}
 
 export interface Rule<C extends RuleConfig = RuleConfig> {
-    name: string;
-    description: string;
-    enforcementLevel: EnforcementLevel;
-    configSchema: PolicyConfigSchema;
-    /** Returns one message per violation (resource, property path, fix; never a secret value). */
-    check(resource: CheckedResource, config: C): Promise<string[]> | string[];
+  name: string;
+  description: string;
+  enforcementLevel: EnforcementLevel;
+  configSchema: PolicyConfigSchema;
+  /** Returns one message per violation (resource, property path, fix; never a secret value). */
+  check(resource: CheckedResource, config: C): Promise<string[]> | string[];
 }
 
 export function resourcePolicy<C extends RuleConfig>(rule: Rule<C>): ResourceValidationPolicy {
-    return {
-        name: rule.name,
-        description: rule.description,
-        enforcementLevel: rule.enforcementLevel,
-        configSchema: rule.configSchema,
-        validateResource: async (args, reportViolation) => {
-            const config = args.getConfig<C>();
-            if (isAllowedResource(config, args.urn, args.name)) return;
-            const resource = { type: args.type, name: args.name, urn: args.urn, props: plain(args.props) };
-            for (const message of await rule.check(resource, config)) reportViolation(message);
-        },
-    };
+  return {
+    name: rule.name,
+    description: rule.description,
+    enforcementLevel: rule.enforcementLevel,
+    configSchema: rule.configSchema,
+    validateResource: async (args, reportViolation) => {
+      const config = args.getConfig<C>();
+      if (isAllowedResource(config, args.urn, args.name)) return;
+      const resource = { type: args.type, name: args.name, urn: args.urn, props: plain(args.props) };
+      for (const message of await rule.check(resource, config)) reportViolation(message);
+    },
+  };
 }
 
 export function stackPolicy<C extends RuleConfig>(rule: Rule<C>): StackValidationPolicy {
-    return {
-        name: `${rule.name}-stack`,
-        description: `${rule.description} (checked on the stack's resulting state)`,
-        enforcementLevel: rule.enforcementLevel,
-        configSchema: rule.configSchema,
-        validateStack: async (args, reportViolation) => {
-            const config = args.getConfig<C>();
-            for (const r of args.resources) {
-                if (isAllowedResource(config, r.urn, r.name)) continue;
-                const resource = { type: r.type, name: r.name, urn: r.urn, props: plain(r.props) };
-                for (const message of await rule.check(resource, config)) reportViolation(message, r.urn);
-            }
-        },
-    };
+  return {
+    name: `${rule.name}-stack`,
+    description: `${rule.description} (checked on the stack's resulting state)`,
+    enforcementLevel: rule.enforcementLevel,
+    configSchema: rule.configSchema,
+    validateStack: async (args, reportViolation) => {
+      const config = args.getConfig<C>();
+      for (const r of args.resources) {
+        if (isAllowedResource(config, r.urn, r.name)) continue;
+        const resource = { type: r.type, name: r.name, urn: r.urn, props: plain(r.props) };
+        for (const message of await rule.check(resource, config)) reportViolation(message, r.urn);
+      }
+    },
+  };
 }
 
 /** Both policies for a rule, in the order the pack lists them. */
 export function bothPolicies<C extends RuleConfig>(rule: Rule<C>): [ResourceValidationPolicy, StackValidationPolicy] {
-    return [resourcePolicy(rule), stackPolicy(rule)];
+  return [resourcePolicy(rule), stackPolicy(rule)];
 }

@@ -17,25 +17,52 @@ import { violationMessage } from "../lib/violation";
 
 /** Properties whose value a rule family must see: workload payloads, trust relationships, CI secret names. */
 const WATCHED_PROPERTIES = new Set([
-    // payloads (no-secrets-in-workload-config, no-credentials-in-ci)
-    "containerDefinitions", "environment", "variables", "appSettings", "siteConfig", "template", "configuration",
-    "userData", "userDataBase64", "customData", "secretString", "secretBinary", "value", "plaintextValue", "properties",
-    "secretName", "variableName",
-    // trust relationships (federation-admits-only-the-intended-workload)
-    "assumeRolePolicy", "assumeRolePolicyDocument", "issuer", "subject", "audiences", "audience", "claimsMatchingExpression",
+  // payloads (no-secrets-in-workload-config, no-credentials-in-ci)
+  "containerDefinitions",
+  "environment",
+  "variables",
+  "appSettings",
+  "siteConfig",
+  "template",
+  "configuration",
+  "userData",
+  "userDataBase64",
+  "customData",
+  "secretString",
+  "secretBinary",
+  "value",
+  "plaintextValue",
+  "properties",
+  "secretName",
+  "variableName",
+  // trust relationships (federation-admits-only-the-intended-workload)
+  "assumeRolePolicy",
+  "assumeRolePolicyDocument",
+  "issuer",
+  "subject",
+  "audiences",
+  "audience",
+  "claimsMatchingExpression",
 ]);
 
 export const unknownValues: Rule = {
-    name: "values-unknown-during-preview",
-    description: "Lists values the pack cannot judge during preview (they are judged when pulumi up registers the resource); set mandatory to make previews block on them.",
-    enforcementLevel: "advisory",
-    configSchema: schemaWith(),
-    check({ type, name, props }) {
-        const paths = Object.entries(props)
-            .filter(([key]) => WATCHED_PROPERTIES.has(key))
-            .flatMap(([key, value]) => unknownPaths(value, key));
-        if (paths.length === 0) return [];
-        return [violationMessage(name, type, `cannot be judged during preview (unknown: ${paths.join(", ")}); the pack judges it when pulumi up registers the resource, before it is created`,
-            "nothing, unless previews must block: then build these values from known inputs or set this rule to mandatory")];
-    },
+  name: "values-unknown-during-preview",
+  description:
+    "Lists values the pack cannot judge during preview (they are judged when pulumi up registers the resource); set mandatory to make previews block on them.",
+  enforcementLevel: "advisory",
+  configSchema: schemaWith(),
+  check({ type, name, props }) {
+    const paths = Object.entries(props)
+      .filter(([key]) => WATCHED_PROPERTIES.has(key))
+      .flatMap(([key, value]) => unknownPaths(value, key));
+    if (paths.length === 0) return [];
+    return [
+      violationMessage(
+        name,
+        type,
+        `cannot be judged during preview (unknown: ${paths.join(", ")}); the pack judges it when pulumi up registers the resource, before it is created`,
+        "nothing, unless previews must block: then build these values from known inputs or set this rule to mandatory",
+      ),
+    ];
+  },
 };

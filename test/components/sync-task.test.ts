@@ -6,160 +6,191 @@ const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e
 const SITE_B = "contoso.sharepoint.com,3d8e4f5a-6b7c-4d9e-8f0a-2b3c4d5e6f70,9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d";
 const CLIENT_ID = "5a510fbb-ca29-40bd-90a0-f4c2cbb126b1";
 const base: SyncTaskArgs = {
-    siteIds: [SITE_A, SITE_B],
-    azureTenantId: MOCK_ENV.tenantId,
-    azureClientId: CLIENT_ID,
-    region: MOCK_ENV.region,
-    imageTag: "0.1.0",
-    subnetIds: ["subnet-0a1b2c3d4e5f60718"],
-    securityGroupIds: ["sg-0123456789abcdef0"],
+  siteIds: [SITE_A, SITE_B],
+  azureTenantId: MOCK_ENV.tenantId,
+  azureClientId: CLIENT_ID,
+  region: MOCK_ENV.region,
+  imageTag: "0.1.0",
+  subnetIds: ["subnet-0a1b2c3d4e5f60718"],
+  securityGroupIds: ["sg-0123456789abcdef0"],
 };
 
 const make = (args: SyncTaskArgs) => (name: string) => new SyncTask(name, args);
 
 describe("SyncTask (the SharePoint sync on Fargate)", () => {
-    before(useMocks);
+  before(useMocks);
 
-    it("creates the four tables with the worker's keys, PITR and encryption", async () => {
-        const { resources } = await build("s1", make(base));
-        const keys = (name: string) => {
-            const t = named(resources, name).inputs;
-            return { hashKey: t.hashKey, rangeKey: t.rangeKey, pitr: t.pointInTimeRecovery, sse: t.serverSideEncryption };
-        };
-        const common = { pitr: { enabled: true }, sse: { enabled: true } };
-        assert.deepEqual(keys("s1-checkpoints"), { hashKey: "siteId", rangeKey: undefined, ...common });
-        assert.deepEqual(keys("s1-state"), { hashKey: "siteId", rangeKey: undefined, ...common });
-        assert.deepEqual(keys("s1-lease"), { hashKey: "siteId", rangeKey: undefined, ...common });
-        assert.deepEqual(keys("s1-documents"), { hashKey: "siteId", rangeKey: "itemId", ...common });
-        assert.deepEqual(named(resources, "s1-documents").inputs.attributes, [
-            { name: "siteId", type: "S" },
-            { name: "itemId", type: "S" },
-        ]);
+  it("creates the four tables with the worker's keys, PITR and encryption", async () => {
+    const { resources } = await build("s1", make(base));
+    const keys = (name: string) => {
+      const t = named(resources, name).inputs;
+      return { hashKey: t.hashKey, rangeKey: t.rangeKey, pitr: t.pointInTimeRecovery, sse: t.serverSideEncryption };
+    };
+    const common = { pitr: { enabled: true }, sse: { enabled: true } };
+    assert.deepEqual(keys("s1-checkpoints"), { hashKey: "siteId", rangeKey: undefined, ...common });
+    assert.deepEqual(keys("s1-state"), { hashKey: "siteId", rangeKey: undefined, ...common });
+    assert.deepEqual(keys("s1-lease"), { hashKey: "siteId", rangeKey: undefined, ...common });
+    assert.deepEqual(keys("s1-documents"), { hashKey: "siteId", rangeKey: "itemId", ...common });
+    assert.deepEqual(named(resources, "s1-documents").inputs.attributes, [
+      { name: "siteId", type: "S" },
+      { name: "itemId", type: "S" },
+    ]);
+  });
+
+  it("locks the content bucket down and makes the image repository immutable and scanned", async () => {
+    const { resources } = await build("s2", make(base));
+    const block = named(resources, "s2-content-public-access").inputs;
+    assert.deepEqual(
+      [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
+      [true, true, true, true],
+    );
+    assert.deepEqual(named(resources, "s2-content-ownership").inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
+    assert.deepEqual(named(resources, "s2-content-versioning").inputs.versioningConfiguration, { status: "Enabled" });
+    assert.equal(
+      (named(resources, "s2-content-encryption").inputs.rules as any)[0].applyServerSideEncryptionByDefault
+        .sseAlgorithm,
+      "aws:kms",
+    );
+    const repo = named(resources, "s2-worker").inputs;
+    assert.equal(repo.imageTagMutability, "IMMUTABLE");
+    assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
+    assert.equal(named(resources, "s2-logs").inputs.retentionInDays, 30);
+  });
+
+  it("gives the container public IDs and names only, and a 120 s stop timeout", async () => {
+    const { component, resources } = await build("s3", make({ ...base, graphBaseUrl: "https://graph.microsoft.us" }));
+    const [container, ...others] = jsonInput(named(resources, "s3-task-definition"), "containerDefinitions");
+    assert.equal(others.length, 0);
+    assert.equal(container.stopTimeout, 120);
+    assert.equal(container.image, `${await unwrap(component.repositoryUrl)}:0.1.0`);
+    const env = Object.fromEntries(
+      container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
+    );
+    const tables = component.tableNames;
+    assert.deepEqual(env, {
+      AZURE_TENANT_ID: MOCK_ENV.tenantId,
+      AZURE_CLIENT_ID: CLIENT_ID,
+      SYNC_SITE_IDS: `${SITE_A},${SITE_B}`,
+      CHECKPOINT_TABLE: await unwrap(tables.checkpoints),
+      STATE_TABLE: await unwrap(tables.state),
+      DOCUMENTS_TABLE: await unwrap(tables.documents),
+      LEASE_TABLE: await unwrap(tables.lease),
+      CONTENT_BUCKET: await unwrap(component.bucketName),
+      AWS_REGION: MOCK_ENV.region,
+      GRAPH_BASE_URL: "https://graph.microsoft.us",
     });
+    assert.equal(container.secrets, undefined);
+    const definition = named(resources, "s3-task-definition").inputs;
+    assert.equal(definition.taskRoleArn, await unwrap(component.taskRoleArn));
+    assert.deepEqual(definition.requiresCompatibilities, ["FARGATE"]);
+  });
 
-    it("locks the content bucket down and makes the image repository immutable and scanned", async () => {
-        const { resources } = await build("s2", make(base));
-        const block = named(resources, "s2-content-public-access").inputs;
-        assert.deepEqual(
-            [block.blockPublicAcls, block.blockPublicPolicy, block.ignorePublicAcls, block.restrictPublicBuckets],
-            [true, true, true, true],
-        );
-        assert.deepEqual(named(resources, "s2-content-ownership").inputs.rule, { objectOwnership: "BucketOwnerEnforced" });
-        assert.deepEqual(named(resources, "s2-content-versioning").inputs.versioningConfiguration, { status: "Enabled" });
+  it("limits the task role to its tables, its prefix, pinned web identity tokens and its logs", async () => {
+    const { component, resources } = await build("s4", make(base));
+    const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
+    const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    assert.deepEqual(Object.keys(bySid), [
+      "SyncTables",
+      "ListContentPrefix",
+      "ContentObjects",
+      "WebIdentityTokenForEntra",
+      "WorkerLogs",
+    ]);
+    assert.deepEqual(
+      bySid.SyncTables.Resource,
+      await Promise.all(
+        ["checkpoints", "state", "documents", "lease"].map((t) =>
+          unwrap(named(resources, `s4-${t}`).outputs.arn as string),
+        ),
+      ),
+    );
+    assert.deepEqual(bySid.ListContentPrefix.Condition, { StringLike: { "s3:prefix": ["sharepoint/*"] } });
+    assert.equal(bySid.ContentObjects.Resource, `${bucketArn}/sharepoint/*`);
+    assert.deepEqual(bySid.WebIdentityTokenForEntra, {
+      Sid: "WebIdentityTokenForEntra",
+      Effect: "Allow",
+      Action: "sts:GetWebIdentityToken",
+      Resource: "*",
+      Condition: {
+        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": ["api://AzureADTokenExchange"] },
+        Null: { "sts:IdentityTokenAudience": "false" },
+        StringEquals: { "sts:SigningAlgorithm": "RS256" },
+        NumericLessThanEquals: { "sts:DurationSeconds": 300 },
+      },
+    });
+    assert.match(
+      bySid.WorkerLogs.Resource,
+      /^arn:aws:logs:ap-southeast-2:111122223333:log-group:s4-logs-[0-9a-f]{7}:log-stream:\*$/,
+    );
+    const trust = jsonInput(named(resources, "s4-task"), "assumeRolePolicy");
+    assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
+  });
+
+  it("schedules each site separately with the sync command override", async () => {
+    const { component, resources } = await build("s5", make({ ...base, fargateSpot: true }));
+    const schedules = ofType(resources, "aws:scheduler/schedule:Schedule");
+    assert.equal(schedules.length, 2);
+    for (const [schedule, site] of [
+      [schedules[0]!, SITE_A],
+      [schedules[1]!, SITE_B],
+    ] as const) {
+      const target = schedule.inputs.target as any;
+      assert.deepEqual(JSON.parse(target.input), {
+        containerOverrides: [{ name: "worker", command: ["sync", "--site", site] }],
+      });
+      assert.equal(target.arn, await unwrap(component.clusterArn));
+      assert.deepEqual(target.ecsParameters.capacityProviderStrategies, [
+        { capacityProvider: "FARGATE_SPOT", weight: 1 },
+      ]);
+      assert.equal(target.ecsParameters.launchType, undefined);
+      assert.deepEqual(target.ecsParameters.networkConfiguration, {
+        subnets: base.subnetIds,
+        securityGroups: base.securityGroupIds,
+        assignPublicIp: false,
+      });
+      assert.equal(schedule.inputs.scheduleExpression, "rate(15 minutes)");
+    }
+    const scheduler = jsonInput(named(resources, "s5-scheduler-permissions"), "policy");
+    assert.deepEqual(scheduler.Statement[1].Condition, {
+      StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+    });
+  });
+
+  it("runs in an existing cluster when given one", async () => {
+    const cluster = "arn:aws:ecs:ap-southeast-2:111122223333:cluster/platform";
+    const { resources } = await build("s6", make({ ...base, existingClusterArn: cluster }));
+    assert.equal(ofType(resources, "aws:ecs/cluster:Cluster").length, 0);
+    assert.equal((ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).arn, cluster);
+    assert.equal(
+      (ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).ecsParameters.launchType,
+      "FARGATE",
+    );
+  });
+
+  describe("refuses", () => {
+    const cases: [string, Partial<SyncTaskArgs>, string][] = [
+      ["no site", { siteIds: [] }, "siteIds: give at least one SharePoint site ID to sync"],
+      [
+        "a malformed site ID",
+        { siteIds: ["contoso.sharepoint.com/sites/finance"] },
+        'siteIds: "contoso.sharepoint.com/sites/finance" is not a Graph site ID (hostname,siteCollectionId,siteId)',
+      ],
+      ["a site listed twice", { siteIds: [SITE_A, SITE_A] }, "siteIds: a site is listed twice"],
+      ["no subnet", { subnetIds: [] }, "subnetIds: give at least one subnet for the Fargate task"],
+      [
+        "a non-GUID tenant",
+        { azureTenantId: "contoso.onmicrosoft.com" },
+        'azureTenantId must be a GUID like 00000000-0000-0000-0000-000000000000, got "contoso.onmicrosoft.com"',
+      ],
+    ];
+    cases.forEach(([what, override, message], i) => {
+      it(what, () =>
         assert.equal(
-            (named(resources, "s2-content-encryption").inputs.rules as any)[0].applyServerSideEncryptionByDefault.sseAlgorithm,
-            "aws:kms",
-        );
-        const repo = named(resources, "s2-worker").inputs;
-        assert.equal(repo.imageTagMutability, "IMMUTABLE");
-        assert.deepEqual(repo.imageScanningConfiguration, { scanOnPush: true });
-        assert.equal(named(resources, "s2-logs").inputs.retentionInDays, 30);
+          refusal(() => new SyncTask(`bad${i}`, { ...base, ...override })),
+          message,
+        ),
+      );
     });
-
-    it("gives the container public IDs and names only, and a 120 s stop timeout", async () => {
-        const { component, resources } = await build("s3", make({ ...base, graphBaseUrl: "https://graph.microsoft.us" }));
-        const [container, ...others] = jsonInput(named(resources, "s3-task-definition"), "containerDefinitions");
-        assert.equal(others.length, 0);
-        assert.equal(container.stopTimeout, 120);
-        assert.equal(container.image, `${await unwrap(component.repositoryUrl)}:0.1.0`);
-        const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-        const tables = component.tableNames;
-        assert.deepEqual(env, {
-            AZURE_TENANT_ID: MOCK_ENV.tenantId,
-            AZURE_CLIENT_ID: CLIENT_ID,
-            SYNC_SITE_IDS: `${SITE_A},${SITE_B}`,
-            CHECKPOINT_TABLE: await unwrap(tables.checkpoints),
-            STATE_TABLE: await unwrap(tables.state),
-            DOCUMENTS_TABLE: await unwrap(tables.documents),
-            LEASE_TABLE: await unwrap(tables.lease),
-            CONTENT_BUCKET: await unwrap(component.bucketName),
-            AWS_REGION: MOCK_ENV.region,
-            GRAPH_BASE_URL: "https://graph.microsoft.us",
-        });
-        assert.equal(container.secrets, undefined);
-        const definition = named(resources, "s3-task-definition").inputs;
-        assert.equal(definition.taskRoleArn, await unwrap(component.taskRoleArn));
-        assert.deepEqual(definition.requiresCompatibilities, ["FARGATE"]);
-    });
-
-    it("limits the task role to its tables, its prefix, pinned web identity tokens and its logs", async () => {
-        const { component, resources } = await build("s4", make(base));
-        const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
-        const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
-        const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-        assert.deepEqual(Object.keys(bySid), ["SyncTables", "ListContentPrefix", "ContentObjects", "WebIdentityTokenForEntra", "WorkerLogs"]);
-        assert.deepEqual(
-            bySid.SyncTables.Resource,
-            await Promise.all(["checkpoints", "state", "documents", "lease"].map((t) => unwrap(named(resources, `s4-${t}`).outputs.arn as string))),
-        );
-        assert.deepEqual(bySid.ListContentPrefix.Condition, { StringLike: { "s3:prefix": ["sharepoint/*"] } });
-        assert.equal(bySid.ContentObjects.Resource, `${bucketArn}/sharepoint/*`);
-        assert.deepEqual(bySid.WebIdentityTokenForEntra, {
-            Sid: "WebIdentityTokenForEntra",
-            Effect: "Allow",
-            Action: "sts:GetWebIdentityToken",
-            Resource: "*",
-            Condition: {
-                "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": ["api://AzureADTokenExchange"] },
-                Null: { "sts:IdentityTokenAudience": "false" },
-                StringEquals: { "sts:SigningAlgorithm": "RS256" },
-                NumericLessThanEquals: { "sts:DurationSeconds": 300 },
-            },
-        });
-        assert.match(bySid.WorkerLogs.Resource, /^arn:aws:logs:ap-southeast-2:111122223333:log-group:s4-logs-[0-9a-f]{7}:log-stream:\*$/);
-        const trust = jsonInput(named(resources, "s4-task"), "assumeRolePolicy");
-        assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
-    });
-
-    it("schedules each site separately with the sync command override", async () => {
-        const { component, resources } = await build("s5", make({ ...base, fargateSpot: true }));
-        const schedules = ofType(resources, "aws:scheduler/schedule:Schedule");
-        assert.equal(schedules.length, 2);
-        for (const [schedule, site] of [[schedules[0]!, SITE_A], [schedules[1]!, SITE_B]] as const) {
-            const target = schedule.inputs.target as any;
-            assert.deepEqual(JSON.parse(target.input), {
-                containerOverrides: [{ name: "worker", command: ["sync", "--site", site] }],
-            });
-            assert.equal(target.arn, await unwrap(component.clusterArn));
-            assert.deepEqual(target.ecsParameters.capacityProviderStrategies, [{ capacityProvider: "FARGATE_SPOT", weight: 1 }]);
-            assert.equal(target.ecsParameters.launchType, undefined);
-            assert.deepEqual(target.ecsParameters.networkConfiguration, {
-                subnets: base.subnetIds,
-                securityGroups: base.securityGroupIds,
-                assignPublicIp: false,
-            });
-            assert.equal(schedule.inputs.scheduleExpression, "rate(15 minutes)");
-        }
-        const scheduler = jsonInput(named(resources, "s5-scheduler-permissions"), "policy");
-        assert.deepEqual(scheduler.Statement[1].Condition, { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
-    });
-
-    it("runs in an existing cluster when given one", async () => {
-        const cluster = "arn:aws:ecs:ap-southeast-2:111122223333:cluster/platform";
-        const { resources } = await build("s6", make({ ...base, existingClusterArn: cluster }));
-        assert.equal(ofType(resources, "aws:ecs/cluster:Cluster").length, 0);
-        assert.equal((ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).arn, cluster);
-        assert.equal((ofType(resources, "aws:scheduler/schedule:Schedule")[0]!.inputs.target as any).ecsParameters.launchType, "FARGATE");
-    });
-
-    describe("refuses", () => {
-        const cases: [string, Partial<SyncTaskArgs>, string][] = [
-            ["no site", { siteIds: [] }, "siteIds: give at least one SharePoint site ID to sync"],
-            [
-                "a malformed site ID",
-                { siteIds: ["contoso.sharepoint.com/sites/finance"] },
-                'siteIds: "contoso.sharepoint.com/sites/finance" is not a Graph site ID (hostname,siteCollectionId,siteId)',
-            ],
-            ["a site listed twice", { siteIds: [SITE_A, SITE_A] }, "siteIds: a site is listed twice"],
-            ["no subnet", { subnetIds: [] }, "subnetIds: give at least one subnet for the Fargate task"],
-            [
-                "a non-GUID tenant",
-                { azureTenantId: "contoso.onmicrosoft.com" },
-                'azureTenantId must be a GUID like 00000000-0000-0000-0000-000000000000, got "contoso.onmicrosoft.com"',
-            ],
-        ];
-        cases.forEach(([what, override, message], i) => {
-            it(what, () => assert.equal(refusal(() => new SyncTask(`bad${i}`, { ...base, ...override })), message));
-        });
-    });
+  });
 });

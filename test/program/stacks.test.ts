@@ -12,224 +12,278 @@ const ROOT = path.resolve(__dirname, "..", "..");
 
 /** Resource types that hold or mint a long-lived credential. None may appear. */
 const SECRET_BEARING_TYPES = [
-    /^aws:iam\/accessKey:/,
-    /^aws:iam\/userLoginProfile:/,
-    /^aws:iam\/user:/,
-    /^aws:iam\/serviceSpecificCredential:/,
-    /^aws:secretsmanager\//,
-    /^azuread:index\/(application|servicePrincipal)(Password|Certificate):/,
-    /^azure-native:.*:(ListStorageAccountKeys|ListKeys)/,
-    /^github:index\/(actions|actionsEnvironment|actionsOrganization|dependabot|codespaces)Secret:/,
+  /^aws:iam\/accessKey:/,
+  /^aws:iam\/userLoginProfile:/,
+  /^aws:iam\/user:/,
+  /^aws:iam\/serviceSpecificCredential:/,
+  /^aws:secretsmanager\//,
+  /^azuread:index\/(application|servicePrincipal)(Password|Certificate):/,
+  /^azure-native:.*:(ListStorageAccountKeys|ListKeys)/,
+  /^github:index\/(actions|actionsEnvironment|actionsOrganization|dependabot|codespaces)Secret:/,
 ];
 /** The repository's own secret scan (see the common rules): nothing credential-shaped in any input. */
 const CREDENTIAL_SHAPES =
-    /AKIA[A-Z2-7]{16}|[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}/;
+  /AKIA[A-Z2-7]{16}|[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const WORKER_ENVIRONMENT = [
-    "AZURE_TENANT_ID",
-    "AZURE_CLIENT_ID",
-    "SYNC_SITE_IDS",
-    "CHECKPOINT_TABLE",
-    "STATE_TABLE",
-    "DOCUMENTS_TABLE",
-    "LEASE_TABLE",
-    "CONTENT_BUCKET",
-    "AWS_REGION",
+  "AZURE_TENANT_ID",
+  "AZURE_CLIENT_ID",
+  "SYNC_SITE_IDS",
+  "CHECKPOINT_TABLE",
+  "STATE_TABLE",
+  "DOCUMENTS_TABLE",
+  "LEASE_TABLE",
+  "CONTENT_BUCKET",
+  "AWS_REGION",
 ];
 
 const ofType = (run: StackRun, type: string) => run.resources.filter((r) => r.type === type);
 const byName = (run: StackRun, name: string): RecordedResource => {
-    const found = run.resources.find((r) => r.name === name);
-    assert.ok(found, `no resource ${name}`);
-    return found;
+  const found = run.resources.find((r) => r.name === name);
+  assert.ok(found, `no resource ${name}`);
+  return found;
 };
 const json = (r: RecordedResource, key: string) => JSON.parse(r.inputs[key] as string);
 
 describe("the dev and prod stacks under the mock runtime", function () {
-    const runs: Record<string, StackRun> = {};
+  const runs: Record<string, StackRun> = {};
 
-    before(async function () {
-        const [dev, prod] = await Promise.all([runStackUnderMocks({ stack: "dev" }), runStackUnderMocks({ stack: "prod" })]);
-        runs.dev = dev;
-        runs.prod = prod;
-    });
+  before(async function () {
+    const [dev, prod] = await Promise.all([
+      runStackUnderMocks({ stack: "dev" }),
+      runStackUnderMocks({ stack: "prod" }),
+    ]);
+    runs.dev = dev;
+    runs.prod = prod;
+  });
 
-    for (const stack of ["dev", "prod"]) {
-        describe(stack, () => {
-            it("composes every component under the stack root, each child under its component", () => {
-                const run = runs[stack]!;
-                assert.equal(run.project, "zerosecrets");
-                const root = run.resources.filter((r) => r.parent === undefined);
-                assert.deepEqual(root.map((r) => r.type), ["pulumi:pulumi:Stack"]);
-                const urns = new Set(run.resources.map((r) => r.urn));
-                for (const r of run.resources) if (r.parent !== undefined) assert.ok(urns.has(r.parent), `${r.name}: parent missing`);
-                const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
-                assert.deepEqual(components.map((c) => c.type).sort(), [
-                    "zerosecrets:aws:GitHubActionsOidc",
-                    "zerosecrets:azure:AwsWorkloadIdentity",
-                    "zerosecrets:azure:GitHubActionsIdentity",
-                    "zerosecrets:azure:GitHubActionsIdentity",
-                    "zerosecrets:github:ActionsVariables",
-                    "zerosecrets:sync:SyncTask",
-                ]);
-                for (const c of components) assert.equal(c.parent, root[0]!.urn);
-                for (const r of run.resources.filter((x) => x.custom)) {
-                    assert.ok(components.some((c) => c.urn === r.parent), `${r.name} is not inside a component`);
-                }
-            });
-
-            it("creates no role that allows a `*` action or a whole service", () => {
-                const policies = ofType(runs[stack]!, "aws:iam/rolePolicy:RolePolicy");
-                assert.equal(policies.length, 5);
-                for (const policy of policies) {
-                    for (const statement of json(policy, "policy").Statement) {
-                        const actions: string[] = [statement.Action].flat();
-                        for (const action of actions) assert.doesNotMatch(action, /^(\*|[a-z0-9-]+:\*)$/, `${policy.name}: ${action}`);
-                    }
-                }
-                assert.equal(ofType(runs[stack]!, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
-            });
-
-            it("keeps the pull-request preview role read-only (its only writes are the state backend's lock files)", () => {
-                const policy = json(byName(runs[stack]!, `zs-${stack}-github-preview-permissions`), "policy");
-                for (const statement of policy.Statement) {
-                    const actions: string[] = [statement.Action].flat();
-                    if (statement.Sid === "StateBackendLocks") {
-                        assert.match(statement.Resource, /^arn:aws:s3:::contoso-pulumi-state-(dev|prod)\/\.pulumi\/locks\/\*$/);
-                        continue;
-                    }
-                    for (const action of actions) assert.match(action, /^[a-z0-9-]+:(Get|List|Describe)/, action);
-                }
-            });
-
-            it("pins aud and sub on every role that trusts GitHub", () => {
-                const roles = ofType(runs[stack]!, "aws:iam/role:Role").filter((r) => /Federated/.test(r.inputs.assumeRolePolicy as string));
-                assert.equal(roles.length, 2);
-                for (const role of roles) {
-                    for (const statement of json(role, "assumeRolePolicy").Statement) {
-                        const equals = statement.Condition.StringEquals;
-                        assert.equal(equals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com");
-                        assert.equal(equals["token.actions.githubusercontent.com:repository_id"], "876543210");
-                        assert.equal(statement.Condition.StringLike, undefined);
-                        for (const subject of equals["token.actions.githubusercontent.com:sub"]) {
-                            assert.match(subject, /^repo:contoso\/zero-secrets-stack:(pull_request|environment:(dev|prod))$/);
-                        }
-                    }
-                }
-            });
-
-            it("holds no secret-bearing resource and no secret value", () => {
-                const run = runs[stack]!;
-                for (const r of run.resources) {
-                    for (const pattern of SECRET_BEARING_TYPES) assert.doesNotMatch(r.type, pattern, r.name);
-                    assert.deepEqual(r.secretPaths, [], `${r.name} has secret inputs`);
-                    assert.doesNotMatch(JSON.stringify(r.inputs), CREDENTIAL_SHAPES, r.name);
-                }
-                assert.equal(ofType(run, "github:index/actionsVariable:ActionsVariable").length + ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").length > 0, true);
-            });
-
-            it("runs the worker with the agreed environment and trusts its task role from Entra", async () => {
-                const run = runs[stack]!;
-                const [container] = json(ofType(run, "aws:ecs/taskDefinition:TaskDefinition")[0]!, "containerDefinitions");
-                assert.deepEqual(container.environment.map((e: { name: string }) => e.name), WORKER_ENVIRONMENT);
-                const env = Object.fromEntries(container.environment.map((e: { name: string; value: string }) => [e.name, e.value]));
-                assert.equal(env.AZURE_CLIENT_ID, run.outputs.azureSyncClientId);
-                const fic = byName(run, `zs-${stack}-workload-fic-task-role`);
-                assert.equal(fic.inputs.subject, run.outputs.taskRoleArn);
-                assert.equal(fic.inputs.issuer, run.outputs.outboundIssuerUrl);
-            });
-
-            it("exports realistic public identifiers", () => {
-                const o = runs[stack]!.outputs;
-                const account = stack === "dev" ? "111122223333" : "444455556666";
-                assert.match(o.awsDeployRoleArn as string, new RegExp(`^arn:aws:iam::${account}:role/zs-${stack}-github-deploy-[0-9a-f]{7}$`));
-                assert.match(o.awsPreviewRoleArn as string, new RegExp(`^arn:aws:iam::${account}:role/zs-${stack}-github-preview-`));
-                assert.match(o.outboundIssuerUrl as string, /^https:\/\/[0-9a-f-]{36}\.tokens\.sts\.global\.api\.aws$/);
-                for (const key of ["azureDeployClientId", "azurePreviewClientId", "azureSyncClientId"]) assert.match(o[key] as string, GUID);
-                assert.deepEqual(Object.keys(o.tableNames as object).sort(), ["checkpoints", "documents", "lease", "state"]);
-            });
-        });
-    }
-
-    it("dev creates the GitHub provider; prod reuses the account's provider by ARN", () => {
-        assert.equal(ofType(runs.dev!, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 1);
-        assert.equal(ofType(runs.prod!, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
-        const trust = json(byName(runs.prod!, "zs-prod-github-deploy"), "assumeRolePolicy");
-        assert.equal(trust.Statement[0].Principal.Federated, "arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com");
-    });
-
-    it("prod deploys only through its protected environment, with a boundary and a pinned workflow", () => {
-        const env = byName(runs.prod!, "zs-prod-actions-env-prod").inputs;
-        assert.deepEqual(env.reviewers, [{ users: [], teams: [4567890] }]);
-        assert.equal(env.preventSelfReview, true);
-        assert.equal(byName(runs.prod!, "zs-prod-actions-env-prod-branch-main").inputs.branchPattern, "main");
-        const deploy = byName(runs.prod!, "zs-prod-github-deploy");
-        assert.equal(deploy.inputs.permissionsBoundary, "arn:aws:iam::444455556666:policy/platform-deploy-boundary");
-        assert.equal(
-            json(deploy, "assumeRolePolicy").Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:job_workflow_ref"],
-            "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+  for (const stack of ["dev", "prod"]) {
+    describe(stack, () => {
+      it("composes every component under the stack root, each child under its component", () => {
+        const run = runs[stack]!;
+        assert.equal(run.project, "zerosecrets");
+        const root = run.resources.filter((r) => r.parent === undefined);
+        assert.deepEqual(
+          root.map((r) => r.type),
+          ["pulumi:pulumi:Stack"],
         );
-        assert.equal(ofType(runs.prod!, "aws:scheduler/schedule:Schedule").length, 2);
-        // Only dev publishes the repository-level preview variables.
-        assert.equal(ofType(runs.prod!, "github:index/actionsVariable:ActionsVariable").length, 0);
-        assert.ok(ofType(runs.dev!, "github:index/actionsVariable:ActionsVariable").some((v) => v.inputs.variableName === "AWS_PREVIEW_ROLE_ARN"));
-    });
-
-    it("publishes the variable names the workflows read", () => {
-        const names = (run: StackRun) =>
-            ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").map((v) => v.inputs.variableName).sort();
-        assert.deepEqual(names(runs.prod!), [
-            "AWS_DEPLOY_ROLE_ARN",
-            "AWS_REGION",
-            "AZURE_DEPLOY_CLIENT_ID",
-            "AZURE_SUBSCRIPTION_ID",
-            "AZURE_TENANT_ID",
-            "ECR_REPOSITORY_URL",
-            "PULUMI_BACKEND_URL",
+        const urns = new Set(run.resources.map((r) => r.urn));
+        for (const r of run.resources)
+          if (r.parent !== undefined) assert.ok(urns.has(r.parent), `${r.name}: parent missing`);
+        const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
+        assert.deepEqual(components.map((c) => c.type).sort(), [
+          "zerosecrets:aws:GitHubActionsOidc",
+          "zerosecrets:azure:AwsWorkloadIdentity",
+          "zerosecrets:azure:GitHubActionsIdentity",
+          "zerosecrets:azure:GitHubActionsIdentity",
+          "zerosecrets:github:ActionsVariables",
+          "zerosecrets:sync:SyncTask",
         ]);
+        for (const c of components) assert.equal(c.parent, root[0]!.urn);
+        for (const r of run.resources.filter((x) => x.custom)) {
+          assert.ok(
+            components.some((c) => c.urn === r.parent),
+            `${r.name} is not inside a component`,
+          );
+        }
+      });
+
+      it("creates no role that allows a `*` action or a whole service", () => {
+        const policies = ofType(runs[stack]!, "aws:iam/rolePolicy:RolePolicy");
+        assert.equal(policies.length, 5);
+        for (const policy of policies) {
+          for (const statement of json(policy, "policy").Statement) {
+            const actions: string[] = [statement.Action].flat();
+            for (const action of actions)
+              assert.doesNotMatch(action, /^(\*|[a-z0-9-]+:\*)$/, `${policy.name}: ${action}`);
+          }
+        }
+        assert.equal(ofType(runs[stack]!, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+      });
+
+      it("keeps the pull-request preview role read-only (its only writes are the state backend's lock files)", () => {
+        const policy = json(byName(runs[stack]!, `zs-${stack}-github-preview-permissions`), "policy");
+        for (const statement of policy.Statement) {
+          const actions: string[] = [statement.Action].flat();
+          if (statement.Sid === "StateBackendLocks") {
+            assert.match(statement.Resource, /^arn:aws:s3:::contoso-pulumi-state-(dev|prod)\/\.pulumi\/locks\/\*$/);
+            continue;
+          }
+          for (const action of actions) assert.match(action, /^[a-z0-9-]+:(Get|List|Describe)/, action);
+        }
+      });
+
+      it("pins aud and sub on every role that trusts GitHub", () => {
+        const roles = ofType(runs[stack]!, "aws:iam/role:Role").filter((r) =>
+          /Federated/.test(r.inputs.assumeRolePolicy as string),
+        );
+        assert.equal(roles.length, 2);
+        for (const role of roles) {
+          for (const statement of json(role, "assumeRolePolicy").Statement) {
+            const equals = statement.Condition.StringEquals;
+            assert.equal(equals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com");
+            assert.equal(equals["token.actions.githubusercontent.com:repository_id"], "876543210");
+            assert.equal(statement.Condition.StringLike, undefined);
+            for (const subject of equals["token.actions.githubusercontent.com:sub"]) {
+              assert.match(subject, /^repo:contoso\/zero-secrets-stack:(pull_request|environment:(dev|prod))$/);
+            }
+          }
+        }
+      });
+
+      it("holds no secret-bearing resource and no secret value", () => {
+        const run = runs[stack]!;
+        for (const r of run.resources) {
+          for (const pattern of SECRET_BEARING_TYPES) assert.doesNotMatch(r.type, pattern, r.name);
+          assert.deepEqual(r.secretPaths, [], `${r.name} has secret inputs`);
+          assert.doesNotMatch(JSON.stringify(r.inputs), CREDENTIAL_SHAPES, r.name);
+        }
+        assert.equal(
+          ofType(run, "github:index/actionsVariable:ActionsVariable").length +
+            ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").length >
+            0,
+          true,
+        );
+      });
+
+      it("runs the worker with the agreed environment and trusts its task role from Entra", async () => {
+        const run = runs[stack]!;
+        const [container] = json(ofType(run, "aws:ecs/taskDefinition:TaskDefinition")[0]!, "containerDefinitions");
+        assert.deepEqual(
+          container.environment.map((e: { name: string }) => e.name),
+          WORKER_ENVIRONMENT,
+        );
+        const env = Object.fromEntries(
+          container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
+        );
+        assert.equal(env.AZURE_CLIENT_ID, run.outputs.azureSyncClientId);
+        const fic = byName(run, `zs-${stack}-workload-fic-task-role`);
+        assert.equal(fic.inputs.subject, run.outputs.taskRoleArn);
+        assert.equal(fic.inputs.issuer, run.outputs.outboundIssuerUrl);
+      });
+
+      it("exports realistic public identifiers", () => {
+        const o = runs[stack]!.outputs;
+        const account = stack === "dev" ? "111122223333" : "444455556666";
+        assert.match(
+          o.awsDeployRoleArn as string,
+          new RegExp(`^arn:aws:iam::${account}:role/zs-${stack}-github-deploy-[0-9a-f]{7}$`),
+        );
+        assert.match(
+          o.awsPreviewRoleArn as string,
+          new RegExp(`^arn:aws:iam::${account}:role/zs-${stack}-github-preview-`),
+        );
+        assert.match(o.outboundIssuerUrl as string, /^https:\/\/[0-9a-f-]{36}\.tokens\.sts\.global\.api\.aws$/);
+        for (const key of ["azureDeployClientId", "azurePreviewClientId", "azureSyncClientId"])
+          assert.match(o[key] as string, GUID);
+        assert.deepEqual(Object.keys(o.tableNames as object).sort(), ["checkpoints", "documents", "lease", "state"]);
+      });
     });
+  }
+
+  it("dev creates the GitHub provider; prod reuses the account's provider by ARN", () => {
+    assert.equal(ofType(runs.dev!, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 1);
+    assert.equal(ofType(runs.prod!, "aws:iam/openIdConnectProvider:OpenIdConnectProvider").length, 0);
+    const trust = json(byName(runs.prod!, "zs-prod-github-deploy"), "assumeRolePolicy");
+    assert.equal(
+      trust.Statement[0].Principal.Federated,
+      "arn:aws:iam::444455556666:oidc-provider/token.actions.githubusercontent.com",
+    );
+  });
+
+  it("prod deploys only through its protected environment, with a boundary and a pinned workflow", () => {
+    const env = byName(runs.prod!, "zs-prod-actions-env-prod").inputs;
+    assert.deepEqual(env.reviewers, [{ users: [], teams: [4567890] }]);
+    assert.equal(env.preventSelfReview, true);
+    assert.equal(byName(runs.prod!, "zs-prod-actions-env-prod-branch-main").inputs.branchPattern, "main");
+    const deploy = byName(runs.prod!, "zs-prod-github-deploy");
+    assert.equal(deploy.inputs.permissionsBoundary, "arn:aws:iam::444455556666:policy/platform-deploy-boundary");
+    assert.equal(
+      json(deploy, "assumeRolePolicy").Statement[0].Condition.StringEquals[
+        "token.actions.githubusercontent.com:job_workflow_ref"
+      ],
+      "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+    );
+    assert.equal(ofType(runs.prod!, "aws:scheduler/schedule:Schedule").length, 2);
+    // Only dev publishes the repository-level preview variables.
+    assert.equal(ofType(runs.prod!, "github:index/actionsVariable:ActionsVariable").length, 0);
+    assert.ok(
+      ofType(runs.dev!, "github:index/actionsVariable:ActionsVariable").some(
+        (v) => v.inputs.variableName === "AWS_PREVIEW_ROLE_ARN",
+      ),
+    );
+  });
+
+  it("publishes the variable names the workflows read", () => {
+    const names = (run: StackRun) =>
+      ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
+        .map((v) => v.inputs.variableName)
+        .sort();
+    assert.deepEqual(names(runs.prod!), [
+      "AWS_DEPLOY_ROLE_ARN",
+      "AWS_REGION",
+      "AZURE_DEPLOY_CLIENT_ID",
+      "AZURE_SUBSCRIPTION_ID",
+      "AZURE_TENANT_ID",
+      "ECR_REPOSITORY_URL",
+      "PULUMI_BACKEND_URL",
+    ]);
+  });
 });
 
 describe("runStackUnderMocks", () => {
-    const copy = path.join(ROOT, ".local", `stack-test-${process.pid}`);
+  const copy = path.join(ROOT, ".local", `stack-test-${process.pid}`);
 
-    before(() => {
-        fs.mkdirSync(copy, { recursive: true });
-        for (const item of ["Pulumi.yaml", "index.ts", "components"]) fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
-    });
-    after(() => fs.rmSync(copy, { recursive: true, force: true }));
+  before(() => {
+    fs.mkdirSync(copy, { recursive: true });
+    for (const item of ["Pulumi.yaml", "index.ts", "components"])
+      fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
+  });
+  after(() => fs.rmSync(copy, { recursive: true, force: true }));
 
-    it("rejects with the program's own message when the stack file is wrong, from a copy of the program", async () => {
-        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-        fs.writeFileSync(path.join(copy, "Pulumi.dev.yaml"), dev.replace("zerosecrets:environment: dev", "zerosecrets:environment: staging"));
-        await assert.rejects(runStackUnderMocks({ stack: "dev", projectDir: copy }), {
-            name: "StackRunError",
-            message:
-                'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n  - zerosecrets:environment: "staging" is not a declared environment; expected one of dev (zerosecrets:github.environments)',
-        });
+  it("rejects with the program's own message when the stack file is wrong, from a copy of the program", async () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(
+      path.join(copy, "Pulumi.dev.yaml"),
+      dev.replace("zerosecrets:environment: dev", "zerosecrets:environment: staging"),
+    );
+    await assert.rejects(runStackUnderMocks({ stack: "dev", projectDir: copy }), {
+      name: "StackRunError",
+      message:
+        'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n  - zerosecrets:environment: "staging" is not a declared environment; expected one of dev (zerosecrets:github.environments)',
     });
+  });
 
-    it("previews with unknown computed outputs, and can leave the GitHub settings alone", async () => {
-        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
-        assert.ok(dev.includes("    publishRepositoryVariables: true\n"));
-        fs.writeFileSync(
-            path.join(copy, "Pulumi.dev.yaml"),
-            dev.replace("    publishRepositoryVariables: true\n", "    publishRepositoryVariables: true\n    manageRepositorySettings: false\n"),
-        );
-        const run = await runStackUnderMocks({ stack: "dev", projectDir: copy, preview: true });
-        // As in a real preview, what the providers compute is not known yet; what the program sets is.
-        assert.equal(run.outputs.awsDeployRoleArn, UNKNOWN);
-        assert.equal(byName(run, "zs-dev-workload-fic-task-role").inputs.subject, UNKNOWN);
-        assert.deepEqual(byName(run, "zs-dev-workload-fic-task-role").inputs.audiences, ["api://AzureADTokenExchange"]);
-        assert.deepEqual(run.resources.filter((r) => r.type.startsWith("github:") || r.type === "zerosecrets:github:ActionsVariables"), []);
-    });
+  it("previews with unknown computed outputs, and can leave the GitHub settings alone", async () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    assert.ok(dev.includes("    publishRepositoryVariables: true\n"));
+    fs.writeFileSync(
+      path.join(copy, "Pulumi.dev.yaml"),
+      dev.replace(
+        "    publishRepositoryVariables: true\n",
+        "    publishRepositoryVariables: true\n    manageRepositorySettings: false\n",
+      ),
+    );
+    const run = await runStackUnderMocks({ stack: "dev", projectDir: copy, preview: true });
+    // As in a real preview, what the providers compute is not known yet; what the program sets is.
+    assert.equal(run.outputs.awsDeployRoleArn, UNKNOWN);
+    assert.equal(byName(run, "zs-dev-workload-fic-task-role").inputs.subject, UNKNOWN);
+    assert.deepEqual(byName(run, "zs-dev-workload-fic-task-role").inputs.audiences, ["api://AzureADTokenExchange"]);
+    assert.deepEqual(
+      run.resources.filter((r) => r.type.startsWith("github:") || r.type === "zerosecrets:github:ActionsVariables"),
+      [],
+    );
+  });
 
-    it("refuses encrypted config values and a missing stack file, naming them", () => {
-        const project = readProject(ROOT);
-        fs.writeFileSync(path.join(copy, "Pulumi.secure.yaml"), "config:\n  zerosecrets:token:\n    secure: v1:abc\n");
-        assert.throws(() => readStackConfig(copy, project, "secure"), {
-            message: 'Stack "secure": config key "zerosecrets:token" is a secure (encrypted) value; this stack takes public values only',
-        });
-        assert.throws(() => readStackConfig(copy, project, "qa"), { message: `Stack "qa": ${path.join(copy, "Pulumi.qa.yaml")} not found` });
+  it("refuses encrypted config values and a missing stack file, naming them", () => {
+    const project = readProject(ROOT);
+    fs.writeFileSync(path.join(copy, "Pulumi.secure.yaml"), "config:\n  zerosecrets:token:\n    secure: v1:abc\n");
+    assert.throws(() => readStackConfig(copy, project, "secure"), {
+      message:
+        'Stack "secure": config key "zerosecrets:token" is a secure (encrypted) value; this stack takes public values only',
     });
+    assert.throws(() => readStackConfig(copy, project, "qa"), {
+      message: `Stack "qa": ${path.join(copy, "Pulumi.qa.yaml")} not found`,
+    });
+  });
 });

@@ -29,13 +29,18 @@ describe("CI workflows", () => {
   const files = readdirSync(workflowsDir).filter((file) => file.endsWith(".yml"));
 
   it("has the pull-request, plan-comment, deploy and worker-image workflows", () => {
-    for (const name of ["pull-request.yml", "plan-comment.yml", "deploy.yml", "worker-image.yml"]) assert.ok(files.includes(name), `${name} is missing`);
+    for (const name of ["pull-request.yml", "plan-comment.yml", "deploy.yml", "worker-image.yml"])
+      assert.ok(files.includes(name), `${name} is missing`);
   });
 
   it("runs pull-request code with no token that can write, and posts the comment without running any", () => {
-    const pullRequest = parse(readFileSync(join(workflowsDir, "pull-request.yml"), "utf8")) as { jobs: Record<string, { permissions?: Record<string, string> }> };
+    const pullRequest = parse(readFileSync(join(workflowsDir, "pull-request.yml"), "utf8")) as {
+      jobs: Record<string, { permissions?: Record<string, string> }>;
+    };
     for (const [id, job] of Object.entries(pullRequest.jobs)) {
-      const writes = Object.entries(job.permissions ?? {}).filter(([scope, level]) => level === "write" && scope !== "id-token");
+      const writes = Object.entries(job.permissions ?? {}).filter(
+        ([scope, level]) => level === "write" && scope !== "id-token",
+      );
       assert.deepEqual(writes, [], `job ${id} of pull-request.yml can write`);
     }
     const comment = readFileSync(join(workflowsDir, "plan-comment.yml"), "utf8");
@@ -56,8 +61,15 @@ describe("CI workflows", () => {
     it(`${file} uses no secret but GITHUB_TOKEN and grants id-token only to jobs that log in`, () => {
       const text = readFileSync(join(workflowsDir, file), "utf8");
       const secrets = [...text.matchAll(/secrets\.([A-Za-z_]+)/g)].map((match) => match[1]);
-      assert.deepEqual([...new Set(secrets)].filter((name) => name !== "GITHUB_TOKEN"), []);
-      assert.doesNotMatch(text, /^permissions:\s*(write-all|\n\s+id-token)/m, "workflow-level permissions must stay empty");
+      assert.deepEqual(
+        [...new Set(secrets)].filter((name) => name !== "GITHUB_TOKEN"),
+        [],
+      );
+      assert.doesNotMatch(
+        text,
+        /^permissions:\s*(write-all|\n\s+id-token)/m,
+        "workflow-level permissions must stay empty",
+      );
     });
   }
 });
@@ -137,13 +149,29 @@ describe("workflow lint", () => {
       { rule: "unpinned-action", job: "unpinned", step: "actions/checkout@v4", line: 35 },
       { rule: "unpinned-action", job: "unpinned", step: "docker://alpine:3.20", line: 36 },
     ]);
-    const byRule = (rule: string) => findings.filter((finding) => finding.rule === rule).map(formatFinding).join("\n");
-    assert.match(byRule("cloud-secret"), /planted\.yml:5 job "keys-in-env": secrets\.AWS_SECRET_ACCESS_KEY carries a long-lived cloud credential/);
+    const byRule = (rule: string) =>
+      findings
+        .filter((finding) => finding.rule === rule)
+        .map(formatFinding)
+        .join("\n");
+    assert.match(
+      byRule("cloud-secret"),
+      /planted\.yml:5 job "keys-in-env": secrets\.AWS_SECRET_ACCESS_KEY carries a long-lived cloud credential/,
+    );
     assert.match(byRule("cloud-secret"), /secrets\.DEPLOY_AWS_SECRET_ACCESS_KEY/);
-    assert.match(byRule("static-cloud-key"), /`aws-access-key-id`[\s\S]*fix: remove the key inputs, pass `role-to-assume`/);
+    assert.match(
+      byRule("static-cloud-key"),
+      /`aws-access-key-id`[\s\S]*fix: remove the key inputs, pass `role-to-assume`/,
+    );
     assert.match(byRule("static-cloud-key"), /`creds` \(Azure\)[\s\S]*fix: remove the secret, pass `client-id`/);
-    assert.match(byRule("login-without-id-token"), /fix: add `permissions: \{ contents: read, id-token: write \}` to job "oidc-without-id-token"/);
-    assert.match(byRule("unpinned-action"), /pinned to `v4`, which can be moved \[unpinned-action\]\n\s+fix: pin the full 40-character commit SHA/);
+    assert.match(
+      byRule("login-without-id-token"),
+      /fix: add `permissions: \{ contents: read, id-token: write \}` to job "oidc-without-id-token"/,
+    );
+    assert.match(
+      byRule("unpinned-action"),
+      /pinned to `v4`, which can be moved \[unpinned-action\]\n\s+fix: pin the full 40-character commit SHA/,
+    );
   });
 
   it("takes job-level permissions over workflow-level ones, and write-all as granting id-token", () => {
@@ -164,17 +192,28 @@ describe("workflow lint", () => {
     const rules = (text: string) => lintWorkflowText(text, "w.yml").map((finding) => finding.rule);
     assert.deepEqual(rules(workflow("permissions:\n  id-token: write", "")), []);
     assert.deepEqual(rules(workflow("permissions: write-all", "")), []);
-    assert.deepEqual(rules(workflow("permissions:\n  id-token: write", "    permissions: { contents: read }")), ["login-without-id-token"]);
+    assert.deepEqual(rules(workflow("permissions:\n  id-token: write", "    permissions: { contents: read }")), [
+      "login-without-id-token",
+    ]);
     assert.deepEqual(rules(workflow("permissions: read-all", "")), ["login-without-id-token"]);
     assert.deepEqual(rules(workflow("", "")), ["login-without-id-token"]);
   });
 
   it("reports schema errors and broken YAML with the place to fix", () => {
-    const schema = lintWorkflowText("on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: { id-token: maybe }\n    steps: [{ run: x }]\n", "s.yml");
-    assert.deepEqual(schema.map((finding) => finding.rule), ["schema"]);
+    const schema = lintWorkflowText(
+      "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    permissions: { id-token: maybe }\n    steps: [{ run: x }]\n",
+      "s.yml",
+    );
+    assert.deepEqual(
+      schema.map((finding) => finding.rule),
+      ["schema"],
+    );
     assert.match(schema[0].message, /\/jobs\/a\/permissions\/id-token/);
     const yaml = lintWorkflowText("on: push\njobs:\n  a: [\n", "y.yml");
-    assert.deepEqual(yaml.map(({ rule, line }) => ({ rule, line })), [{ rule: "yaml", line: 4 }]);
+    assert.deepEqual(
+      yaml.map(({ rule, line }) => ({ rule, line })),
+      [{ rule: "yaml", line: 4 }],
+    );
   });
 
   describe("across files and on the command line", () => {
@@ -186,11 +225,27 @@ describe("workflow lint", () => {
       mkdirSync(join(dir, ".github", "actions", "login"), { recursive: true });
       writeFileSync(
         join(dir, ".github", "workflows", "called.yml"),
-        ["on: workflow_call", "jobs:", "  up:", "    runs-on: ubuntu-latest", "    permissions: { id-token: write }", "    steps:", `      - uses: ${AWS_LOGIN}`, "        with: { role-to-assume: arn, aws-region: eu-west-1 }"].join("\n"),
+        [
+          "on: workflow_call",
+          "jobs:",
+          "  up:",
+          "    runs-on: ubuntu-latest",
+          "    permissions: { id-token: write }",
+          "    steps:",
+          `      - uses: ${AWS_LOGIN}`,
+          "        with: { role-to-assume: arn, aws-region: eu-west-1 }",
+        ].join("\n"),
       );
       writeFileSync(
         join(dir, ".github", "workflows", "caller.yml"),
-        ["on: push", "permissions: {}", "jobs:", "  deploy:", "    permissions: { contents: read }", "    uses: ./.github/workflows/called.yml"].join("\n"),
+        [
+          "on: push",
+          "permissions: {}",
+          "jobs:",
+          "  deploy:",
+          "    permissions: { contents: read }",
+          "    uses: ./.github/workflows/called.yml",
+        ].join("\n"),
       );
       writeFileSync(
         join(dir, ".github", "actions", "login", "action.yml"),
@@ -210,13 +265,18 @@ describe("workflow lint", () => {
 
     it("flags a reusable-workflow call that does not grant the id-token its jobs need", () => {
       const findings = lintWorkflowFile(join(dir, ".github", "workflows", "caller.yml"), dir);
-      assert.deepEqual(summary(findings), [{ rule: "login-without-id-token", job: "deploy", step: undefined, line: 4 }]);
+      assert.deepEqual(summary(findings), [
+        { rule: "login-without-id-token", job: "deploy", step: undefined, line: 4 },
+      ]);
       assert.deepEqual(lintWorkflowFile(join(dir, ".github", "workflows", "called.yml"), dir), []);
     });
 
     it("lints composite actions for static keys but leaves permissions to the calling job", () => {
       const findings = lintWorkflowFile(join(dir, ".github", "actions", "login", "action.yml"), dir);
-      assert.deepEqual(findings.map((finding) => finding.rule), ["static-cloud-key"]);
+      assert.deepEqual(
+        findings.map((finding) => finding.rule),
+        ["static-cloud-key"],
+      );
     });
 
     it("`npm run lint-workflows` prints every finding and exits 1; a wrong path exits 2 with what to pass", () => {
@@ -224,7 +284,10 @@ describe("workflow lint", () => {
       const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
       const run = spawnSync(tsx, [cli, join(dir, ".github")], { cwd: dir, encoding: "utf8" });
       assert.equal(run.status, 1, run.stderr);
-      assert.match(run.stdout, /\.github\/workflows\/caller\.yml:4 job "deploy": job "deploy" calls \.\/\.github\/workflows\/called\.yml/);
+      assert.match(
+        run.stdout,
+        /\.github\/workflows\/caller\.yml:4 job "deploy": job "deploy" calls \.\/\.github\/workflows\/called\.yml/,
+      );
       assert.match(run.stdout, /3 file\(s\) checked, 2 finding\(s\)/);
       const missing = spawnSync(tsx, [cli, join(dir, "nope")], { cwd: dir, encoding: "utf8" });
       assert.equal(missing.status, 2);

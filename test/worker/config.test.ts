@@ -42,27 +42,47 @@ describe("worker configuration", () => {
     assert.equal(config.siteId, SITE);
     assert.equal(config.graphBaseUrl, "https://graph.microsoft.com/v1.0");
     assert.equal(config.concurrency, DEFAULT_CONCURRENCY);
-    assert.deepEqual(config.tables, { checkpoints: "sync-checkpoints", state: "sync-state", documents: "sync-documents", lease: "sync-lease" });
+    assert.deepEqual(config.tables, {
+      checkpoints: "sync-checkpoints",
+      state: "sync-state",
+      documents: "sync-documents",
+      lease: "sync-lease",
+    });
     assert.equal(config.endpoints.dynamodb, undefined);
     assert.equal(config.leaseTtlMs, 60_000);
   });
 
   it("names every missing variable in one error", () => {
     const problems = problemsOf({});
-    for (const name of ["SYNC_SITE_IDS", "CHECKPOINT_TABLE", "STATE_TABLE", "DOCUMENTS_TABLE", "LEASE_TABLE", "CONTENT_BUCKET", "AWS_REGION", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"]) {
-      assert.ok(problems.some((p) => p.startsWith(`${name} is required`)), `${name} not named in: ${problems.join(" | ")}`);
+    for (const name of [
+      "SYNC_SITE_IDS",
+      "CHECKPOINT_TABLE",
+      "STATE_TABLE",
+      "DOCUMENTS_TABLE",
+      "LEASE_TABLE",
+      "CONTENT_BUCKET",
+      "AWS_REGION",
+      "AZURE_TENANT_ID",
+      "AZURE_CLIENT_ID",
+    ]) {
+      assert.ok(
+        problems.some((p) => p.startsWith(`${name} is required`)),
+        `${name} not named in: ${problems.join(" | ")}`,
+      );
     }
   });
 
   it("names every malformed variable and what is expected", () => {
-    const problems = problemsOf(awsEnv({
-      CONTENT_BUCKET: "Not_A_Bucket",
-      AWS_REGION: "sydney",
-      STATE_TABLE: "x",
-      SYNC_CONCURRENCY: "lots",
-      AZURE_CLIENT_ID: "my-app",
-      GRAPH_BASE_URL: "graph.microsoft.com",
-    }));
+    const problems = problemsOf(
+      awsEnv({
+        CONTENT_BUCKET: "Not_A_Bucket",
+        AWS_REGION: "sydney",
+        STATE_TABLE: "x",
+        SYNC_CONCURRENCY: "lots",
+        AZURE_CLIENT_ID: "my-app",
+        GRAPH_BASE_URL: "graph.microsoft.com",
+      }),
+    );
     assert.equal(problems.length, 6, problems.join(" | "));
     assert.ok(problems.some((p) => p.startsWith("CONTENT_BUCKET must be an S3 bucket name")));
     assert.ok(problems.some((p) => p.startsWith("AWS_REGION must be an AWS region")));
@@ -73,7 +93,9 @@ describe("worker configuration", () => {
   });
 
   it("refuses static credentials when any endpoint is not on loopback, naming both", () => {
-    const problems = problemsOf(awsEnv({ AWS_SECRET_ACCESS_KEY: generatedSecret(), AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000" }));
+    const problems = problemsOf(
+      awsEnv({ AWS_SECRET_ACCESS_KEY: generatedSecret(), AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000" }),
+    );
     assert.equal(problems.length, 1);
     assert.match(problems[0], /static credentials are set \(AWS_SECRET_ACCESS_KEY\)/);
     assert.match(problems[0], /GRAPH_BASE_URL \(https:\/\/graph\.microsoft\.com\/v1\.0\)/);
@@ -86,12 +108,15 @@ describe("worker configuration", () => {
   });
 
   it("accepts static credentials and local switches when every endpoint is on loopback", () => {
-    const config = loadConfig(awsEnv({
-      AWS_SECRET_ACCESS_KEY: generatedSecret(),
-      AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000",
-      AWS_ENDPOINT_URL_S3: "http://localhost:9000",
-      GRAPH_BASE_URL: "http://127.0.0.1:7000/v1.0/",
-    }), { graphAuth: "none", createMissing: true, concurrency: "4" });
+    const config = loadConfig(
+      awsEnv({
+        AWS_SECRET_ACCESS_KEY: generatedSecret(),
+        AWS_ENDPOINT_URL_DYNAMODB: "http://127.0.0.1:8000",
+        AWS_ENDPOINT_URL_S3: "http://localhost:9000",
+        GRAPH_BASE_URL: "http://127.0.0.1:7000/v1.0/",
+      }),
+      { graphAuth: "none", createMissing: true, concurrency: "4" },
+    );
     assert.equal(config.graphAuth, "none");
     assert.equal(config.createMissing, true);
     assert.equal(config.concurrency, 4);
@@ -100,19 +125,28 @@ describe("worker configuration", () => {
 
   it("refuses --graph-auth none and --create-missing against real endpoints", () => {
     const problems = problemsOf(awsEnv(), { graphAuth: "none", createMissing: true });
-    assert.ok(problems.some((p) => p.startsWith("--graph-auth none is accepted only for a Graph endpoint on loopback")));
-    assert.ok(problems.some((p) => p.startsWith("--create-missing only creates tables and buckets on loopback endpoints")));
+    assert.ok(
+      problems.some((p) => p.startsWith("--graph-auth none is accepted only for a Graph endpoint on loopback")),
+    );
+    assert.ok(
+      problems.some((p) => p.startsWith("--create-missing only creates tables and buckets on loopback endpoints")),
+    );
   });
 
   it("refuses plain http to a remote Graph host, bad switches and an unknown site", () => {
     const problems = problemsOf(awsEnv({ GRAPH_BASE_URL: "http://graph.example.org/v1.0" }), { site: "other-site" });
     assert.ok(problems.some((p) => p.startsWith("GRAPH_BASE_URL must use https")));
     assert.ok(problems.some((p) => p.startsWith("--site other-site is not one of SYNC_SITE_IDS")));
-    assert.deepEqual(problemsOf(awsEnv(), { graphAuth: "maybe", concurrency: "0" }), ["--graph-auth must be auto or none", "--concurrency must be at least 1"]);
+    assert.deepEqual(problemsOf(awsEnv(), { graphAuth: "maybe", concurrency: "0" }), [
+      "--graph-auth must be auto or none",
+      "--concurrency must be at least 1",
+    ]);
   });
 
   it("needs --site when several sites are configured, and needs the Entra ids for --graph-auth auto", () => {
-    const problems = problemsOf(awsEnv({ SYNC_SITE_IDS: `${SITE},second-site`, AZURE_TENANT_ID: undefined, AZURE_CLIENT_ID: "" }));
+    const problems = problemsOf(
+      awsEnv({ SYNC_SITE_IDS: `${SITE},second-site`, AZURE_TENANT_ID: undefined, AZURE_CLIENT_ID: "" }),
+    );
     assert.ok(problems.some((p) => p.startsWith("--site is required: SYNC_SITE_IDS names 2 sites")));
     assert.ok(problems.some((p) => p.startsWith("AZURE_TENANT_ID is required")));
     assert.ok(problems.some((p) => p.startsWith("AZURE_CLIENT_ID is required")));
@@ -121,11 +155,17 @@ describe("worker configuration", () => {
   it("splits SYNC_SITE_IDS without breaking Graph's composite host,guid,guid site ids", () => {
     const a = randomUUID();
     const b = randomUUID();
-    assert.deepEqual(splitSiteIds(`contoso.sharepoint.com,${a},${b}, plain-id ,${a}`), [`contoso.sharepoint.com,${a},${b}`, "plain-id", a]);
+    assert.deepEqual(splitSiteIds(`contoso.sharepoint.com,${a},${b}, plain-id ,${a}`), [
+      `contoso.sharepoint.com,${a},${b}`,
+      "plain-id",
+      a,
+    ]);
   });
 
   it("recognises loopback endpoints only", () => {
-    for (const url of ["http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:80", "http://[::1]:9000"]) assert.ok(isLoopbackUrl(url), url);
-    for (const url of ["https://graph.microsoft.com", "http://10.0.0.1", "http://127.0.0.1.nip.io", "not a url"]) assert.ok(!isLoopbackUrl(url), url);
+    for (const url of ["http://127.0.0.1:1", "http://127.8.9.10", "http://localhost:80", "http://[::1]:9000"])
+      assert.ok(isLoopbackUrl(url), url);
+    for (const url of ["https://graph.microsoft.com", "http://10.0.0.1", "http://127.0.0.1.nip.io", "not a url"])
+      assert.ok(!isLoopbackUrl(url), url);
   });
 });

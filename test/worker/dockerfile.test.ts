@@ -16,12 +16,17 @@ interface Stage {
 
 /** Instructions per stage, with line continuations joined and comments dropped. */
 function parseDockerfile(text: string): Stage[] {
-  const lines = text.replace(/\\\n/g, " ").split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = text
+    .replace(/\\\n/g, " ")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   const stages: Stage[] = [];
   for (const line of lines) {
     const [op, ...rest] = line.split(/\s+/);
     const args = rest.join(" ");
-    if (op.toUpperCase() === "FROM") stages.push({ name: /\bAS\s+(\S+)/i.exec(args)?.[1] ?? `stage${stages.length}`, instructions: [] });
+    if (op.toUpperCase() === "FROM")
+      stages.push({ name: /\bAS\s+(\S+)/i.exec(args)?.[1] ?? `stage${stages.length}`, instructions: [] });
     stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args });
   }
   return stages;
@@ -38,7 +43,11 @@ describe("worker Dockerfile", () => {
     assert.ok(build, "a stage named build");
     assert.ok(runs(build).some((r) => r.includes("tsc -p worker/tsconfig.build.json")));
     assert.ok(!runs(runtime).some((r) => r.includes("tsc")), "no compiler in the runtime stage");
-    assert.ok(runtime.instructions.some((i) => i.op === "COPY" && i.args.startsWith("--from=build") && i.args.includes("worker/dist")));
+    assert.ok(
+      runtime.instructions.some(
+        (i) => i.op === "COPY" && i.args.startsWith("--from=build") && i.args.includes("worker/dist"),
+      ),
+    );
   });
 
   it("installs production dependencies only, from the lock file, in the final stage", () => {
@@ -66,9 +75,15 @@ describe("worker Dockerfile", () => {
     this.timeout(60_000);
     const out = mkdtempSync(join(tmpdir(), "worker-build-"));
     try {
-      execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", "worker/tsconfig.build.json", "--outDir", out], { cwd: REPO });
+      execFileSync(
+        process.execPath,
+        [require.resolve("typescript/bin/tsc"), "-p", "worker/tsconfig.build.json", "--outDir", out],
+        { cwd: REPO },
+      );
       assert.ok(existsSync(join(out, "cli.js")), "worker/dist/cli.js is what ENTRYPOINT runs");
-      const help = execFileSync(process.execPath, [join(out, "cli.js"), "sync", "--help"], { env: { ...process.env, NODE_PATH: join(REPO, "node_modules") } }).toString();
+      const help = execFileSync(process.execPath, [join(out, "cli.js"), "sync", "--help"], {
+        env: { ...process.env, NODE_PATH: join(REPO, "node_modules") },
+      }).toString();
       assert.match(help, /--site <id>/);
     } finally {
       rmSync(out, { recursive: true, force: true });

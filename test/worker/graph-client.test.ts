@@ -103,12 +103,19 @@ describe("worker Graph client", () => {
 
   it("explains a 403 from Graph through the credential chain's explainer, naming the app", async () => {
     const guarded = await GraphEmulator.start({
-      authorise: async () => ({ status: 403, body: { error: { code: "accessDenied", message: "Either scp or roles claim need to be present in the token." } } }),
+      authorise: async () => ({
+        status: 403,
+        body: {
+          error: { code: "accessDenied", message: "Either scp or roles claim need to be present in the token." },
+        },
+      }),
     });
     try {
       guarded.site(SITE).generate({ files: 1, seed: 1 });
       const clientId = randomUUID();
-      const explained = new GraphClient(guarded.baseUrl, new GraphHttp(), (status, body) => explainGraphRefusal(status, body, clientId));
+      const explained = new GraphClient(guarded.baseUrl, new GraphHttp(), (status, body) =>
+        explainGraphRefusal(status, body, clientId),
+      );
       await assert.rejects(explained.deltaPage(explained.fullDeltaUrl(SITE)), (err: unknown) => {
         assert.match(String(err), new RegExp(`App registration ${clientId} lacks a Graph permission`));
         assert.match(String(err), /Graph 403 accessDenied/);
@@ -120,7 +127,10 @@ describe("worker Graph client", () => {
   });
 
   it("never sends its bearer token to a link on another host", async () => {
-    await assert.rejects(client.deltaPage("https://attacker.invalid/v1.0/sites/x/drive/root/delta?token=abc"), /not on the configured Graph host/);
+    await assert.rejects(
+      client.deltaPage("https://attacker.invalid/v1.0/sites/x/drive/root/delta?token=abc"),
+      /not on the configured Graph host/,
+    );
   });
 
   it("reads Retry-After as seconds or as an HTTP date", () => {

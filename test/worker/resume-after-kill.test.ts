@@ -50,18 +50,23 @@ describe("worker resume after kill -9", function () {
         // The checkpoint is the last page the killed run made durable (the "page durable" line is
         // logged just after the checkpoint write, so a kill in between shows one page more): the
         // only work redone is the one page that was in flight when it died.
-        assert.ok(round.pages === resumeAt || round.pages === resumeAt + 1,
-          `the resumed round starts at page ${round.pages}, the killed run had made ${resumeAt} durable`);
+        assert.ok(
+          round.pages === resumeAt || round.pages === resumeAt + 1,
+          `the resumed round starts at page ${round.pages}, the killed run had made ${resumeAt} durable`,
+        );
       }
       await sleep(100 + Math.floor(random() * 900));
       if (worker.child.exitCode === null && worker.child.kill("SIGKILL")) kills++;
       const exit = await worker.exited;
-      const durable = exit.logs.filter((l) => l.msg === "page durable").map((l) => (l.page as { number: number }).number);
+      const durable = exit.logs
+        .filter((l) => l.msg === "page durable")
+        .map((l) => (l.page as { number: number }).number);
       if (exit.logs.some((l) => l.msg === "round completed")) {
         resumeAt = undefined;
         // The round finished before the kill point: give the next (incremental) round several
         // pages of work so that it can be interrupted too.
-        for (let i = 0; i < 3 * PAGE_SIZE; i++) library.addFile(null, `Batch ${attempt}-${i}.bin`, { size: 2048 + i, seed: attempt * 1000 + i });
+        for (let i = 0; i < 3 * PAGE_SIZE; i++)
+          library.addFile(null, `Batch ${attempt}-${i}.bin`, { size: 2048 + i, seed: attempt * 1000 + i });
       } else if (durable.length > 0) {
         resumeAt = Math.max(...durable);
       }
@@ -71,7 +76,10 @@ describe("worker resume after kill -9", function () {
       if (kills % 3 === 0) mutate(library, random);
       await waitForLeaseExpiry(h);
     }
-    assert.ok(killsAfterDurablePages >= KILLS / 2, `only ${killsAfterDurablePages} kills landed after a page was durable`);
+    assert.ok(
+      killsAfterDurablePages >= KILLS / 2,
+      `only ${killsAfterDurablePages} kills landed after a page was durable`,
+    );
 
     // Let the interrupted round finish, then one more round picks up changes made during it.
     h.graph.resetStats();

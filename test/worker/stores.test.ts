@@ -12,7 +12,17 @@ import { createMissingTables } from "../../worker/src/stores/tables";
 const TABLES = { checkpoints: "t-checkpoints", state: "t-state", documents: "t-documents", lease: "t-lease" };
 
 function checkpoint(nextLink: string): Checkpoint {
-  return { nextLink, roundId: "r1", mode: "full", pages: 1, items: 10, bytes: 100, startedAt: new Date().toISOString(), pathsDirty: false, reason: "test" };
+  return {
+    nextLink,
+    roundId: "r1",
+    mode: "full",
+    pages: 1,
+    items: 10,
+    bytes: 100,
+    startedAt: new Date().toISOString(),
+    pathsDirty: false,
+    reason: "test",
+  };
 }
 
 describe("worker stores (lease, fenced checkpoint and state)", () => {
@@ -24,7 +34,11 @@ describe("worker stores (lease, fenced checkpoint and state)", () => {
 
   before(async () => {
     stores = await startLocalStores();
-    dynamo = new DynamoDBClient({ region: "ap-southeast-2", endpoint: stores.dynamoEndpoint, credentials: stores.credentials });
+    dynamo = new DynamoDBClient({
+      region: "ap-southeast-2",
+      endpoint: stores.dynamoEndpoint,
+      credentials: stores.credentials,
+    });
     doc = DynamoDBDocumentClient.from(dynamo);
     assert.deepEqual((await createMissingTables(dynamo, TABLES)).sort(), Object.values(TABLES).sort());
     assert.deepEqual(await createMissingTables(dynamo, TABLES), [], "a second call creates nothing");
@@ -65,7 +79,18 @@ describe("worker stores (lease, fenced checkpoint and state)", () => {
     await checkpoints.claim(siteId, 2);
     await state.claim(siteId, 2);
     await assert.rejects(checkpoints.save(siteId, 1, checkpoint("https://graph.invalid/stale")), LeaseLostError);
-    await assert.rejects(state.save(siteId, 1, { deltaLink: "x", completedAt: "", roundId: "", mode: "full", items: 0, bytes: 0, files: 0 }), LeaseLostError);
+    await assert.rejects(
+      state.save(siteId, 1, {
+        deltaLink: "x",
+        completedAt: "",
+        roundId: "",
+        mode: "full",
+        items: 0,
+        bytes: 0,
+        files: 0,
+      }),
+      LeaseLostError,
+    );
     await assert.rejects(checkpoints.claim(siteId, 1), LeaseLostError, "a lower fence cannot claim back");
     assert.equal((await checkpoints.read(siteId))?.nextLink, "https://graph.invalid/next-1");
     await checkpoints.clear(siteId, 2);
@@ -76,18 +101,25 @@ describe("worker stores (lease, fenced checkpoint and state)", () => {
     const siteId = nextSite();
     // A client whose first write reaches the table but whose answer is replaced by the failure
     // a retry would have produced.
-    const flaky = new DynamoDBClient({ region: "ap-southeast-2", endpoint: stores.dynamoEndpoint, credentials: stores.credentials });
+    const flaky = new DynamoDBClient({
+      region: "ap-southeast-2",
+      endpoint: stores.dynamoEndpoint,
+      credentials: stores.credentials,
+    });
     let sabotage = true;
-    flaky.middlewareStack.add((next) => async (args) => {
-      const result = await next(args);
-      if (sabotage && (args.input as { ConditionExpression?: string }).ConditionExpression !== undefined) {
-        sabotage = false;
-        const err = new Error("The conditional request failed");
-        err.name = "ConditionalCheckFailedException";
-        throw err;
-      }
-      return result;
-    }, { step: "initialize" });
+    flaky.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        if (sabotage && (args.input as { ConditionExpression?: string }).ConditionExpression !== undefined) {
+          sabotage = false;
+          const err = new Error("The conditional request failed");
+          err.name = "ConditionalCheckFailedException";
+          throw err;
+        }
+        return result;
+      },
+      { step: "initialize" },
+    );
     const flakyDoc = DynamoDBDocumentClient.from(flaky);
     try {
       const leases = new LeaseStore(flakyDoc, TABLES.lease);

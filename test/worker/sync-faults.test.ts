@@ -26,7 +26,10 @@ describe("worker sync under faults", function () {
     assert.equal(summary.resyncs, 1);
     assert.equal((summary.finish as { swept: number }).swept, 2, "the two deleted files were swept, not reported");
     assert.equal(summary.downloaded, 1);
-    assert.ok(run.logs.some((l) => l.msg?.toString().includes("410")), "the resync is logged");
+    assert.ok(
+      run.logs.some((l) => l.msg?.toString().includes("410")),
+      "the resync is logged",
+    );
     assert.deepEqual(await mirrorMismatches(h, library), []);
   });
 
@@ -59,7 +62,11 @@ describe("worker sync under faults", function () {
     h.graph.faults.throttle(10, { retryAfterSeconds: 1, status: 503 });
     const run = await worker.exited;
     assert.equal(run.code, 0, run.stderr);
-    const summary = summaryOf(run) as { graph: { throttled: number; pauses: number }; itemRetries: number; downloaded: number };
+    const summary = summaryOf(run) as {
+      graph: { throttled: number; pauses: number };
+      itemRetries: number;
+      downloaded: number;
+    };
     assert.equal(h.graph.stats.throttled, 30);
     assert.equal(summary.graph.throttled, 30);
     assert.equal(summary.itemRetries, 0, "throttling is absorbed by the client, no item fails");
@@ -75,7 +82,10 @@ describe("worker sync under faults", function () {
     await first.waitForLog((l) => l.msg === "lease acquired");
     const second = await h.sync();
     assert.equal(second.code, 75);
-    assert.ok(second.logs.some((l) => String(l.msg).includes("Another worker holds the lease")), JSON.stringify(second.logs));
+    assert.ok(
+      second.logs.some((l) => String(l.msg).includes("Another worker holds the lease")),
+      JSON.stringify(second.logs),
+    );
     const done = await first.exited;
     assert.equal(done.code, 0, done.stderr);
     assert.deepEqual(await mirrorMismatches(h, library), []);

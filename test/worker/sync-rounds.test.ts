@@ -87,7 +87,11 @@ describe("worker sync rounds", function () {
 
     const status = await h.spawn(["status", "--site", SITE_ID, "--graph-auth", "none"]).exited;
     assert.equal(status.code, 0, status.stderr);
-    const shown = JSON.parse(status.stdout) as { roundInProgress: boolean; documents: { files: number }; state: { mode: string } };
+    const shown = JSON.parse(status.stdout) as {
+      roundInProgress: boolean;
+      documents: { files: number };
+      state: { mode: string };
+    };
     assert.equal(shown.roundInProgress, false);
     assert.equal(shown.documents.files, 30);
     assert.equal(shown.state.mode, "full");

@@ -11,7 +11,8 @@ import { scanRun } from "../../devtools/chain/run-scan";
 function wholeNumber(min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`must be a whole number from ${min} to ${max}`);
     return n;
   };
 }
@@ -19,13 +20,19 @@ function wholeNumber(min: number, max: number) {
 const program = new Command("chain:local")
   .description("run a full sync through the zero-secret credential chain, every service emulated on 127.0.0.1")
   .option("--files <n>", "documents in the generated library", wholeNumber(1, 100_000), 200)
-  .option("--token-lifetime <seconds>", "Graph access-token lifetime (MSAL renews 5 minutes before expiry)", wholeNumber(1, 86_400), 3599)
+  .option(
+    "--token-lifetime <seconds>",
+    "Graph access-token lifetime (MSAL renews 5 minutes before expiry)",
+    wholeNumber(1, 86_400),
+    3599,
+  )
   .parse();
 const opts = program.opts<{ files: number; tokenLifetime: number }>();
 
 const step = (n: number, title: string, lines: Record<string, unknown>) => {
   console.log(`\n${n}. ${title}`);
-  for (const [k, v] of Object.entries(lines)) console.log(`   ${k.padEnd(22)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
+  for (const [k, v] of Object.entries(lines))
+    console.log(`   ${k.padEnd(22)} ${typeof v === "string" ? v : JSON.stringify(v)}`);
 };
 
 async function main(): Promise<number> {
@@ -43,15 +50,31 @@ async function main(): Promise<number> {
       "sessions handed out": chain.ecs.issuedCount,
     });
     const assertion = chain.sts.issuedTokens[0];
-    step(2, "STS GetWebIdentityToken (regional endpoint) -> JWT", assertion
-      ? { endpoint: chain.sts.endpoint, ...pick(decodeJwt(assertion), ["iss", "sub", "aud"]), lifetime: `${lifetime(assertion)} s`, alg: decodeProtectedHeader(assertion).alg, "tokens minted": chain.sts.stats.tokensIssued }
-      : { result: "no token minted", refused: chain.sts.stats.refused });
+    step(
+      2,
+      "STS GetWebIdentityToken (regional endpoint) -> JWT",
+      assertion
+        ? {
+            endpoint: chain.sts.endpoint,
+            ...pick(decodeJwt(assertion), ["iss", "sub", "aud"]),
+            lifetime: `${lifetime(assertion)} s`,
+            alg: decodeProtectedHeader(assertion).alg,
+            "tokens minted": chain.sts.stats.tokensIssued,
+          }
+        : { result: "no token minted", refused: chain.sts.stats.refused },
+    );
     const fc = chain.app.federatedCredentials[0];
     const access = chain.entra.issuedTokens.at(-1);
     step(3, "Entra client assertion -> Graph access token", {
       authority: chain.entra.authorityHost,
       "federated credential": `${fc.name}: issuer=${fc.issuer} subject=${fc.subject} audiences=${fc.audiences.join(",")}`,
-      ...(access ? { ...pick(decodeJwt(access), ["aud", "roles", "appid"]), kid: decodeProtectedHeader(access).kid, lifetime: `${lifetime(access)} s` } : {}),
+      ...(access
+        ? {
+            ...pick(decodeJwt(access), ["aud", "roles", "appid"]),
+            kid: decodeProtectedHeader(access).kid,
+            lifetime: `${lifetime(access)} s`,
+          }
+        : {}),
       "tokens issued": chain.entra.stats.tokensIssued,
       refusals: chain.entra.stats.refusals,
     });
@@ -79,7 +102,10 @@ async function main(): Promise<number> {
       scanned: `${scan.scanned.variables} variables, ${scan.scanned.logs} logs, ${scan.scanned.files} files`,
       findings: scan.findings.length ? scan.findings.map((f) => `${f.where}: ${f.message}`) : "none",
     });
-    if (run.code !== 0) console.log(`\nWorker output (last lines):\n${(run.stderr + run.stdout).trim().split("\n").slice(-8).join("\n")}`);
+    if (run.code !== 0)
+      console.log(
+        `\nWorker output (last lines):\n${(run.stderr + run.stdout).trim().split("\n").slice(-8).join("\n")}`,
+      );
     return run.code === 0 && mirrorOk && scan.findings.length === 0 ? 0 : 1;
   } finally {
     await world.close();

@@ -13,19 +13,29 @@ function count(name: string) {
 }
 
 const program = new Command("worker:local")
-  .description("sync a generated SharePoint library into a local S3 twice (full, then incremental) and verify the mirror")
+  .description(
+    "sync a generated SharePoint library into a local S3 twice (full, then incremental) and verify the mirror",
+  )
   .option("--files <n>", "files in the generated library", count("--files"), 500)
   .option("--folders <n>", "folders in the generated library", count("--folders"), 25)
   .option("--latency <ms>", "latency the Graph emulator adds to every API response", count("--latency"), 20)
   .option("--concurrency <n>", "worker concurrency (default: the worker's own default)", count("--concurrency"));
 
 function describe(label: string, exit: WorkerExit): void {
-  const s = summaryOf(exit) as Record<string, unknown> & { finish?: Record<string, number>; graph: Record<string, number>; dynamoWrites: Record<string, number> };
+  const s = summaryOf(exit) as Record<string, unknown> & {
+    finish?: Record<string, number>;
+    graph: Record<string, number>;
+    dynamoWrites: Record<string, number>;
+  };
   console.log(`\n${label}: exit ${exit.code} in ${(exit.ms / 1000).toFixed(1)} s (including process start-up)`);
-  console.log(`  mode ${String(s.mode)}, ${String(s.pages)} pages, ${String(s.items)} entries: ${String(s.downloaded)} downloaded, `
-    + `${String(s.metadataOnly)} metadata-only, ${String(s.unchanged)} unchanged, ${String(s.deleted)} deleted`);
-  console.log(`  ${(Number(s.bytes) / 1024 / 1024).toFixed(1)} MiB; Graph requests ${s.graph.requests} (throttled ${s.graph.throttled}); `
-    + `swept ${s.finish?.swept ?? 0}, paths updated ${s.finish?.pathsUpdated ?? 0}`);
+  console.log(
+    `  mode ${String(s.mode)}, ${String(s.pages)} pages, ${String(s.items)} entries: ${String(s.downloaded)} downloaded, ` +
+      `${String(s.metadataOnly)} metadata-only, ${String(s.unchanged)} unchanged, ${String(s.deleted)} deleted`,
+  );
+  console.log(
+    `  ${(Number(s.bytes) / 1024 / 1024).toFixed(1)} MiB; Graph requests ${s.graph.requests} (throttled ${s.graph.throttled}); ` +
+      `swept ${s.finish?.swept ?? 0}, paths updated ${s.finish?.pathsUpdated ?? 0}`,
+  );
   console.log(`  DynamoDB writes: ${JSON.stringify(s.dynamoWrites)}`);
 }
 
@@ -46,7 +56,8 @@ async function main(): Promise<void> {
     const folders = [...(await h.documents()).values()].filter((d) => d.kind === "folder").map((d) => String(d.itemId));
     for (const id of files.slice(0, 10)) library.updateFile(id, { size: 4096, seed: 7 });
     for (const id of files.slice(10, 15)) library.delete(id);
-    for (let i = 0; i < 5; i++) library.addFile(folders[i % Math.max(folders.length, 1)] ?? null, `Added ${i}.txt`, Buffer.from(`added ${i}`));
+    for (let i = 0; i < 5; i++)
+      library.addFile(folders[i % Math.max(folders.length, 1)] ?? null, `Added ${i}.txt`, Buffer.from(`added ${i}`));
     if (folders.length > 0) library.rename(folders[0], "Renamed folder");
     console.log("\nChanged the library: 10 updated, 5 deleted, 5 added, 1 folder renamed");
 
@@ -55,9 +66,11 @@ async function main(): Promise<void> {
     if (incremental.code !== 0) throw new Error(`the incremental round failed:\n${incremental.stderr}`);
 
     const problems = await mirrorMismatches(h, library);
-    console.log(problems.length === 0
-      ? `\nMirror verified: ${library.expectedFiles().size} files in s3://${h.bucket}/sharepoint/${SITE_ID}/ match the library (sha256 and path).`
-      : `\nMirror differs from the library:\n  ${problems.slice(0, 20).join("\n  ")}`);
+    console.log(
+      problems.length === 0
+        ? `\nMirror verified: ${library.expectedFiles().size} files in s3://${h.bucket}/sharepoint/${SITE_ID}/ match the library (sha256 and path).`
+        : `\nMirror differs from the library:\n  ${problems.slice(0, 20).join("\n  ")}`,
+    );
     process.exitCode = problems.length === 0 ? 0 : 1;
   } finally {
     await h.close();

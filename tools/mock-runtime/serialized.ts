@@ -9,36 +9,37 @@ import * as rpc from "@pulumi/pulumi/runtime/rpc";
 export const UNKNOWN = rpc.unknownValue;
 
 export interface PlainProperties {
-    readonly value: Record<string, unknown>;
-    /** Dotted paths (`a.b[0].c`) of values that were marked secret. */
-    readonly secretPaths: string[];
+  readonly value: Record<string, unknown>;
+  /** Dotted paths (`a.b[0].c`) of values that were marked secret. */
+  readonly secretPaths: string[];
 }
 
 export function toPlain(serialized: Record<string, unknown>): PlainProperties {
-    const secretPaths: string[] = [];
-    const value = convert(serialized, "", secretPaths) as Record<string, unknown>;
-    return { value: value ?? {}, secretPaths };
+  const secretPaths: string[] = [];
+  const value = convert(serialized, "", secretPaths) as Record<string, unknown>;
+  return { value: value ?? {}, secretPaths };
 }
 
 function convert(value: unknown, at: string, secretPaths: string[]): unknown {
-    if (Array.isArray(value)) return value.map((item, i) => convert(item, `${at}[${i}]`, secretPaths));
-    if (value === null || typeof value !== "object") return value;
-    const record = value as Record<string, unknown>;
-    const sig = record[rpc.specialSigKey];
-    if (sig === rpc.specialSecretSig) {
-        secretPaths.push(at);
-        return convert(record.value, at, secretPaths);
-    }
-    if (sig === rpc.specialResourceSig) return record.urn;
-    if (sig === rpc.specialOutputValueSig) {
-        if (record.secret === true) secretPaths.push(at);
-        return "value" in record ? convert(record.value, at, secretPaths) : UNKNOWN;
-    }
-    if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) {
-        const { [rpc.specialSigKey]: _sig, ...rest } = record;
-        return rest;
-    }
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(record)) out[key] = convert(item, at === "" ? key : `${at}.${key}`, secretPaths);
-    return out;
+  if (Array.isArray(value)) return value.map((item, i) => convert(item, `${at}[${i}]`, secretPaths));
+  if (value === null || typeof value !== "object") return value;
+  const record = value as Record<string, unknown>;
+  const sig = record[rpc.specialSigKey];
+  if (sig === rpc.specialSecretSig) {
+    secretPaths.push(at);
+    return convert(record.value, at, secretPaths);
+  }
+  if (sig === rpc.specialResourceSig) return record.urn;
+  if (sig === rpc.specialOutputValueSig) {
+    if (record.secret === true) secretPaths.push(at);
+    return "value" in record ? convert(record.value, at, secretPaths) : UNKNOWN;
+  }
+  if (sig === rpc.specialAssetSig || sig === rpc.specialArchiveSig) {
+    const { [rpc.specialSigKey]: _sig, ...rest } = record;
+    return rest;
+  }
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(record))
+    out[key] = convert(item, at === "" ? key : `${at}.${key}`, secretPaths);
+  return out;
 }

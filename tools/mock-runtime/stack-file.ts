@@ -7,18 +7,18 @@ import * as path from "node:path";
 import * as YAML from "yaml";
 
 export interface ProjectFile {
-    readonly name: string;
-    /** Program entry, relative to the project directory. */
-    readonly main: string;
+  readonly name: string;
+  /** Program entry, relative to the project directory. */
+  readonly main: string;
 }
 
 export function readProject(projectDir: string): ProjectFile {
-    const file = path.join(projectDir, "Pulumi.yaml");
-    if (!fs.existsSync(file)) throw new Error(`${file} not found: projectDir must hold a Pulumi project`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: unknown; main?: unknown } | null;
-    if (typeof doc?.name !== "string" || doc.name === "") throw new Error(`${file}: "name" is missing`);
-    const main = typeof doc.main === "string" ? doc.main : "index.ts";
-    return { name: doc.name, main };
+  const file = path.join(projectDir, "Pulumi.yaml");
+  if (!fs.existsSync(file)) throw new Error(`${file} not found: projectDir must hold a Pulumi project`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { name?: unknown; main?: unknown } | null;
+  if (typeof doc?.name !== "string" || doc.name === "") throw new Error(`${file}: "name" is missing`);
+  const main = typeof doc.main === "string" ? doc.main : "index.ts";
+  return { name: doc.name, main };
 }
 
 /**
@@ -27,33 +27,33 @@ export function readProject(projectDir: string): ProjectFile {
  * project keeps no secret in a stack file anyway.
  */
 export function readStackConfig(projectDir: string, project: ProjectFile, stack: string): Record<string, string> {
-    if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`stack name "${stack}" must be letters, digits, _, . or -`);
-    const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
-    if (!fs.existsSync(file)) throw new Error(`Stack "${stack}": ${file} not found`);
-    const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
-    const config: Record<string, string> = { ...projectDefaults(projectDir, project) };
-    for (const [rawKey, value] of Object.entries(doc?.config ?? {})) {
-        const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
-        if (value !== null && typeof value === "object" && "secure" in value) {
-            throw new Error(
-                `Stack "${stack}": config key "${key}" is a secure (encrypted) value; this stack takes public values only`,
-            );
-        }
-        config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new Error(`stack name "${stack}" must be letters, digits, _, . or -`);
+  const file = path.join(projectDir, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(file)) throw new Error(`Stack "${stack}": ${file} not found`);
+  const doc = YAML.parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null;
+  const config: Record<string, string> = { ...projectDefaults(projectDir, project) };
+  for (const [rawKey, value] of Object.entries(doc?.config ?? {})) {
+    const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
+    if (value !== null && typeof value === "object" && "secure" in value) {
+      throw new Error(
+        `Stack "${stack}": config key "${key}" is a secure (encrypted) value; this stack takes public values only`,
+      );
     }
-    return config;
+    config[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return config;
 }
 
 function projectDefaults(projectDir: string, project: ProjectFile): Record<string, string> {
-    const doc = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
-        config?: Record<string, unknown>;
-    };
-    const defaults: Record<string, string> = {};
-    for (const [rawKey, spec] of Object.entries(doc.config ?? {})) {
-        if (spec === null || typeof spec !== "object" || !("default" in spec)) continue;
-        const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
-        const value = (spec as { default: unknown }).default;
-        defaults[key] = typeof value === "string" ? value : JSON.stringify(value);
-    }
-    return defaults;
+  const doc = YAML.parse(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8")) as {
+    config?: Record<string, unknown>;
+  };
+  const defaults: Record<string, string> = {};
+  for (const [rawKey, spec] of Object.entries(doc.config ?? {})) {
+    if (spec === null || typeof spec !== "object" || !("default" in spec)) continue;
+    const key = rawKey.includes(":") ? rawKey : `${project.name}:${rawKey}`;
+    const value = (spec as { default: unknown }).default;
+    defaults[key] = typeof value === "string" ? value : JSON.stringify(value);
+  }
+  return defaults;
 }

@@ -29,11 +29,29 @@ export async function runAudit(
   options: { packDir?: string; policyConfig?: Record<string, unknown> } = {},
 ): Promise<AuditOutcome> {
   const exported = readStackExport(file);
-  const asInputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, inputs }) => ({ urn, type, name, parent, provider, inputs }));
+  const asInputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, inputs }) => ({
+    urn,
+    type,
+    name,
+    parent,
+    provider,
+    inputs,
+  }));
   // Outputs hold what the provider returned (an access key's `secret`, a password's `value`): analyse them too.
-  const asOutputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, outputs }) => ({ urn, type, name, parent, provider, inputs: outputs }));
+  const asOutputs: GateResource[] = exported.resources.map(({ urn, type, name, parent, provider, outputs }) => ({
+    urn,
+    type,
+    name,
+    parent,
+    provider,
+    inputs: outputs,
+  }));
   // As after an update, AnalyzeStack sees each resource once, with its outputs.
-  const gate = await runGate([...asInputs, ...asOutputs], { packDir: options.packDir, config: options.policyConfig, stackResources: asOutputs });
+  const gate = await runGate([...asInputs, ...asOutputs], {
+    packDir: options.packDir,
+    config: options.policyConfig,
+    stackResources: asOutputs,
+  });
   const lines = [`Audit of ${file}: ${exported.resources.length} resources`];
   if (exported.ciphertextCount > 0) {
     lines.push(

@@ -46,18 +46,33 @@ export function diffPlans(base: PlanFile, head: PlanFile): ResourceChange[] {
     const previous = baseByUrn.get(resource.urn);
     if (!previous) {
       const properties = propertyChanges({}, resource.inputs);
-      changes.push({ kind: "add", resource, properties, trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)) });
+      changes.push({
+        kind: "add",
+        resource,
+        properties,
+        trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)),
+      });
       continue;
     }
     const properties = propertyChanges(previous.inputs, resource.inputs);
     if (properties.length > 0) {
-      changes.push({ kind: "change", resource, properties, trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)) });
+      changes.push({
+        kind: "change",
+        resource,
+        properties,
+        trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)),
+      });
     }
   }
   for (const resource of base.resources) {
     if (headByUrn.has(resource.urn)) continue;
     const properties = propertyChanges(resource.inputs, {});
-    changes.push({ kind: "remove", resource, properties, trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)) });
+    changes.push({
+      kind: "remove",
+      resource,
+      properties,
+      trust: isTrustType(resource) || properties.some((p) => TRUST_PROPERTY.test(p.path)),
+    });
   }
   const key = (change: ResourceChange) => [change.resource.type, change.resource.name, change.resource.urn];
   return changes.sort((a, b) => compareTuples(key(a), key(b)));
@@ -86,7 +101,13 @@ function resourceHeading(change: ResourceChange): string {
 }
 
 function propertyTable(properties: PropertyChange[]): string[] {
-  return ["", "| Property | Base | This pull request |", "| --- | --- | --- |", ...properties.map((p) => `| \`${p.path}\` | ${cell(p.before)} | ${cell(p.after)} |`), ""];
+  return [
+    "",
+    "| Property | Base | This pull request |",
+    "| --- | --- | --- |",
+    ...properties.map((p) => `| \`${p.path}\` | ${cell(p.before)} | ${cell(p.after)} |`),
+    "",
+  ];
 }
 
 /** Trust changes get every property; other created and deleted resources one line each, updates their properties. */
@@ -108,7 +129,10 @@ function renderStack(base: PlanFile, head: PlanFile): string[] {
   const count = (kind: ResourceChange["kind"]) => changes.filter((change) => change.kind === kind).length;
   const lines = [`### Stack \`${head.stack}\``, ""];
   if (changes.length === 0) return [...lines, "No changes.", ""];
-  lines.push(`**${count("add")} to create, ${count("change")} to update, ${count("remove")} to delete** (${head.resources.length} resources in this pull request's plan)`, "");
+  lines.push(
+    `**${count("add")} to create, ${count("change")} to update, ${count("remove")} to delete** (${head.resources.length} resources in this pull request's plan)`,
+    "",
+  );
   const trust = changes.filter((change) => change.trust);
   if (trust.length > 0) {
     lines.push("#### Trust relationships (review first)", "", ...renderGroup(trust, true));
@@ -127,9 +151,18 @@ function renderStack(base: PlanFile, head: PlanFile): string[] {
 
 /** One comment for every stack: pairs of (base, pull request) plans. */
 export function renderPlanDiff(pairs: { base: PlanFile; head: PlanFile }[]): string {
-  const lines = [STICKY_MARKER, "## Offline plan diff", "", "Inputs of every resource, base branch against this pull request; secret values are masked.", ""];
+  const lines = [
+    STICKY_MARKER,
+    "## Offline plan diff",
+    "",
+    "Inputs of every resource, base branch against this pull request; secret values are masked.",
+    "",
+  ];
   for (const { base, head } of pairs) lines.push(...renderStack(base, head));
-  return `${lines.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}\n`;
+  return `${lines
+    .join("\n")
+    .replace(/\n{3,}/g, "\n\n")
+    .trimEnd()}\n`;
 }
 
 /**
@@ -143,7 +176,8 @@ export function readPlanPairs(files: string[], allowMissingBase: boolean): { bas
   const pairs: { base: PlanFile; head: PlanFile }[] = [];
   for (let i = 0; i < files.length; i += 2) {
     const head = readPlanFile(files[i + 1]);
-    const base = allowMissingBase && !existsSync(files[i]) ? buildPlanFile(head.project, head.stack, []) : readPlanFile(files[i]);
+    const base =
+      allowMissingBase && !existsSync(files[i]) ? buildPlanFile(head.project, head.stack, []) : readPlanFile(files[i]);
     pairs.push({ base, head });
   }
   return pairs;

@@ -64,7 +64,9 @@ export function formatGateResult(result: GateResult, resources: { urn: string; t
   if (sorted.length === 0) lines.push("    ✓ no violations");
   for (const diagnostic of sorted) {
     const where = diagnostic.urn ? describe(diagnostic.urn) : "(stack)";
-    lines.push(`    ${diagnostic.enforcementLevel === "mandatory" ? "✗" : "!"} [${diagnostic.enforcementLevel}] ${diagnostic.policyName}  ${where}`);
+    lines.push(
+      `    ${diagnostic.enforcementLevel === "mandatory" ? "✗" : "!"} [${diagnostic.enforcementLevel}] ${diagnostic.policyName}  ${where}`,
+    );
     for (const line of diagnostic.message.trim().split("\n")) lines.push(`        ${line}`);
   }
   lines.push(

@@ -17,7 +17,8 @@ function boxJson(value: unknown): unknown {
     return structure ? { [JSON_BOX]: boxJson(structure) } : value;
   }
   if (Array.isArray(value)) return value.map(boxJson);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, boxJson(v)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, boxJson(v)]));
   return value;
 }
 
@@ -49,11 +50,18 @@ function maskAt(root: unknown, path: PathSegment[]): void {
  * when they contain dots), to its segments: keys such as `token.actions.githubusercontent.com:sub` cannot be
  * parsed back from that spelling.
  */
-function detectorPaths(value: unknown, prefix = "", segments: PathSegment[] = [], into = new Map<string, PathSegment[]>()) {
+function detectorPaths(
+  value: unknown,
+  prefix = "",
+  segments: PathSegment[] = [],
+  into = new Map<string, PathSegment[]>(),
+) {
   if (typeof value === "string") into.set(prefix, segments);
-  else if (Array.isArray(value)) value.forEach((item, i) => detectorPaths(item, `${prefix}[${i}]`, [...segments, i], into));
+  else if (Array.isArray(value))
+    value.forEach((item, i) => detectorPaths(item, `${prefix}[${i}]`, [...segments, i], into));
   else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) detectorPaths(item, prefix ? `${prefix}.${key}` : key, [...segments, key], into);
+    for (const [key, item] of Object.entries(value))
+      detectorPaths(item, prefix ? `${prefix}.${key}` : key, [...segments, key], into);
   }
   return into;
 }
@@ -62,12 +70,16 @@ function maskNamedPairs(value: unknown): void {
   if (Array.isArray(value)) value.forEach(maskNamedPairs);
   else if (value !== null && typeof value === "object") {
     const record = value as Record<string, unknown>;
-    if (typeof record.name === "string" && "value" in record && isCloudCredentialName(record.name)) record.value = SECRET_MARK;
+    if (typeof record.name === "string" && "value" in record && isCloudCredentialName(record.name))
+      record.value = SECRET_MARK;
     Object.values(record).forEach(maskNamedPairs);
   }
 }
 
-export async function maskInputs(inputs: Record<string, unknown>, secretPaths: string[] = []): Promise<Record<string, unknown>> {
+export async function maskInputs(
+  inputs: Record<string, unknown>,
+  secretPaths: string[] = [],
+): Promise<Record<string, unknown>> {
   const tree = structuredClone(inputs);
   for (const path of secretPaths) maskAt(tree, parsePath(path));
   const boxed = boxJson(tree) as Record<string, unknown>;

@@ -50,7 +50,10 @@ export function buildPlanFile(project: string, stack: string, resources: PlanRes
     planFormatVersion: PLAN_FORMAT_VERSION,
     project,
     stack,
-    resources: sorted.map((resource) => ({ ...resource, inputs: sortKeysDeep(resource.inputs) as Record<string, unknown> })),
+    resources: sorted.map((resource) => ({
+      ...resource,
+      inputs: sortKeysDeep(resource.inputs) as Record<string, unknown>,
+    })),
   };
 }
 
@@ -68,13 +71,17 @@ export function readPlanFile(path: string): PlanFile {
   try {
     text = readFileSync(path, "utf8");
   } catch {
-    throw new Error(`${path}: cannot read the plan file; create it with \`npm run plan -- --stack <name> --out ${path}\``);
+    throw new Error(
+      `${path}: cannot read the plan file; create it with \`npm run plan -- --stack <name> --out ${path}\``,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: not JSON (${(error as Error).message}); pass a file written by \`npm run plan\``);
+    throw new Error(`${path}: not JSON (${(error as Error).message}); pass a file written by \`npm run plan\``, {
+      cause: error,
+    });
   }
   const parsed = planFileSchema.safeParse(json);
   if (!parsed.success) {

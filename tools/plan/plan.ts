@@ -34,7 +34,8 @@ export interface PlanOutcome {
 function replaceUnknowns(value: unknown): unknown {
   if (value === UNKNOWN_STRING) return UNKNOWN_MARK;
   if (Array.isArray(value)) return value.map(replaceUnknowns);
-  if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceUnknowns(v)]));
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replaceUnknowns(v)]));
   return value;
 }
 

@@ -17,10 +17,15 @@ export function readPolicyConfig(file: string): Record<string, unknown> {
   try {
     parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`policy configuration ${file}: ${(error as Error).message}; pass a JSON file in the --policy-pack-config format`);
+    throw new Error(
+      `policy configuration ${file}: ${(error as Error).message}; pass a JSON file in the --policy-pack-config format`,
+      { cause: error },
+    );
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    throw new Error(`policy configuration ${file}: expected a JSON object such as { "all": "mandatory", "<policy>": { ... } }`);
+    throw new Error(
+      `policy configuration ${file}: expected a JSON object such as { "all": "mandatory", "<policy>": { ... } }`,
+    );
   }
   return parsed as Record<string, unknown>;
 }

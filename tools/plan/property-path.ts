@@ -54,7 +54,11 @@ export function parseJsonStructure(value: string): object | undefined {
  * Every leaf of a value by path. Strings holding JSON structure are descended into, so that a change of one
  * condition in a trust policy shows as that condition, not as two unreadable policy documents.
  */
-export function flattenLeaves(value: unknown, prefix: PathSegment[] = [], into = new Map<string, unknown>()): Map<string, unknown> {
+export function flattenLeaves(
+  value: unknown,
+  prefix: PathSegment[] = [],
+  into = new Map<string, unknown>(),
+): Map<string, unknown> {
   const structure = typeof value === "string" ? parseJsonStructure(value) : undefined;
   const node = structure ?? value;
   if (Array.isArray(node) && node.length > 0) {

@@ -108,7 +108,9 @@ export function readStackExport(path: string): StackExport {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new Error(`${path}: not JSON (${(error as Error).message}); pass the output of \`pulumi stack export\``);
+    throw new Error(`${path}: not JSON (${(error as Error).message}); pass the output of \`pulumi stack export\``, {
+      cause: error,
+    });
   }
   return parseStackExport(json, path);
 }

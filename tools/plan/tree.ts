@@ -13,7 +13,10 @@ export function renderPlanTree(plan: PlanFile): string {
   for (const resource of plan.resources) {
     if (resource === stackResource) continue;
     // Parents the plan does not hold (the stack itself, when the runtime does not record it) hang off the root.
-    const parent = resource.parent && byUrn.has(resource.parent) && resource.parent !== stackResource?.urn ? resource.parent : undefined;
+    const parent =
+      resource.parent && byUrn.has(resource.parent) && resource.parent !== stackResource?.urn
+        ? resource.parent
+        : undefined;
     children.set(parent, [...(children.get(parent) ?? []), resource]);
   }
 

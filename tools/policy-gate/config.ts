@@ -8,83 +8,89 @@ import { analyzerProto, structProto } from "./protocol";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
 const levels: Record<EnforcementLevel, number> = {
-    advisory: analyzerProto.EnforcementLevel.ADVISORY,
-    mandatory: analyzerProto.EnforcementLevel.MANDATORY,
-    disabled: analyzerProto.EnforcementLevel.DISABLED,
-    remediate: analyzerProto.EnforcementLevel.REMEDIATE,
+  advisory: analyzerProto.EnforcementLevel.ADVISORY,
+  mandatory: analyzerProto.EnforcementLevel.MANDATORY,
+  disabled: analyzerProto.EnforcementLevel.DISABLED,
+  remediate: analyzerProto.EnforcementLevel.REMEDIATE,
 };
 
 export function enforcementLevelName(level: number): EnforcementLevel {
-    const name = (Object.keys(levels) as EnforcementLevel[]).find((k) => levels[k] === level);
-    if (!name) throw new Error(`the policy pack answered with unknown enforcement level ${level}`);
-    return name;
+  const name = (Object.keys(levels) as EnforcementLevel[]).find((k) => levels[k] === level);
+  if (!name) throw new Error(`the policy pack answered with unknown enforcement level ${level}`);
+  return name;
 }
 
 export interface PolicySummary {
-    name: string;
-    enforcementLevel: EnforcementLevel;
-    /** JSON schema of the policy's configuration properties. */
-    configSchema?: { properties?: Record<string, { type?: string }>; required?: string[] };
+  name: string;
+  enforcementLevel: EnforcementLevel;
+  /** JSON schema of the policy's configuration properties. */
+  configSchema?: { properties?: Record<string, { type?: string }>; required?: string[] };
 }
 
 function checkLevel(value: unknown, where: string): EnforcementLevel {
-    if (typeof value === "string" && value in levels) return value as EnforcementLevel;
-    throw new Error(`policy config ${where}: enforcement level must be one of ${Object.keys(levels).join(", ")}, got ${JSON.stringify(value)}`);
+  if (typeof value === "string" && value in levels) return value as EnforcementLevel;
+  throw new Error(
+    `policy config ${where}: enforcement level must be one of ${Object.keys(levels).join(", ")}, got ${JSON.stringify(value)}`,
+  );
 }
 
 function jsonType(value: unknown): string {
-    if (Array.isArray(value)) return "array";
-    if (value === null) return "null";
-    if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
-    return typeof value;
+  if (Array.isArray(value)) return "array";
+  if (value === null) return "null";
+  if (typeof value === "number") return Number.isInteger(value) ? "integer" : "number";
+  return typeof value;
 }
 
 function checkProperties(policy: PolicySummary, props: Record<string, unknown>): void {
-    const schema = policy.configSchema?.properties ?? {};
-    for (const [key, value] of Object.entries(props)) {
-        const expected = schema[key]?.type;
-        if (!(key in schema)) {
-            const known = Object.keys(schema);
-            throw new Error(`policy config "${policy.name}": unknown property "${key}"; ` +
-                (known.length ? `it accepts ${known.join(", ")}` : "it takes no properties besides enforcementLevel"));
-        }
-        const actual = jsonType(value);
-        if (expected && actual !== expected && !(expected === "number" && actual === "integer")) {
-            throw new Error(`policy config "${policy.name}.${key}": expected ${expected}, got ${actual}`);
-        }
+  const schema = policy.configSchema?.properties ?? {};
+  for (const [key, value] of Object.entries(props)) {
+    const expected = schema[key]?.type;
+    if (!(key in schema)) {
+      const known = Object.keys(schema);
+      throw new Error(
+        `policy config "${policy.name}": unknown property "${key}"; ` +
+          (known.length ? `it accepts ${known.join(", ")}` : "it takes no properties besides enforcementLevel"),
+      );
     }
+    const actual = jsonType(value);
+    if (expected && actual !== expected && !(expected === "number" && actual === "integer")) {
+      throw new Error(`policy config "${policy.name}.${key}": expected ${expected}, got ${actual}`);
+    }
+  }
 }
 
 /** Builds the Configure request; every policy is listed so that none falls back to enum 0 (advisory). */
 export function toConfigureRequest(config: Record<string, unknown>, policies: PolicySummary[]) {
-    const byName = new Map(policies.map((p) => [p.name, p]));
-    for (const key of Object.keys(config)) {
-        if (key !== "all" && !byName.has(key)) {
-            throw new Error(`policy config names unknown policy "${key}"; the pack has: ${[...byName.keys()].join(", ")}`);
-        }
+  const byName = new Map(policies.map((p) => [p.name, p]));
+  for (const key of Object.keys(config)) {
+    if (key !== "all" && !byName.has(key)) {
+      throw new Error(`policy config names unknown policy "${key}"; the pack has: ${[...byName.keys()].join(", ")}`);
     }
-    const all = config.all === undefined ? undefined : checkLevel(config.all, `"all"`);
-    const req = new analyzerProto.ConfigureAnalyzerRequest();
-    for (const policy of policies) {
-        const entry = config[policy.name];
-        let level = all ?? policy.enforcementLevel;
-        let props: Record<string, unknown> = {};
-        if (typeof entry === "string") {
-            level = checkLevel(entry, `"${policy.name}"`);
-        } else if (entry !== undefined) {
-            if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
-                throw new Error(`policy config "${policy.name}": expected an enforcement level or an object, got ${jsonType(entry)}`);
-            }
-            const { enforcementLevel, ...rest } = entry as Record<string, unknown>;
-            if (enforcementLevel !== undefined) level = checkLevel(enforcementLevel, `"${policy.name}.enforcementLevel"`);
-            checkProperties(policy, rest);
-            props = rest;
-        }
-        const pc = new analyzerProto.PolicyConfig();
-        pc.setEnforcementlevel(levels[level] as never);
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        pc.setProperties(structProto.Struct.fromJavaScript(props as any));
-        req.getPolicyconfigMap().set(policy.name, pc);
+  }
+  const all = config.all === undefined ? undefined : checkLevel(config.all, `"all"`);
+  const req = new analyzerProto.ConfigureAnalyzerRequest();
+  for (const policy of policies) {
+    const entry = config[policy.name];
+    let level = all ?? policy.enforcementLevel;
+    let props: Record<string, unknown> = {};
+    if (typeof entry === "string") {
+      level = checkLevel(entry, `"${policy.name}"`);
+    } else if (entry !== undefined) {
+      if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+        throw new Error(
+          `policy config "${policy.name}": expected an enforcement level or an object, got ${jsonType(entry)}`,
+        );
+      }
+      const { enforcementLevel, ...rest } = entry as Record<string, unknown>;
+      if (enforcementLevel !== undefined) level = checkLevel(enforcementLevel, `"${policy.name}.enforcementLevel"`);
+      checkProperties(policy, rest);
+      props = rest;
     }
-    return req;
+    const pc = new analyzerProto.PolicyConfig();
+    pc.setEnforcementlevel(levels[level] as never);
+
+    pc.setProperties(structProto.Struct.fromJavaScript(props as any));
+    req.getPolicyconfigMap().set(policy.name, pc);
+  }
+  return req;
 }

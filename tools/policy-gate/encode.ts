@@ -12,83 +12,82 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 /** Wraps a value the way the engine marks a secret on the wire; the pack sees it unwrapped. */
 export function secretValue(value: unknown): Record<string, unknown> {
-    return { [SIG_KEY]: SECRET_SIG, value };
+  return { [SIG_KEY]: SECRET_SIG, value };
 }
 
 export interface GateResource {
-    urn: string;
-    type: string;
-    name: string;
-    inputs: Record<string, unknown>;
-    outputs?: Record<string, unknown>;
-    parent?: string;
-    /** Provider reference (`<provider-urn>::<id>`) or provider URN. */
-    provider?: string;
+  urn: string;
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  outputs?: Record<string, unknown>;
+  parent?: string;
+  /** Provider reference (`<provider-urn>::<id>`) or provider URN. */
+  provider?: string;
 }
 
 /** Struct.fromJavaScript rejects `undefined`; the engine omits such properties, so do we. */
 function withoutUndefined(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : withoutUndefined(v)));
-    if (value !== null && typeof value === "object") {
-        const out: Record<string, unknown> = {};
-        for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
-        return out;
-    }
-    return value;
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : withoutUndefined(v)));
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = withoutUndefined(v);
+    return out;
+  }
+  return value;
 }
 
 function toStruct(props: Record<string, unknown>) {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    return structProto.Struct.fromJavaScript(withoutUndefined(props) as any);
+  return structProto.Struct.fromJavaScript(withoutUndefined(props) as any);
 }
 
 function resourceOptions(parent?: string) {
-    const opts = new analyzerProto.AnalyzerResourceOptions();
-    opts.setProtect(false);
-    opts.setCustomtimeouts(new analyzerProto.AnalyzerResourceOptions.CustomTimeouts());
-    if (parent) opts.setParent(parent);
-    return opts;
+  const opts = new analyzerProto.AnalyzerResourceOptions();
+  opts.setProtect(false);
+  opts.setCustomtimeouts(new analyzerProto.AnalyzerResourceOptions.CustomTimeouts());
+  if (parent) opts.setParent(parent);
+  return opts;
 }
 
 function providerResource(ref: string) {
-    const urn = ref.split("::").length > 4 ? ref.slice(0, ref.lastIndexOf("::")) : ref;
-    const segments = urn.split("::");
-    const provider = new analyzerProto.AnalyzerProviderResource();
-    provider.setUrn(urn);
-    provider.setType(segments.length >= 4 ? segments[2].split("$").pop()! : "");
-    provider.setName(segments[segments.length - 1] ?? "");
-    provider.setProperties(toStruct({}));
-    return provider;
+  const urn = ref.split("::").length > 4 ? ref.slice(0, ref.lastIndexOf("::")) : ref;
+  const segments = urn.split("::");
+  const provider = new analyzerProto.AnalyzerProviderResource();
+  provider.setUrn(urn);
+  provider.setType(segments.length >= 4 ? segments[2].split("$").pop()! : "");
+  provider.setName(segments[segments.length - 1] ?? "");
+  provider.setProperties(toStruct({}));
+  return provider;
 }
 
 /** The fields AnalyzeRequest and AnalyzerResource share. */
 interface ResourceMessage {
-    setUrn(value: string): unknown;
-    setType(value: string): unknown;
-    setName(value: string): unknown;
-    setProperties(value: ReturnType<typeof toStruct>): unknown;
-    setOptions(value: ReturnType<typeof resourceOptions>): unknown;
-    setProvider(value: ReturnType<typeof providerResource>): unknown;
+  setUrn(value: string): unknown;
+  setType(value: string): unknown;
+  setName(value: string): unknown;
+  setProperties(value: ReturnType<typeof toStruct>): unknown;
+  setOptions(value: ReturnType<typeof resourceOptions>): unknown;
+  setProvider(value: ReturnType<typeof providerResource>): unknown;
 }
 
 function describeResource<M extends ResourceMessage>(message: M, r: GateResource, props: Record<string, unknown>): M {
-    message.setUrn(r.urn);
-    message.setType(r.type);
-    message.setName(r.name);
-    message.setProperties(toStruct(props));
-    message.setOptions(resourceOptions(r.parent));
-    if (r.provider) message.setProvider(providerResource(r.provider));
-    return message;
+  message.setUrn(r.urn);
+  message.setType(r.type);
+  message.setName(r.name);
+  message.setProperties(toStruct(props));
+  message.setOptions(resourceOptions(r.parent));
+  if (r.provider) message.setProvider(providerResource(r.provider));
+  return message;
 }
 
 /** Analyze sees the inputs the engine is about to apply. */
 export function toAnalyzeRequest(r: GateResource) {
-    return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
+  return describeResource(new analyzerProto.AnalyzeRequest(), r, r.inputs);
 }
 
 /** AnalyzeStack sees the stack after the update, so outputs win when there are any. */
 export function toAnalyzerResource(r: GateResource) {
-    const res = describeResource(new analyzerProto.AnalyzerResource(), r, r.outputs ?? r.inputs);
-    if (r.parent) res.setParent(r.parent);
-    return res;
+  const res = describeResource(new analyzerProto.AnalyzerResource(), r, r.outputs ?? r.inputs);
+  if (r.parent) res.setParent(r.parent);
+  return res;
 }

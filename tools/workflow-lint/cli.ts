@@ -8,7 +8,9 @@ import { workflowFiles } from "./files";
 
 const program = new Command()
   .name("lint-workflows")
-  .description("Find long-lived cloud credentials, static-key cloud logins, OIDC logins without id-token and unpinned actions in GitHub Actions workflows")
+  .description(
+    "Find long-lived cloud credentials, static-key cloud logins, OIDC logins without id-token and unpinned actions in GitHub Actions workflows",
+  )
   .argument("[paths...]", "workflow files or directories (in a directory: workflows and action.yml files)", [".github"])
   .action((paths: string[]) => {
     const files = workflowFiles(paths);

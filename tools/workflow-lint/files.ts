@@ -14,7 +14,8 @@ function isWorkflowOrAction(file: string): boolean {
 
 export function workflowFiles(paths: string[]): string[] {
   const files = paths.flatMap((path) => {
-    if (!existsSync(path)) throw new Error(`${path} does not exist: pass workflow files or directories such as .github/workflows`);
+    if (!existsSync(path))
+      throw new Error(`${path} does not exist: pass workflow files or directories such as .github/workflows`);
     if (!statSync(path).isDirectory()) return [path];
     const inDirectory = readdirSync(path, { recursive: true, encoding: "utf8" }).map((entry) => join(path, entry));
     // A directory of YAML passed on purpose (`lint-workflows ci/`) is taken whole.

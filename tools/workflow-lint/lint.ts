@@ -44,7 +44,14 @@ function reusableCallFindings(file: string, text: string): LintFinding[] {
       called = readWorkflow(readFileSync(join(repositoryRoot, job.uses), "utf8"));
     } catch {
       return [
-        { file, line: job.line, job: job.id, rule: "schema" as const, message: `reusable workflow ${job.uses} cannot be read`, fix: "correct the path (relative to the repository root)" },
+        {
+          file,
+          line: job.line,
+          job: job.id,
+          rule: "schema" as const,
+          message: `reusable workflow ${job.uses} cannot be read`,
+          fix: "correct the path (relative to the repository root)",
+        },
       ];
     }
     // The called jobs can only narrow what the caller grants, so the caller must grant id-token itself.
@@ -66,12 +73,15 @@ function reusableCallFindings(file: string, text: string): LintFinding[] {
 export function lintWorkflowFile(file: string, cwd = process.cwd()): LintFinding[] {
   const text = readFileSync(file, "utf8");
   const shown = relative(cwd, file) || file;
-  return [...lintWorkflowText(text, shown), ...reusableCallFindings(file, text).map((finding) => ({ ...finding, file: shown }))].sort(
-    (a, b) => a.line - b.line || a.rule.localeCompare(b.rule),
-  );
+  return [
+    ...lintWorkflowText(text, shown),
+    ...reusableCallFindings(file, text).map((finding) => ({ ...finding, file: shown })),
+  ].sort((a, b) => a.line - b.line || a.rule.localeCompare(b.rule));
 }
 
 export function formatFinding(finding: LintFinding): string {
-  const where = [finding.job && `job "${finding.job}"`, finding.step && `step "${finding.step}"`].filter(Boolean).join(", ");
+  const where = [finding.job && `job "${finding.job}"`, finding.step && `step "${finding.step}"`]
+    .filter(Boolean)
+    .join(", ");
   return `${finding.file}:${finding.line}${where ? ` ${where}` : ""}: ${finding.message} [${finding.rule}]\n    fix: ${finding.fix}`;
 }

@@ -6,7 +6,8 @@
 import { isCloudCredentialName } from "../../policy/detect";
 import type { Permissions, WorkflowJob, WorkflowModel, WorkflowStep } from "./workflow-model";
 
-export type RuleId = "yaml" | "schema" | "cloud-secret" | "static-cloud-key" | "login-without-id-token" | "unpinned-action";
+export type RuleId =
+  "yaml" | "schema" | "cloud-secret" | "static-cloud-key" | "login-without-id-token" | "unpinned-action";
 
 export interface LintFinding {
   file: string;
@@ -106,7 +107,9 @@ export function grantsIdToken(permissions: Permissions): boolean {
 }
 
 /** Steps that log in to a cloud through OIDC (static-key logins are reported by staticCloudKeys instead). */
-export function oidcLogins(workflow: WorkflowModel): { job: WorkflowJob; step: WorkflowStep; cloud: string; action: string }[] {
+export function oidcLogins(
+  workflow: WorkflowModel,
+): { job: WorkflowJob; step: WorkflowStep; cloud: string; action: string }[] {
   return eachStep(workflow).flatMap(({ job, step }) => {
     const action = step.uses ? actionName(step.uses) : "";
     const login = CLOUD_LOGINS[action];
@@ -141,14 +144,22 @@ export function unpinnedActions(workflow: WorkflowModel): RuleFinding[] {
   const references: { uses: string; line: number; job: string; step?: string }[] = [];
   for (const job of workflow.jobs) {
     if (job.uses) references.push({ uses: job.uses, line: job.line, job: job.id });
-    for (const step of job.steps) if (step.uses) references.push({ uses: step.uses, line: step.line, job: job.id, step: step.label });
+    for (const step of job.steps)
+      if (step.uses) references.push({ uses: step.uses, line: step.line, job: job.id, step: step.label });
   }
   return references.flatMap(({ uses, ...where }) => {
     if (uses.startsWith("./")) return []; // same repository, same commit
     if (uses.startsWith("docker://")) {
       return DOCKER_DIGEST.test(uses)
         ? []
-        : [{ ...where, rule: "unpinned-action" as const, message: `${uses} is not pinned by digest`, fix: "reference the image as docker://IMAGE@sha256:<digest>" }];
+        : [
+            {
+              ...where,
+              rule: "unpinned-action" as const,
+              message: `${uses} is not pinned by digest`,
+              fix: "reference the image as docker://IMAGE@sha256:<digest>",
+            },
+          ];
     }
     const ref = uses.includes("@") ? uses.slice(uses.lastIndexOf("@") + 1) : "";
     if (FULL_SHA.test(ref)) return [];

@@ -51,7 +51,10 @@ export function readWorkflow(text: string): WorkflowModel {
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
-    throw new WorkflowParseError(`not valid YAML: ${first.message.split("\n")[0]}`, lineCounter.linePos(first.pos[0]).line);
+    throw new WorkflowParseError(
+      `not valid YAML: ${first.message.split("\n")[0]}`,
+      lineCounter.linePos(first.pos[0]).line,
+    );
   }
   const lineOf = (node: unknown): number => {
     const range = (node as Node | undefined)?.range;
@@ -102,7 +105,12 @@ export function readWorkflow(text: string): WorkflowModel {
     }
   }
   const { jobs: _jobs, ...workflowLevel } = root;
-  return { kind: "workflow", permissions: root.permissions as Permissions, strings: collectStrings(workflowLevel), jobs };
+  return {
+    kind: "workflow",
+    permissions: root.permissions as Permissions,
+    strings: collectStrings(workflowLevel),
+    jobs,
+  };
 }
 
 function readSteps(steps: unknown, stepsNode: unknown, lineOf: (node: unknown) => number): WorkflowStep[] {
@@ -111,7 +119,13 @@ function readSteps(steps: unknown, stepsNode: unknown, lineOf: (node: unknown) =
   return steps.map((raw, index) => {
     const step = (raw ?? {}) as Record<string, unknown>;
     const label =
-      typeof step.name === "string" ? step.name : typeof step.id === "string" ? step.id : typeof step.uses === "string" ? step.uses : `#${index + 1}`;
+      typeof step.name === "string"
+        ? step.name
+        : typeof step.id === "string"
+          ? step.id
+          : typeof step.uses === "string"
+            ? step.uses
+            : `#${index + 1}`;
     return {
       label,
       line: lineOf(items[index]),

@@ -4,7 +4,14 @@ import type { Logger } from "pino";
 import { resetCommand } from "./commands/reset";
 import { statusCommand } from "./commands/status";
 import { syncCommand } from "./commands/sync";
-import { ConfigError, DEFAULT_CONCURRENCY, MAX_CONCURRENCY, loadConfig, type CliSwitches, type WorkerConfig } from "./config/load";
+import {
+  ConfigError,
+  DEFAULT_CONCURRENCY,
+  MAX_CONCURRENCY,
+  loadConfig,
+  type CliSwitches,
+  type WorkerConfig,
+} from "./config/load";
 import { EXIT } from "./runtime/exit-codes";
 import { createLogger } from "./runtime/logger";
 import { createMissingResources, createServices, type Services } from "./runtime/services";
@@ -14,18 +21,24 @@ function siteOption(): Option {
   return new Option("--site <id>", "SharePoint site id, one of SYNC_SITE_IDS (required when it names several)");
 }
 function graphAuthOption(): Option {
-  return new Option("--graph-auth <mode>", "Graph credential: auto (federation / az login) or none (loopback emulator only)")
-    .choices(["auto", "none"]).default("auto");
+  return new Option(
+    "--graph-auth <mode>",
+    "Graph credential: auto (federation / az login) or none (loopback emulator only)",
+  )
+    .choices(["auto", "none"])
+    .default("auto");
 }
 function createMissingOption(): Option {
   return new Option("--create-missing", "create the tables and bucket if absent (loopback endpoints only)");
 }
 function concurrencyOption(): Option {
-  return new Option("--concurrency <n>", `items processed in parallel within a page, 1-${MAX_CONCURRENCY} (default SYNC_CONCURRENCY or ${DEFAULT_CONCURRENCY})`)
-    .argParser((value) => {
-      if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
-      return value;
-    });
+  return new Option(
+    "--concurrency <n>",
+    `items processed in parallel within a page, 1-${MAX_CONCURRENCY} (default SYNC_CONCURRENCY or ${DEFAULT_CONCURRENCY})`,
+  ).argParser((value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
+    return value;
+  });
 }
 
 /** Loads the configuration or prints every problem and exits 78. */
@@ -65,34 +78,48 @@ export function buildProgram(logger: Logger): Command {
     .showHelpAfterError()
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.config));
 
-  program.command("sync")
+  program
+    .command("sync")
     .description("run one delta round for a site, resuming any round in progress")
-    .addOption(siteOption()).addOption(createMissingOption()).addOption(graphAuthOption()).addOption(concurrencyOption())
+    .addOption(siteOption())
+    .addOption(createMissingOption())
+    .addOption(graphAuthOption())
+    .addOption(concurrencyOption())
     .action(async (opts: CliSwitches) => {
       const config = configOrExit(opts, logger);
       const run = await syncCommand(config, logger.child({ siteId: config.siteId }));
       process.exit(run.exitCode);
     });
 
-  program.command("status")
+  program
+    .command("status")
     .description("show the checkpoint, state, lease and document counts of a site (JSON on stdout)")
-    .addOption(siteOption()).addOption(createMissingOption()).addOption(graphAuthOption())
-    .action(withServices(logger, async (config, services) => {
-      process.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
-    }));
+    .addOption(siteOption())
+    .addOption(createMissingOption())
+    .addOption(graphAuthOption())
+    .action(
+      withServices(logger, async (config, services) => {
+        process.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
+      }),
+    );
 
-  program.command("reset")
+  program
+    .command("reset")
     .description("forget the delta link and any round in progress: the next sync is a full resync")
-    .addOption(siteOption()).addOption(createMissingOption()).addOption(graphAuthOption())
+    .addOption(siteOption())
+    .addOption(createMissingOption())
+    .addOption(graphAuthOption())
     .action(withServices(logger, (config, services) => resetCommand(config, services, logger)));
   return program;
 }
 
 if (require.main === module) {
   const logger = createLogger();
-  buildProgram(logger).parseAsync(process.argv).catch((err: unknown) => {
-    logger.error({ err }, "worker failed");
-    process.stderr.write(`${(err as Error).message ?? err}\n`);
-    process.exit(EXIT.failed);
-  });
+  buildProgram(logger)
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      logger.error({ err }, "worker failed");
+      process.stderr.write(`${(err as Error).message ?? err}\n`);
+      process.exit(EXIT.failed);
+    });
 }

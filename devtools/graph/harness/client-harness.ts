@@ -36,7 +36,12 @@ export function useEmulator(options: GraphEmulatorOptions = {}): Harness {
   });
   after(() => tls.dispose());
   beforeEach(async () => {
-    harness.emulator = await GraphEmulator.start({ pageSize: 3, seed: 7, ...options, tls: { certPem: tls.certPem, keyPem: tls.keyPem } });
+    harness.emulator = await GraphEmulator.start({
+      pageSize: 3,
+      seed: 7,
+      ...options,
+      tls: { certPem: tls.certPem, keyPem: tls.keyPem },
+    });
     harness.library = harness.emulator.site(SITE);
     Object.assign(harness, loopbackGraphClient(harness.emulator.baseUrl, tls.caPem), { caPem: tls.caPem });
   });
@@ -45,7 +50,11 @@ export function useEmulator(options: GraphEmulatorOptions = {}): Harness {
 }
 
 /** Follows @odata.nextLink until a page carries @odata.deltaLink; `between` runs after each non-final page. */
-export async function deltaRound(client: Client, start: string, between?: (pagesSoFar: number) => void): Promise<DeltaRound> {
+export async function deltaRound(
+  client: Client,
+  start: string,
+  between?: (pagesSoFar: number) => void,
+): Promise<DeltaRound> {
   const pages: DeltaRound["pages"] = [];
   let link = start;
   for (;;) {
@@ -68,7 +77,11 @@ export function lastOccurrence(entries: Item[]): Map<string, Item> {
 
 /** GET without the client's retry handler, so a test sees the emulator's error answer itself. */
 export async function getOnce(client: Client, path: string, headers: Record<string, string> = {}): Promise<any> {
-  return client.api(path).headers(headers).middlewareOptions([new RetryHandlerOptions(0, 0)]).get();
+  return client
+    .api(path)
+    .headers(headers)
+    .middlewareOptions([new RetryHandlerOptions(0, 0)])
+    .get();
 }
 
 /** The GraphError a request fails with (fails the test if it succeeds or fails otherwise). */
@@ -77,7 +90,10 @@ export async function graphErrorOf(request: Promise<unknown>): Promise<GraphErro
     (value) => ({ value }),
     (error: unknown) => ({ error }),
   );
-  assert.ok("error" in outcome, `expected a Graph error, got ${JSON.stringify((outcome as { value: unknown }).value)?.slice(0, 200)}`);
+  assert.ok(
+    "error" in outcome,
+    `expected a Graph error, got ${JSON.stringify((outcome as { value: unknown }).value)?.slice(0, 200)}`,
+  );
   assert.ok(outcome.error instanceof GraphError, `expected a GraphError, got ${String(outcome.error)}`);
   return outcome.error;
 }

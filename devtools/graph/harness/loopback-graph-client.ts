@@ -6,12 +6,23 @@
 import { request as httpsRequest } from "node:https";
 import { randomUUID } from "node:crypto";
 import {
-  AuthenticationHandler, Client, RedirectHandler, RedirectHandlerOptions, RetryHandler, RetryHandlerOptions, TelemetryHandler,
-  type Context, type Middleware,
+  AuthenticationHandler,
+  Client,
+  RedirectHandler,
+  RedirectHandlerOptions,
+  RetryHandler,
+  RetryHandlerOptions,
+  TelemetryHandler,
+  type Context,
+  type Middleware,
 } from "@microsoft/microsoft-graph-client";
 
 /** One HTTPS request trusting `caPem`, answered as a fetch Response (body buffered: test-sized payloads). */
-export function httpsFetch(url: string, caPem: string, init: { method?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+export function httpsFetch(
+  url: string,
+  caPem: string,
+  init: { method?: string; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const req = httpsRequest(url, { method: init.method ?? "GET", headers: init.headers, ca: caPem }, (res) => {
       const chunks: Buffer[] = [];
@@ -19,7 +30,8 @@ export function httpsFetch(url: string, caPem: string, init: { method?: string; 
       res.on("error", reject);
       res.on("end", () => {
         const headers = new Headers();
-        for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
+        for (const [key, value] of Object.entries(res.headers))
+          if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(", ") : value);
         const status = res.statusCode!;
         resolve(new Response(status === 204 || status === 304 ? null : Buffer.concat(chunks), { status, headers }));
       });
@@ -35,7 +47,9 @@ class HttpsTrustingCa implements Middleware {
   async execute(context: Context): Promise<void> {
     const request = typeof context.request === "string" ? undefined : context.request;
     const headers = new Headers(request?.headers);
-    new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, key) => headers.set(key, value));
+    new Headers(context.options?.headers as ConstructorParameters<typeof Headers>[0]).forEach((value, key) =>
+      headers.set(key, value),
+    );
     context.response = await httpsFetch(request?.url ?? (context.request as string), this.caPem, {
       method: context.options?.method ?? request?.method,
       headers: Object.fromEntries(headers),

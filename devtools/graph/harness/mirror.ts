@@ -18,7 +18,13 @@ export class Mirror {
   apply(entries: DeltaEntry[]): void {
     for (const item of entries) {
       if (item.deleted) this.items.delete(item.id);
-      else this.items.set(item.id, { name: item.name!, parentId: item.parentReference?.id, size: item.size!, isFile: Boolean(item.file) });
+      else
+        this.items.set(item.id, {
+          name: item.name!,
+          parentId: item.parentReference?.id,
+          size: item.size!,
+          isFile: Boolean(item.file),
+        });
     }
   }
 

@@ -2,7 +2,13 @@
 // a full round paged through nextLinks to a deltaLink, then incremental rounds with Graph's quirks.
 import { strict as assert } from "node:assert";
 import { PageIterator } from "@microsoft/microsoft-graph-client";
-import { ROOT_DELTA, SITE, deltaRound, lastOccurrence, useEmulator } from "../../../devtools/graph/harness/client-harness";
+import {
+  ROOT_DELTA,
+  SITE,
+  deltaRound,
+  lastOccurrence,
+  useEmulator,
+} from "../../../devtools/graph/harness/client-harness";
 import { Mirror, pathsAndSizes } from "../../../devtools/graph/harness/mirror";
 import { QuickXorHash } from "../../../devtools/graph/quick-xor-hash";
 
@@ -18,7 +24,10 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     const round = await deltaRound(h.client, rootDelta);
 
     assert.ok(round.pages.length >= 2, `5 items at 3 per page need at least 2 pages, got ${round.pages.length}`);
-    assert.ok(round.pages.slice(0, -1).every((p) => p.nextLink?.startsWith(`${h.emulator.baseUrl}/sites/`)), "nextLinks are absolute links on the emulator");
+    assert.ok(
+      round.pages.slice(0, -1).every((p) => p.nextLink?.startsWith(`${h.emulator.baseUrl}/sites/`)),
+      "nextLinks are absolute links on the emulator",
+    );
     assert.ok(round.deltaLink.startsWith(`${h.emulator.baseUrl}/sites/${SITE}/drive/root/delta?token=`));
 
     const items = lastOccurrence(round.entries);
@@ -42,10 +51,13 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.equal(items.get(reports)!.size, 14, "a folder's size is the bytes below it");
     assert.equal(items.get(logo)!.size, 70_000);
 
-    assert.deepEqual(h.library.expectedFiles(), new Map([
-      [plan, { path: "Reports/Q1/plan.txt", size: 14, sha256: h.library.expectedFiles().get(plan)!.sha256 }],
-      [logo, { path: "logo.png", size: 70_000, sha256: h.library.expectedFiles().get(logo)!.sha256 }],
-    ]));
+    assert.deepEqual(
+      h.library.expectedFiles(),
+      new Map([
+        [plan, { path: "Reports/Q1/plan.txt", size: 14, sha256: h.library.expectedFiles().get(plan)!.sha256 }],
+        [logo, { path: "logo.png", size: 70_000, sha256: h.library.expectedFiles().get(logo)!.sha256 }],
+      ]),
+    );
   });
 
   it("lists only what changed in an incremental round: created, updated, renamed folder without descendants, deleted without a name", async () => {
@@ -80,11 +92,18 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.notEqual(updated.cTag, before.get(spec)!.cTag);
     assert.equal(updated.size, 11);
 
-    assert.deepEqual(items.get(old), { id: old, deleted: { state: "deleted" }, parentReference: { driveType: "documentLibrary", driveId: h.library.driveId, id: rootId } });
+    assert.deepEqual(items.get(old), {
+      id: old,
+      deleted: { state: "deleted" },
+      parentReference: { driveType: "documentLibrary", driveId: h.library.driveId, id: rootId },
+    });
     assert.equal(items.get(added)!.parentReference.id, projects);
 
     const ancestorsRepeated = round.entries.filter((item) => item.id === projects).length;
-    assert.ok(ancestorsRepeated >= 2, `an ancestor of several changes repeats (Projects listed ${ancestorsRepeated} times)`);
+    assert.ok(
+      ancestorsRepeated >= 2,
+      `an ancestor of several changes repeats (Projects listed ${ancestorsRepeated} times)`,
+    );
 
     const quiet = await deltaRound(h.client, round.deltaLink);
     assert.deepEqual(quiet.entries, [], "nothing changed since the last deltaLink");
@@ -98,7 +117,12 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.equal(item.parentReference.path, "/drive/root:", "a single-item GET carries the parent's path");
     assert.match(item["@microsoft.graph.downloadUrl"], /^https:\/\/127\.0\.0\.1:\d+\/download\//);
 
-    const bytes = Buffer.from(await h.client.api(`/sites/${SITE}/drive/items/${doc}/content`).responseType("arraybuffer" as never).get());
+    const bytes = Buffer.from(
+      await h.client
+        .api(`/sites/${SITE}/drive/items/${doc}/content`)
+        .responseType("arraybuffer" as never)
+        .get(),
+    );
     assert.equal(bytes.toString(), "%PDF-1.7 emulated");
     assert.equal(h.emulator.stats.contentRedirects, 1);
     assert.equal(h.emulator.stats.downloads, 1);
@@ -120,7 +144,8 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     const next = await deltaRound(h.client, full.deltaLink);
     mirror.apply(next.entries);
     const listedNext = new Set(next.entries.map((item) => item.id));
-    for (const id of [added, ...victims]) assert.ok(listedNext.has(id), `the mid-round change to ${id} is listed by the next round`);
+    for (const id of [added, ...victims])
+      assert.ok(listedNext.has(id), `the mid-round change to ${id} is listed by the next round`);
     assert.deepEqual(mirror.files(), pathsAndSizes(h.library.expectedFiles()));
   });
 
@@ -156,6 +181,9 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     const round = await deltaRound(h.client, latest["@odata.deltaLink"]);
     const ids = new Set(round.entries.map((item) => item.id));
     assert.ok(ids.has(after));
-    assert.equal(round.entries.find((item) => item.name === "before.txt"), undefined);
+    assert.equal(
+      round.entries.find((item) => item.name === "before.txt"),
+      undefined,
+    );
   });
 });

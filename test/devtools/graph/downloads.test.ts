@@ -11,7 +11,10 @@ const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
 describe("Graph emulator: downloads", () => {
   const h = useEmulator({
     // Downloads must work without a bearer token while every API route demands one.
-    authorise: async (req) => (req.headers.authorization ? undefined : { status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } } }),
+    authorise: async (req) =>
+      req.headers.authorization
+        ? undefined
+        : { status: 401, body: { error: { code: "InvalidAuthenticationToken", message: "Access token is empty." } } },
   });
   // 300,001 bytes: several 64 KiB generator chunks and a ragged last one.
   const SIZE = 300_001;
@@ -21,7 +24,11 @@ describe("Graph emulator: downloads", () => {
   });
 
   const content = (range?: string) =>
-    h.client.api(`/sites/${SITE}/drive/items/${fileId}/content`).headers(range ? { Range: range } : {}).responseType(ResponseType.RAW).get() as Promise<Response>;
+    h.client
+      .api(`/sites/${SITE}/drive/items/${fileId}/content`)
+      .headers(range ? { Range: range } : {})
+      .responseType(ResponseType.RAW)
+      .get() as Promise<Response>;
 
   it("follows /content's 302 to the whole file, whose SHA-256 matches expectedFiles", async () => {
     const response = await content();
@@ -35,7 +42,13 @@ describe("Graph emulator: downloads", () => {
 
   it("answers Range with 206 and Content-Range, the same bytes as the whole file, across chunk boundaries", async () => {
     const whole = Buffer.from(await (await content()).arrayBuffer());
-    for (const [range, start, end] of [["bytes=0-9", 0, 9], ["bytes=65530-65545", 65530, 65545], [`bytes=${SIZE - 10}-`, SIZE - 10, SIZE - 1], ["bytes=-7", SIZE - 7, SIZE - 1], ["bytes=299990-999999", 299990, SIZE - 1]] as const) {
+    for (const [range, start, end] of [
+      ["bytes=0-9", 0, 9],
+      ["bytes=65530-65545", 65530, 65545],
+      [`bytes=${SIZE - 10}-`, SIZE - 10, SIZE - 1],
+      ["bytes=-7", SIZE - 7, SIZE - 1],
+      ["bytes=299990-999999", 299990, SIZE - 1],
+    ] as const) {
       const response = await content(range);
       assert.equal(response.status, 206, range);
       assert.equal(response.headers.get("content-range"), `bytes ${start}-${end}/${SIZE}`, range);
@@ -58,8 +71,15 @@ describe("Graph emulator: downloads", () => {
     assert.equal(((await expired.json()) as { error: { code: string } }).error.code, "unauthenticated");
 
     const fresh = await getOnce(h.client, `/sites/${SITE}/drive/items/${fileId}`);
-    assert.equal((await httpsFetch(fresh["@microsoft.graph.downloadUrl"], h.caPem)).status, 200, "a fresh item GET gives a working URL");
-    const tampered = await httpsFetch(fresh["@microsoft.graph.downloadUrl"].replace(/.$/, (c: string) => (c === "A" ? "B" : "A")), h.caPem);
+    assert.equal(
+      (await httpsFetch(fresh["@microsoft.graph.downloadUrl"], h.caPem)).status,
+      200,
+      "a fresh item GET gives a working URL",
+    );
+    const tampered = await httpsFetch(
+      fresh["@microsoft.graph.downloadUrl"].replace(/.$/, (c: string) => (c === "A" ? "B" : "A")),
+      h.caPem,
+    );
     assert.equal(tampered.status, 401);
   });
 

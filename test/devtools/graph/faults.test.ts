@@ -3,7 +3,15 @@
 // authorise hook, malformed tokens and unknown routes.
 import { strict as assert } from "node:assert";
 import { GraphEmulator, KEPT_ROUNDS } from "../../../devtools/graph";
-import { ROOT_DELTA, SITE, deltaRound, getOnce, graphErrorOf, lastOccurrence, useEmulator } from "../../../devtools/graph/harness/client-harness";
+import {
+  ROOT_DELTA,
+  SITE,
+  deltaRound,
+  getOnce,
+  graphErrorOf,
+  lastOccurrence,
+  useEmulator,
+} from "../../../devtools/graph/harness/client-harness";
 
 describe("Graph emulator: faults through @microsoft/microsoft-graph-client", () => {
   const h = useEmulator();
@@ -83,8 +91,14 @@ describe("Graph emulator: faults through @microsoft/microsoft-graph-client", () 
 
   it("drops the connection of the next requests (a network error, not an HTTP answer)", async () => {
     h.emulator.faults.resetConnections(1);
-    const outcome = await getOnce(h.client, ROOT_DELTA).then(() => "answered", (err: Error) => err);
-    assert.ok(outcome instanceof Error && /socket hang up|ECONNRESET/i.test(outcome.message), `expected a reset, got ${String(outcome)}`);
+    const outcome = await getOnce(h.client, ROOT_DELTA).then(
+      () => "answered",
+      (err: Error) => err,
+    );
+    assert.ok(
+      outcome instanceof Error && /socket hang up|ECONNRESET/i.test(outcome.message),
+      `expected a reset, got ${String(outcome)}`,
+    );
     const page = await getOnce(h.client, ROOT_DELTA);
     assert.ok(Array.isArray(page.value));
     assert.equal(h.emulator.stats.resets, 1);
@@ -129,7 +143,9 @@ describe("Graph emulator: authorisation hook and rate limit", () => {
     maxRequestsPerSecond: 3,
     authorise: async (req) => {
       seen.push(req.headers.authorization);
-      return req.headers["x-refuse"] ? { status: 403, body: { error: { code: "accessDenied", message: "Refused by the test hook" } } } : undefined;
+      return req.headers["x-refuse"]
+        ? { status: 403, body: { error: { code: "accessDenied", message: "Refused by the test hook" } } }
+        : undefined;
     },
   });
   beforeEach(() => {
@@ -147,7 +163,13 @@ describe("Graph emulator: authorisation hook and rate limit", () => {
 
   it("answers 429 with Retry-After beyond maxRequestsPerSecond", async () => {
     const outcomes = [];
-    for (let i = 0; i < 4; i++) outcomes.push(await getOnce(h.client, `/sites/${SITE}/drive`).then(() => 200, (err: { statusCode: number }) => err.statusCode));
+    for (let i = 0; i < 4; i++)
+      outcomes.push(
+        await getOnce(h.client, `/sites/${SITE}/drive`).then(
+          () => 200,
+          (err: { statusCode: number }) => err.statusCode,
+        ),
+      );
     assert.deepEqual(outcomes, [200, 200, 200, 429]);
     const limited = await graphErrorOf(getOnce(h.client, `/sites/${SITE}/drive`));
     assert.equal(limited.headers?.get("retry-after"), "1");
@@ -162,7 +184,10 @@ describe("Graph emulator: options", () => {
   it("names every invalid option", async () => {
     await assert.rejects(
       GraphEmulator.start({ pageSize: 5000, latencyMs: -1, authorise: "yes" as never }),
-      (err: Error) => /pageSize/.test(err.message) && /latencyMs/.test(err.message) && /authorise: must be a function/.test(err.message),
+      (err: Error) =>
+        /pageSize/.test(err.message) &&
+        /latencyMs/.test(err.message) &&
+        /authorise: must be a function/.test(err.message),
     );
   });
 });

@@ -2,7 +2,14 @@
 // must see them, hashes for big generated files, and clear errors for every misuse.
 import { strict as assert } from "node:assert";
 import { GraphEmulator } from "../../../devtools/graph";
-import { ROOT_DELTA, SITE, deltaRound, getOnce, lastOccurrence, useEmulator } from "../../../devtools/graph/harness/client-harness";
+import {
+  ROOT_DELTA,
+  SITE,
+  deltaRound,
+  getOnce,
+  lastOccurrence,
+  useEmulator,
+} from "../../../devtools/graph/harness/client-harness";
 
 describe("Graph emulator: library model", () => {
   const h = useEmulator();
@@ -18,7 +25,11 @@ describe("Graph emulator: library model", () => {
       const files = h.library.expectedFiles();
       assert.equal(files.size, 40);
       assert.deepEqual(twin.site(SITE).expectedFiles(), files);
-      assert.notDeepEqual([...other.site(SITE).expectedFiles().keys()], [...files.keys()], "the emulator seed changes the ids");
+      assert.notDeepEqual(
+        [...other.site(SITE).expectedFiles().keys()],
+        [...files.keys()],
+        "the emulator seed changes the ids",
+      );
       assert.ok([...files.values()].every((file) => file.size >= 10 && file.size <= 5000));
       const folders = new Set([...files.values()].map((file) => file.path.split("/").slice(0, -1).join("/")));
       assert.ok(folders.size > 1, "files are spread over folders");
@@ -43,8 +54,12 @@ describe("Graph emulator: library model", () => {
     h.library.delete(a);
     assert.deepEqual([...h.library.expectedFiles().keys()], []);
     const deletions = lastOccurrence((await deltaRound(h.client, second.deltaLink)).entries);
-    for (const id of [a, b, deep, loose]) assert.deepEqual(deletions.get(id)?.deleted, { state: "deleted" }, `${id} is reported deleted`);
-    assert.ok([...deletions.values()].every((item) => item.root || item.deleted), "only tombstones (and the root) are listed");
+    for (const id of [a, b, deep, loose])
+      assert.deepEqual(deletions.get(id)?.deleted, { state: "deleted" }, `${id} is reported deleted`);
+    assert.ok(
+      [...deletions.values()].every((item) => item.root || item.deleted),
+      "only tombstones (and the root) are listed",
+    );
   });
 
   it("leaves hashes out of big generated files until they are known, as Graph omits hashes it lacks", async () => {
@@ -63,7 +78,10 @@ describe("Graph emulator: library model", () => {
     const cases: Array<[() => unknown, RegExp]> = [
       [() => h.library.addFile("01NOSUCHITEM", "x.txt", Buffer.from("x")), /no item with id 01NOSUCHITEM/],
       [() => h.library.addFile(file, "x.txt", Buffer.from("x")), /is a file, not a folder/],
-      [() => h.library.addFile(folder, "A.TXT", Buffer.from("x")), /already holds an item named "A.TXT".*ignoring case/],
+      [
+        () => h.library.addFile(folder, "A.TXT", Buffer.from("x")),
+        /already holds an item named "A.TXT".*ignoring case/,
+      ],
       [() => h.library.addFolder(null, "bad:name"), /not a valid SharePoint name/],
       [() => h.library.addFile(null, "neg.bin", { size: -1, seed: 1 }), /size must be a non-negative integer/],
       [() => h.library.updateFile(folder, Buffer.from("x")), /is a folder, not a file/],

@@ -12,7 +12,10 @@ const VECTORS: Array<[string, string]> = [
   ["Sg==", "SgAAAAAAAAAAAAAAAQAAAAAAAAA="],
   ["n6Neh7p6fFgm", "nxiFFw6hCz3wAQsmCQAAAAAAAAA="],
   ["T6LYJIfDh81JrAK309H2JMJTXis=", "zBTHrspn3mEcohlJdIUAbjGNaNg="],
-  ["Mb7EGva2rEE5fENDL85P+BsapHEEjv2/siVhKjvAQe02feExVOQSkfmuYzU/kTF1MaKjPmKF/w+cbvwfdWL8aQ==", "n1anP5NfvD4XDYWIeRPW3ZkPv1Y="],
+  [
+    "Mb7EGva2rEE5fENDL85P+BsapHEEjv2/siVhKjvAQe02feExVOQSkfmuYzU/kTF1MaKjPmKF/w+cbvwfdWL8aQ==",
+    "n1anP5NfvD4XDYWIeRPW3ZkPv1Y=",
+  ],
   [
     "qwGf2ESubE5jOUHHyc94ORczFYYbc2OmEzo+hBIyzJiNwAzC8PvJqtTzwkWkSslgHFGWQZR2BV5+uYTrYT7HVwRM40vqfj0dBgeDENyTenIOL1LHkjtDKoXEnQ0mXAHoJ8PjbNC93zi5TovVRXTNzfGE" +
       "s5dpWVqxUzb5lc7dwkyvOluBw482mQ4xrzYyIY1t+//OrNi1ObGXuUw2jBQOFfJVj2Y6BOyYmfB1y36eBxi3zxeG5d5NYjm2GSh6e08QMAwu3zrINcqIzLOuNIiGXBtl7DjKt7b5wqi4oFiRpZsCyx2s" +
@@ -51,7 +54,11 @@ describe("Graph emulator: QuickXorHash", () => {
       const id = h.library.addFile(null, "vector.bin", Buffer.from(VECTORS[5][0], "base64"));
       const item = await getOnce(h.client, `/sites/${SITE}/drive/items/${id}`);
       assert.deepEqual(item.file.hashes, { quickXorHash: VECTORS[5][1] });
-      assert.equal(h.library.expectedFiles().get(id)!.size, 256, "expectedFiles still carries sha256 for mirrors to compare");
+      assert.equal(
+        h.library.expectedFiles().get(id)!.size,
+        256,
+        "expectedFiles still carries sha256 for mirrors to compare",
+      );
     });
   });
 });

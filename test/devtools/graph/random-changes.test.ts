@@ -22,7 +22,8 @@ function randomEdit(library: Library, random: Random): void {
   const roll = random();
   if (roll < 0.25) library.addFile(pick(random, folders)!, `${name}.txt`, Buffer.from(name));
   else if (roll < 0.35) library.addFolder(pick(random, folders)!, name);
-  else if (roll < 0.5 && files.length) library.updateFile(pick(random, files)!, { size: randomInt(random, 0, 300), seed: edits });
+  else if (roll < 0.5 && files.length)
+    library.updateFile(pick(random, files)!, { size: randomInt(random, 0, 300), seed: edits });
   else if (roll < 0.65 && live.length) library.rename(pick(random, live)!.id, name);
   else if (roll < 0.8 && live.length) {
     try {
@@ -31,7 +32,8 @@ function randomEdit(library: Library, random: Random): void {
       // A folder cannot move below itself; any other refusal is a bug.
       if (!/into itself or one of its descendants|already holds/.test((err as Error).message)) throw err;
     }
-  } else if (live.length) library.delete(pick(random, random() < 0.8 && files.length ? live.filter((n) => n.kind === "file") : live)!.id);
+  } else if (live.length)
+    library.delete(pick(random, random() < 0.8 && files.length ? live.filter((n) => n.kind === "file") : live)!.id);
 }
 
 describe("Graph emulator: random edits between and during rounds (plain HTTP)", () => {
@@ -54,8 +56,15 @@ describe("Graph emulator: random edits between and during rounds (plain HTTP)", 
       for (;;) {
         const response = await fetch(link);
         assert.equal(response.status, 200);
-        const page = (await response.json()) as { value: DeltaEntry[]; "@odata.nextLink"?: string; "@odata.deltaLink"?: string };
-        assert.ok(page["@odata.nextLink"]?.startsWith("http://127.0.0.1:") || page["@odata.deltaLink"]?.startsWith("http://127.0.0.1:"));
+        const page = (await response.json()) as {
+          value: DeltaEntry[];
+          "@odata.nextLink"?: string;
+          "@odata.deltaLink"?: string;
+        };
+        assert.ok(
+          page["@odata.nextLink"]?.startsWith("http://127.0.0.1:") ||
+            page["@odata.deltaLink"]?.startsWith("http://127.0.0.1:"),
+        );
         mirror.apply(page.value);
         if (page["@odata.deltaLink"]) {
           link = page["@odata.deltaLink"];
@@ -86,9 +95,12 @@ describe("Graph emulator: random edits between and during rounds (plain HTTP)", 
 
   it("answers the same nextLink with the same page when a client fetches it again after a crash", async () => {
     emulator.site(SITE).generate({ files: 20, seed: 1 });
-    const first = (await (await fetch(`${emulator.baseUrl}/sites/${SITE}/drive/root/delta`)).json()) as { "@odata.nextLink": string };
+    const first = (await (await fetch(`${emulator.baseUrl}/sites/${SITE}/drive/root/delta`)).json()) as {
+      "@odata.nextLink": string;
+    };
     emulator.site(SITE).addFile(null, "meanwhile.txt", Buffer.from("m"));
-    const fetchPage = async () => (await (await fetch(first["@odata.nextLink"])).json()) as { value: DeltaEntry[]; "@odata.nextLink"?: string };
+    const fetchPage = async () =>
+      (await (await fetch(first["@odata.nextLink"])).json()) as { value: DeltaEntry[]; "@odata.nextLink"?: string };
     const [once, twice] = [await fetchPage(), await fetchPage()];
     assert.ok(once.value.length > 0);
     assert.deepEqual(twice.value, once.value, "the page is the round's, not the library's current state");

@@ -7,7 +7,7 @@ import { REPO_ROOT } from "../../../devtools/repo-root";
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { readPlanPairs, renderPlanDiff, STICKY_MARKER, truncateForComment } from "../../../tools/plan/diff";
 import { readPlanFile, type PlanFile } from "../../../tools/plan/plan-file";
 
@@ -18,7 +18,10 @@ const head = () => readPlanFile(join(fixtures, "plan-pr.json"));
 
 describe("plan diff", () => {
   it("renders the fixture plans as exactly the expected Markdown", () => {
-    assert.equal(renderPlanDiff([{ base: base(), head: head() }]), readFileSync(join(fixtures, "expected-diff.md"), "utf8"));
+    assert.equal(
+      renderPlanDiff([{ base: base(), head: head() }]),
+      readFileSync(join(fixtures, "expected-diff.md"), "utf8"),
+    );
   });
 
   it("starts with the sticky-comment marker and puts trust relationships before everything else", () => {
@@ -31,7 +34,10 @@ describe("plan diff", () => {
 
   it("does not depend on the order resources appear in the plan files", () => {
     const reversed = (plan: PlanFile): PlanFile => ({ ...plan, resources: [...plan.resources].reverse() });
-    assert.equal(renderPlanDiff([{ base: reversed(base()), head: reversed(head()) }]), renderPlanDiff([{ base: base(), head: head() }]));
+    assert.equal(
+      renderPlanDiff([{ base: reversed(base()), head: reversed(head()) }]),
+      renderPlanDiff([{ base: base(), head: head() }]),
+    );
   });
 
   it("says so when a stack has no changes, one section per stack", () => {
@@ -45,7 +51,10 @@ describe("plan diff", () => {
 
   it("treats a missing base plan as empty only when asked, so a new stack shows every resource created", () => {
     const missing = join(fixtures, "no-such-plan.json");
-    assert.throws(() => readPlanPairs([missing, join(fixtures, "plan-pr.json")], false), /no-such-plan\.json: cannot read the plan file; create it with `npm run plan/);
+    assert.throws(
+      () => readPlanPairs([missing, join(fixtures, "plan-pr.json")], false),
+      /no-such-plan\.json: cannot read the plan file; create it with `npm run plan/,
+    );
     const markdown = renderPlanDiff(readPlanPairs([missing, join(fixtures, "plan-pr.json")], true));
     assert.match(markdown, /\*\*8 to create, 0 to update, 0 to delete\*\*/);
   });
@@ -57,7 +66,10 @@ describe("plan diff", () => {
     assert.ok(cut.length <= 600, `${cut.length} characters`);
     assert.ok(cut.startsWith(`${STICKY_MARKER}\n`));
     assert.match(cut, /\n\n… truncated at 600 characters: see the job summary\n$/);
-    assert.ok(markdown.startsWith(cut.slice(0, cut.indexOf("\n\n… truncated"))), "the kept part is a prefix of the diff");
+    assert.ok(
+      markdown.startsWith(cut.slice(0, cut.indexOf("\n\n… truncated"))),
+      "the kept part is a prefix of the diff",
+    );
   });
 
   it("refuses an odd number of files and a file that is not a plan, saying what to pass", () => {
@@ -66,6 +78,9 @@ describe("plan diff", () => {
     const odd = spawnSync(tsx, [cli, "diff", join(fixtures, "plan-base.json")], { encoding: "utf8" });
     assert.equal(odd.status, 2);
     assert.match(odd.stderr, /diff takes pairs of plan files \(base, pull request\); got 1 file/);
-    assert.throws(() => readPlanFile(join(fixtures, "expected-diff.md")), /expected-diff\.md: not JSON .* pass a file written by `npm run plan`/);
+    assert.throws(
+      () => readPlanFile(join(fixtures, "expected-diff.md")),
+      /expected-diff\.md: not JSON .* pass a file written by `npm run plan`/,
+    );
   });
 });

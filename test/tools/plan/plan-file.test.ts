@@ -24,25 +24,53 @@ describe("plan file", () => {
       family: "sync",
       password: dbPassword,
       tags: { note: `rotated key ${keyId}` },
-      settings: { AZURE_CLIENT_SECRET: entra, "token.actions.githubusercontent.com:sub": "repo:acme/platform:ref:refs/heads/main" },
-      containerDefinitions: JSON.stringify([{ name: "worker", environment: [{ name: "AWS_SECRET_ACCESS_KEY", value: secretKey }, { name: "SITE_ID", value: "site-1" }] }]),
+      settings: {
+        AZURE_CLIENT_SECRET: entra,
+        "token.actions.githubusercontent.com:sub": "repo:acme/platform:ref:refs/heads/main",
+      },
+      containerDefinitions: JSON.stringify([
+        {
+          name: "worker",
+          environment: [
+            { name: "AWS_SECRET_ACCESS_KEY", value: secretKey },
+            { name: "SITE_ID", value: "site-1" },
+          ],
+        },
+      ]),
     };
     const masked = await maskInputs(inputs, ["password"]);
     const text = JSON.stringify(masked);
-    for (const value of [keyId, secretKey, entra, dbPassword]) assert.ok(!text.includes(value), "a secret value survived masking");
+    for (const value of [keyId, secretKey, entra, dbPassword])
+      assert.ok(!text.includes(value), "a secret value survived masking");
     assert.equal(masked.password, SECRET_MARK);
     assert.equal((masked.settings as Record<string, string>).AZURE_CLIENT_SECRET, SECRET_MARK);
     // What is not secret stays readable, the JSON string stays JSON.
     assert.equal(masked.family, "sync");
-    assert.equal((masked.settings as Record<string, string>)["token.actions.githubusercontent.com:sub"], "repo:acme/platform:ref:refs/heads/main");
+    assert.equal(
+      (masked.settings as Record<string, string>)["token.actions.githubusercontent.com:sub"],
+      "repo:acme/platform:ref:refs/heads/main",
+    );
     const containers = JSON.parse(masked.containerDefinitions as string);
-    assert.deepEqual(containers[0].environment, [{ name: "AWS_SECRET_ACCESS_KEY", value: SECRET_MARK }, { name: "SITE_ID", value: "site-1" }]);
+    assert.deepEqual(containers[0].environment, [
+      { name: "AWS_SECRET_ACCESS_KEY", value: SECRET_MARK },
+      { name: "SITE_ID", value: "site-1" },
+    ]);
     assert.deepEqual(inputs.password, dbPassword, "the caller's inputs are not modified");
   });
 
   it("reads and writes property paths the way Pulumi prints them", () => {
-    const path = ["assumeRolePolicy", "Statement", 0, "Condition", "StringEquals", "token.actions.githubusercontent.com:sub"];
-    assert.equal(formatPath(path), 'assumeRolePolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]');
+    const path = [
+      "assumeRolePolicy",
+      "Statement",
+      0,
+      "Condition",
+      "StringEquals",
+      "token.actions.githubusercontent.com:sub",
+    ];
+    assert.equal(
+      formatPath(path),
+      'assumeRolePolicy.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"]',
+    );
     assert.deepEqual(parsePath(formatPath(path)), path);
     assert.deepEqual(parsePath("environment.variables.0.value"), ["environment", "variables", 0, "value"]);
     assert.deepEqual(parsePath("/a~1b/2"), ["a/b", 2]);
@@ -50,7 +78,9 @@ describe("plan file", () => {
 
   it("lays resources out by URN with sorted keys, so equal plans are equal bytes", () => {
     const plan = readPlanFile(join(fixtures, "plan-pr.json"));
-    const shuffled = plan.resources.map((resource) => ({ ...resource, inputs: Object.fromEntries(Object.entries(resource.inputs).reverse()) })).reverse();
+    const shuffled = plan.resources
+      .map((resource) => ({ ...resource, inputs: Object.fromEntries(Object.entries(resource.inputs).reverse()) }))
+      .reverse();
     assert.equal(serialisePlan(buildPlanFile(plan.project, plan.stack, shuffled)), serialisePlan(plan));
   });
 

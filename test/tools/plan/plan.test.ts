@@ -7,15 +7,36 @@
 import { REPO_ROOT } from "../../../devtools/repo-root";
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
 import { runPlan, type PlanOutcome } from "../../../tools/plan/plan";
 import { fake } from "../../../devtools/policy-fixtures/fixtures";
 
 const repoRoot = REPO_ROOT;
-const PROGRAM_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "components", "package.json", "tsconfig.json"];
+const PROGRAM_FILES = [
+  "Pulumi.yaml",
+  "Pulumi.dev.yaml",
+  "Pulumi.prod.yaml",
+  "index.ts",
+  "components",
+  "package.json",
+  "tsconfig.json",
+];
 
-async function plan(stack: string, out: string, projectDir?: string): Promise<{ outcome: PlanOutcome; output: string }> {
+async function plan(
+  stack: string,
+  out: string,
+  projectDir?: string,
+): Promise<{ outcome: PlanOutcome; output: string }> {
   let output = "";
   const outcome = await runPlan({ stack, projectDir, out, gate: true, log: (text) => (output += `${text}\n`) });
   return { outcome, output };
@@ -35,15 +56,18 @@ describe("offline plan and policy gate", function () {
       const out = join(dir, `plan-${stack}.json`);
       const { outcome, output } = await plan(stack, out);
       assert.equal(outcome.exitCode, 0, output);
-      assert.deepEqual(outcome.gate!.diagnostics.filter((d) => d.enforcementLevel === "mandatory"), []);
+      assert.deepEqual(
+        outcome.gate!.diagnostics.filter((d) => d.enforcementLevel === "mandatory"),
+        [],
+      );
       const written = JSON.parse(readFileSync(out, "utf8"));
       assert.equal(written.stack, stack);
       assert.ok(written.resources.length > 10, `only ${written.resources.length} resources planned`);
       assert.ok(written.resources.some((r: { type: string }) => r.type === "aws:iam/role:Role"));
       // The tree nests resources under their components, as `pulumi preview` does.
-      assert.match(output, /^ \+   pulumi:pulumi:Stack\s+\S+$/m);
-      assert.match(output, /^ \+   [│ ]*[├└]─ zerosecrets:/m);
-      assert.match(output, /^ \+   [│ ]+[├└]─ aws:iam\/role:Role/m);
+      assert.match(output, /^ \+ {3}pulumi:pulumi:Stack\s+\S+$/m);
+      assert.match(output, /^ \+ {3}[│ ]*[├└]─ zerosecrets:/m);
+      assert.match(output, /^ \+ {3}[│ ]+[├└]─ aws:iam\/role:Role/m);
       assert.match(output, /Gate: passed/);
       // Deterministic: the same program gives the same bytes.
       if (stack === "dev") {
@@ -56,7 +80,8 @@ describe("offline plan and policy gate", function () {
 
   it("fails a copy of the program with planted static secrets, naming each resource, printing no value", async () => {
     const copy = join(dir, "program");
-    for (const file of PROGRAM_FILES) if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    for (const file of PROGRAM_FILES)
+      if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
     const awsSecret = fake.awsSecretAccessKey();
     const entraSecret = fake.entraClientSecret();
     appendFileSync(
@@ -82,8 +107,11 @@ describe("offline plan and policy gate", function () {
     const out = join(dir, "plan-planted.json");
     const { outcome, output } = await plan("dev", out, copy);
     assert.equal(outcome.exitCode, 1, output);
-    const flagged = new Set(outcome.gate!.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn.split("::").pop()));
-    for (const name of ["planted-access-key", "planted-app-password", "planted-task"]) assert.ok(flagged.has(name), `${name} was not flagged:\n${output}`);
+    const flagged = new Set(
+      outcome.gate!.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn.split("::").pop()),
+    );
+    for (const name of ["planted-access-key", "planted-app-password", "planted-task"])
+      assert.ok(flagged.has(name), `${name} was not flagged:\n${output}`);
     assert.match(output, /✗ \[mandatory\] \S+\s+aws:iam\/accessKey:AccessKey "planted-access-key"/);
     assert.match(output, /Gate: FAILED/);
     const written = readFileSync(out, "utf8");
@@ -96,12 +124,16 @@ describe("offline plan and policy gate", function () {
 
   it("stops on a bad stack file with the program's own message naming the stack and the key", async () => {
     const copy = join(dir, "bad-config");
-    for (const file of PROGRAM_FILES) if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    for (const file of PROGRAM_FILES)
+      if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
     const stackFile = join(copy, "Pulumi.dev.yaml");
     const text = readFileSync(stackFile, "utf8");
     assert.match(text, /maxSessionDuration: 3600/);
     writeFileSync(stackFile, text.replace("maxSessionDuration: 3600", "maxSessionDuration: 99999"));
-    await assert.rejects(runPlan({ stack: "dev", projectDir: copy, out: join(dir, "never.json"), gate: false, log: () => undefined }), /dev[\s\S]*maxSessionDuration/);
+    await assert.rejects(
+      runPlan({ stack: "dev", projectDir: copy, out: join(dir, "never.json"), gate: false, log: () => undefined }),
+      /dev[\s\S]*maxSessionDuration/,
+    );
     assert.ok(!existsSync(join(dir, "never.json")), "no plan file is written for a program that did not run");
   });
 
@@ -111,7 +143,10 @@ describe("offline plan and policy gate", function () {
     const stack = spawnSync(tsx, [cli, "plan", "--stack", "staging"], { cwd: repoRoot, encoding: "utf8" });
     assert.equal(stack.status, 2);
     assert.match(stack.stderr, /no Pulumi\.staging\.yaml in .*: --stack takes one of dev, prod/);
-    const project = spawnSync(tsx, [cli, "plan", "--stack", "dev", "--project-dir", dir], { cwd: repoRoot, encoding: "utf8" });
+    const project = spawnSync(tsx, [cli, "plan", "--stack", "dev", "--project-dir", dir], {
+      cwd: repoRoot,
+      encoding: "utf8",
+    });
     assert.equal(project.status, 2);
     assert.match(project.stderr, /holds no Pulumi\.yaml: pass --project-dir <the directory of a Pulumi program>/);
   });

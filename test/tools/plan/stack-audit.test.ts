@@ -7,7 +7,7 @@ import { REPO_ROOT } from "../../../devtools/repo-root";
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { runAudit } from "../../../tools/plan/audit";
 import { CIPHERTEXT_MARK, parseStackExport } from "../../../tools/plan/stack-export";
 import { fake } from "../../../devtools/policy-fixtures/fixtures";
@@ -26,7 +26,13 @@ function plantedExport() {
   const taskSecret = fake.awsSecretAccessKey();
   const resources = [
     { urn: urn("pulumi:pulumi:Stack", "legacy-app-prod"), type: "pulumi:pulumi:Stack", custom: false },
-    { urn: urn("aws:iam/user:User", "ci-user"), type: "aws:iam/user:User", custom: true, inputs: { name: "ci-user" }, outputs: { name: "ci-user", arn: "arn:aws:iam::123456789012:user/ci-user" } },
+    {
+      urn: urn("aws:iam/user:User", "ci-user"),
+      type: "aws:iam/user:User",
+      custom: true,
+      inputs: { name: "ci-user" },
+      outputs: { name: "ci-user", arn: "arn:aws:iam::123456789012:user/ci-user" },
+    },
     {
       urn: urn("aws:iam/accessKey:AccessKey", "ci-key"),
       type: "aws:iam/accessKey:AccessKey",
@@ -48,14 +54,30 @@ function plantedExport() {
       inputs: {
         family: "sync",
         containerDefinitions: JSON.stringify([
-          { name: "worker", image: "worker:1", environment: [{ name: "AZURE_CLIENT_SECRET", value: entraSecret }, { name: "AWS_SECRET_ACCESS_KEY", value: taskSecret }] },
+          {
+            name: "worker",
+            image: "worker:1",
+            environment: [
+              { name: "AZURE_CLIENT_SECRET", value: entraSecret },
+              { name: "AWS_SECRET_ACCESS_KEY", value: taskSecret },
+            ],
+          },
         ]),
       },
       outputs: {},
     },
-    { urn: urn("aws:s3/bucketV2:BucketV2", "content"), type: "aws:s3/bucketV2:BucketV2", custom: true, inputs: { bucket: "legacy-content" }, outputs: { bucket: "legacy-content" } },
+    {
+      urn: urn("aws:s3/bucketV2:BucketV2", "content"),
+      type: "aws:s3/bucketV2:BucketV2",
+      custom: true,
+      inputs: { bucket: "legacy-content" },
+      outputs: { bucket: "legacy-content" },
+    },
   ];
-  return { json: { version: 3, deployment: { manifest: { time: new Date().toISOString() }, resources } }, values: [keyId, secretKey, entraSecret, taskSecret] };
+  return {
+    json: { version: 3, deployment: { manifest: { time: new Date().toISOString() }, resources } },
+    values: [keyId, secretKey, entraSecret, taskSecret],
+  };
 }
 
 describe("stack audit", () => {
@@ -71,13 +93,19 @@ describe("stack audit", () => {
     const exported = parseStackExport(json, "export.json");
     const key = exported.resources.find((resource) => resource.name === "ci-key")!;
     assert.equal(key.outputs.secret, values[1]);
-    assert.equal(exported.resources.find((resource) => resource.name === "sync-app-password")!.outputs.value, CIPHERTEXT_MARK);
+    assert.equal(
+      exported.resources.find((resource) => resource.name === "sync-app-password")!.outputs.value,
+      CIPHERTEXT_MARK,
+    );
     assert.equal(exported.ciphertextCount, 1);
     assert.deepEqual(exported.plaintextSecrets, [values[1]]);
   });
 
   it("refuses what is not a version-3 stack export, saying how to make one", () => {
-    assert.throws(() => parseStackExport({ version: 2, deployment: {} }, "old.json"), /old\.json: not a stack export: version: expected deployment version 3.*pulumi stack export --file/);
+    assert.throws(
+      () => parseStackExport({ version: 2, deployment: {} }, "old.json"),
+      /old\.json: not a stack export: version: expected deployment version 3.*pulumi stack export --file/,
+    );
     assert.throws(() => parseStackExport({ version: 3 }, "x.json"), /x\.json: not a stack export: deployment:/);
   });
 
@@ -88,8 +116,11 @@ describe("stack audit", () => {
     let output = "";
     const outcome = await runAudit(file, (text) => (output += `${text}\n`));
     assert.equal(outcome.exitCode, 1, output);
-    const flagged = new Set(outcome.gate.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn.split("::").pop()));
-    for (const name of ["ci-key", "sync-app-password", "sync-task"]) assert.ok(flagged.has(name), `${name} not flagged:\n${output}`);
+    const flagged = new Set(
+      outcome.gate.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn.split("::").pop()),
+    );
+    for (const name of ["ci-key", "sync-app-password", "sync-task"])
+      assert.ok(flagged.has(name), `${name} not flagged:\n${output}`);
     assert.ok(!flagged.has("content"), "the clean bucket was flagged");
     assert.match(output, /aws:iam\/accessKey:AccessKey "ci-key"/);
     assert.match(output, /1 secret value\(s\) are encrypted/);

@@ -37,8 +37,10 @@ describe("developer Graph credential (az login through DefaultAzureCredential)",
   });
 
   // Asynchronous on purpose: the Entra emulator answering `az` runs in this very process.
-  const az = async (...args: string[]) => (await promisify(execFile)("az", args, { env: { ...env, HOME: configDir }, encoding: "utf8" })).stdout;
-  const probeGraph = async () => JSON.parse((await runTs("devtools/chain/graph-call.ts", [], env)).stdout.trim().split("\n").pop()!);
+  const az = async (...args: string[]) =>
+    (await promisify(execFile)("az", args, { env: { ...env, HOME: configDir }, encoding: "utf8" })).stdout;
+  const probeGraph = async () =>
+    JSON.parse((await runTs("devtools/chain/graph-call.ts", [], env)).stdout.trim().split("\n").pop()!);
 
   it("before `az login`, fails with a message telling the developer to sign in", async () => {
     const result = await probeGraph();
@@ -48,7 +50,18 @@ describe("developer Graph credential (az login through DefaultAzureCredential)",
 
   it("answers get-access-token in the real CLI's shape", async () => {
     await az("login", "--tenant", chain.tenantId, "--username", "developer@contoso.example");
-    const out = JSON.parse(await az("account", "get-access-token", "--output", "json", "--resource", "https://graph.microsoft.com", "--tenant", chain.tenantId));
+    const out = JSON.parse(
+      await az(
+        "account",
+        "get-access-token",
+        "--output",
+        "json",
+        "--resource",
+        "https://graph.microsoft.com",
+        "--tenant",
+        chain.tenantId,
+      ),
+    );
     assert.deepEqual(Object.keys(out).sort(), ["accessToken", "expiresOn", "expires_on", "tenant", "tokenType"]);
     assert.match(out.expiresOn, /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}$/);
     assert.equal(typeof out.expires_on, "number");
@@ -66,7 +79,8 @@ describe("developer Graph credential (az login through DefaultAzureCredential)",
     await az("login", "--tenant", chain.tenantId, "--username", "stranger@contoso.example");
     await assert.rejects(
       az("account", "get-access-token", "--output", "json", "--resource", "https://graph.microsoft.com"),
-      (err: { stderr: string }) => /AADSTS50034: The user account stranger@contoso\.example does not exist/.test(err.stderr),
+      (err: { stderr: string }) =>
+        /AADSTS50034: The user account stranger@contoso\.example does not exist/.test(err.stderr),
     );
   });
 });

@@ -22,7 +22,11 @@ describe("federated Graph credential (ECS mode, through STS and Entra emulators)
   let probe: { url: string; close(): Promise<void> };
 
   const run = async (extraEnv: Record<string, string> = {}): Promise<ProbeResult> => {
-    const child = await runTs("devtools/chain/graph-call.ts", [], { ...chain.env(), GRAPH_PROBE_URL: probe.url, ...extraEnv });
+    const child = await runTs("devtools/chain/graph-call.ts", [], {
+      ...chain.env(),
+      GRAPH_PROBE_URL: probe.url,
+      ...extraEnv,
+    });
     const line = child.stdout.trim().split("\n").pop() ?? "";
     assert.ok(line.startsWith("{"), `the probe printed no result; stderr: ${child.stderr}`);
     return JSON.parse(line) as ProbeResult;
@@ -46,10 +50,16 @@ describe("federated Graph credential (ECS mode, through STS and Entra emulators)
   });
 
   it("a federated credential trusting another issuer is refused: the message names the account issuer", async () => {
-    chain.app.federatedCredentials[0] = { ...chain.app.federatedCredentials[0], issuer: chain.sts.issuer.toUpperCase() };
+    chain.app.federatedCredentials[0] = {
+      ...chain.app.federatedCredentials[0],
+      issuer: chain.sts.issuer.toUpperCase(),
+    };
     const result = await run();
     assert.equal(result.code, "AADSTS700211");
-    assert.match(result.message!, new RegExp(`Set its issuer to the AWS account's outbound federation issuer.*: ${escape(chain.sts.issuer)}`));
+    assert.match(
+      result.message!,
+      new RegExp(`Set its issuer to the AWS account's outbound federation issuer.*: ${escape(chain.sts.issuer)}`),
+    );
   });
 
   it("an app whose permission cannot read libraries is refused by Graph with 403 accessDenied", async () => {
@@ -74,7 +84,10 @@ describe("federated Graph credential (ECS mode, through STS and Entra emulators)
     chain.entra.accessTokenLifetimeSeconds = 302;
     const result = await run({ CALLS: "4", GAP_MS: "1100" });
     assert.deepEqual(result, { ok: true, statuses: [200, 200, 200, 200] });
-    assert.ok(chain.entra.stats.tokensIssued >= 2, `expected a renewal, got ${chain.entra.stats.tokensIssued} token(s)`);
+    assert.ok(
+      chain.entra.stats.tokensIssued >= 2,
+      `expected a renewal, got ${chain.entra.stats.tokensIssued} token(s)`,
+    );
     assert.equal(chain.sts.stats.tokensIssued, 1, "the 300 s web identity token is cached, not minted per Graph token");
   });
 
@@ -87,8 +100,14 @@ describe("federated Graph credential (ECS mode, through STS and Entra emulators)
     const [after] = await chain.entra.rotateSigningKey();
     const result = await running;
     assert.deepEqual(result.statuses, [200, 200, 200, 200]);
-    assert.ok(chain.authorise.stats.acceptedByKid[before] >= 1, "a token signed before the rotation stayed valid (the old key is still published)");
-    assert.ok(chain.authorise.stats.acceptedByKid[after] >= 1, "tokens signed with the new key were accepted once its kid was fetched");
+    assert.ok(
+      chain.authorise.stats.acceptedByKid[before] >= 1,
+      "a token signed before the rotation stayed valid (the old key is still published)",
+    );
+    assert.ok(
+      chain.authorise.stats.acceptedByKid[after] >= 1,
+      "tokens signed with the new key were accepted once its kid was fetched",
+    );
   });
 });
 

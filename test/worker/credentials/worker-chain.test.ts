@@ -39,8 +39,14 @@ describe("the worker syncs through the zero-secret chain", function () {
 
     // The scan can fail: the same run with one issued credential and one credential-shaped value
     // planted in its log is caught twice.
-    const planted = await scanRun({ ...record, logs: { "planted log": `${run.stdout}\n${record.issuedCredentials[0]}\nkey=AKIA${randomBase32(16)}` } });
-    assert.deepEqual(planted.findings.map((f) => f.ruleId).sort(), ["@secretlint/secretlint-rule-aws", "chain/issued-credential"]);
+    const planted = await scanRun({
+      ...record,
+      logs: { "planted log": `${run.stdout}\n${record.issuedCredentials[0]}\nkey=AKIA${randomBase32(16)}` },
+    });
+    assert.deepEqual(planted.findings.map((f) => f.ruleId).sort(), [
+      "@secretlint/secretlint-rule-aws",
+      "chain/issued-credential",
+    ]);
   });
 
   it("renews Graph tokens during a long round without a failed item, and absorbs a key rotation", async () => {
@@ -59,23 +65,51 @@ describe("the worker syncs through the zero-secret chain", function () {
     assert.deepEqual(world.chain.authorise.stats.refused, {}, "no Graph call was refused");
     const { tokensIssued } = world.chain.entra.stats;
     assert.ok(tokensIssued > 1, "tokens were renewed during the round");
-    assert.ok(tokensIssued < world.chain.authorise.stats.accepted / 2, `tokens are cached between renewals (${tokensIssued} tokens for ${world.chain.authorise.stats.accepted} calls)`);
+    assert.ok(
+      tokensIssued < world.chain.authorise.stats.accepted / 2,
+      `tokens are cached between renewals (${tokensIssued} tokens for ${world.chain.authorise.stats.accepted} calls)`,
+    );
     assert.equal(world.chain.sts.stats.tokensIssued, 1, "one 300 s web identity token served every renewal");
-    assert.ok(world.chain.authorise.stats.acceptedByKid[before] > 0 && world.chain.authorise.stats.acceptedByKid[after] > 0, "both keys signed accepted tokens");
+    assert.ok(
+      world.chain.authorise.stats.acceptedByKid[before] > 0 && world.chain.authorise.stats.acceptedByKid[after] > 0,
+      "both keys signed accepted tokens",
+    );
   });
 
   // Each misconfiguration of the stack, and what the worker must tell the operator to change.
   const misconfigurations: Array<[string, (world: ChainWorld) => void, (world: ChainWorld) => RegExp]> = [
-    ["a task running as another role", (w) => (w.chain.ecs.roleArn = "arn:aws:iam::111122223333:role/another-task"),
-      () => /AADSTS700213.*Set its subject to exactly the task role ARN arn:aws:iam::111122223333:role\/another-task/],
-    ["a federated credential with another audience", (w) => (w.chain.app.federatedCredentials[0] = { ...w.chain.app.federatedCredentials[0], audiences: ["api://AzureADTokenExchange/"] }),
-      () => /AADSTS700212.*Its audiences must be \[api:\/\/AzureADTokenExchange\]/],
-    ["an expired web identity token", (w) => (w.chain.entra.clockOffsetSeconds = 605),
-      () => /AADSTS700024.*outside its valid time range.*clocks/],
-    ["a web identity token altered in transit", (w) => (w.chain.sts.tamper = (claims) => ({ ...claims, sub: "arn:aws:iam::111122223333:role/admin" })),
-      () => /AADSTS700027.*could not verify the web identity token's signature/],
-    ["an app without a Graph permission", (w) => (w.chain.app.graphAppRoles = []),
-      (w) => new RegExp(`app registration ${w.chain.app.clientId} without any Graph application permission.*Sites\\.Selected`)],
+    [
+      "a task running as another role",
+      (w) => (w.chain.ecs.roleArn = "arn:aws:iam::111122223333:role/another-task"),
+      () => /AADSTS700213.*Set its subject to exactly the task role ARN arn:aws:iam::111122223333:role\/another-task/,
+    ],
+    [
+      "a federated credential with another audience",
+      (w) =>
+        (w.chain.app.federatedCredentials[0] = {
+          ...w.chain.app.federatedCredentials[0],
+          audiences: ["api://AzureADTokenExchange/"],
+        }),
+      () => /AADSTS700212.*Its audiences must be \[api:\/\/AzureADTokenExchange\]/,
+    ],
+    [
+      "an expired web identity token",
+      (w) => (w.chain.entra.clockOffsetSeconds = 605),
+      () => /AADSTS700024.*outside its valid time range.*clocks/,
+    ],
+    [
+      "a web identity token altered in transit",
+      (w) => (w.chain.sts.tamper = (claims) => ({ ...claims, sub: "arn:aws:iam::111122223333:role/admin" })),
+      () => /AADSTS700027.*could not verify the web identity token's signature/,
+    ],
+    [
+      "an app without a Graph permission",
+      (w) => (w.chain.app.graphAppRoles = []),
+      (w) =>
+        new RegExp(
+          `app registration ${w.chain.app.clientId} without any Graph application permission.*Sites\\.Selected`,
+        ),
+    ],
   ];
   for (const [what, misconfigure, says] of misconfigurations) {
     it(`${what}: the worker stops, says what to fix and writes nothing`, async () => {

@@ -50,7 +50,12 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     });
     if (keeper.lost.aborted) throw keeper.lost.reason;
     const signal = shutdown.received();
-    const exitCode = result.status === "completed" ? EXIT.ok : signal ? EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed : EXIT.failed;
+    const exitCode =
+      result.status === "completed"
+        ? EXIT.ok
+        : signal
+          ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
+          : EXIT.failed;
     logSummary(logger, result, services, started, progress);
     return { exitCode, result };
   } catch (err) {
@@ -67,7 +72,10 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
       logger.warn({ err }, "in-flight work abandoned on shutdown; the checkpoint holds the last durable page");
       return { exitCode: EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed };
     }
-    logger.error({ err, hint: hintFor(err, config) }, "sync failed; the checkpoint holds the last durable page and the next run resumes there");
+    logger.error(
+      { err, hint: hintFor(err, config) },
+      "sync failed; the checkpoint holds the last durable page and the next run resumes there",
+    );
     return { exitCode: EXIT.failed };
   } finally {
     progress?.stop();
@@ -89,23 +97,32 @@ function hintFor(err: unknown, config: WorkerConfig): string | undefined {
   }
 }
 
-function logSummary(logger: Logger, result: RoundResult, services: ReturnType<typeof createServices>, started: number, progress: Progress): void {
+function logSummary(
+  logger: Logger,
+  result: RoundResult,
+  services: ReturnType<typeof createServices>,
+  started: number,
+  progress: Progress,
+): void {
   const http = services.graph.http;
-  logger.info({
-    summary: {
-      status: result.status,
-      mode: result.mode,
-      roundId: result.roundId,
-      resumed: result.resumed,
-      resyncs: result.resyncs,
-      ...result.counters,
-      finish: result.finish,
-      seconds: Math.round((Date.now() - started) / 100) / 10,
-      rate: progress.snapshot(),
-      graph: { ...http.counts, pauses: http.gate.pauses, pausedMs: http.gate.pausedMs },
-      dynamoWrites: { ...services.writes },
-      // Peak resident memory of this process (bench/worker-memory.ts reads it).
-      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+  logger.info(
+    {
+      summary: {
+        status: result.status,
+        mode: result.mode,
+        roundId: result.roundId,
+        resumed: result.resumed,
+        resyncs: result.resyncs,
+        ...result.counters,
+        finish: result.finish,
+        seconds: Math.round((Date.now() - started) / 100) / 10,
+        rate: progress.snapshot(),
+        graph: { ...http.counts, pauses: http.gate.pauses, pausedMs: http.gate.pausedMs },
+        dynamoWrites: { ...services.writes },
+        // Peak resident memory of this process (bench/worker-memory.ts reads it).
+        maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      },
     },
-  }, "sync summary");
+    "sync summary",
+  );
 }

@@ -22,7 +22,12 @@ export interface CliSwitches {
 
 export interface WorkerConfig {
   readonly siteId: string;
-  readonly tables: { readonly checkpoints: string; readonly state: string; readonly documents: string; readonly lease: string };
+  readonly tables: {
+    readonly checkpoints: string;
+    readonly state: string;
+    readonly documents: string;
+    readonly lease: string;
+  };
   readonly bucket: string;
   readonly region: string;
   readonly graphBaseUrl: string;
@@ -47,12 +52,14 @@ export class ConfigError extends Error {
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
-const tableName = z.string({ error: "is required (a DynamoDB table name)" })
+const tableName = z
+  .string({ error: "is required (a DynamoDB table name)" })
   .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name: 3-255 characters of A-Z a-z 0-9 _ . -");
 const url = (what: string) => z.string().url(`must be an absolute URL (${what})`).optional();
 
 const envSchema = z.object({
-  SYNC_SITE_IDS: z.string({ error: "is required (comma-separated SharePoint site ids)" })
+  SYNC_SITE_IDS: z
+    .string({ error: "is required (comma-separated SharePoint site ids)" })
     .transform(splitSiteIds)
     .refine((ids) => ids.length > 0, "must name at least one site id")
     .refine((ids) => ids.every((id) => SITE_ID_PATTERN.test(id)), "site ids may hold only A-Z a-z 0-9 . _ , -"),
@@ -60,16 +67,32 @@ const envSchema = z.object({
   STATE_TABLE: tableName,
   DOCUMENTS_TABLE: tableName,
   LEASE_TABLE: tableName,
-  CONTENT_BUCKET: z.string({ error: "is required (the S3 bucket that receives the documents)" })
+  CONTENT_BUCKET: z
+    .string({ error: "is required (the S3 bucket that receives the documents)" })
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 lower-case letters, digits, . or -"),
-  AWS_REGION: z.string({ error: "is required (e.g. ap-southeast-2)" })
+  AWS_REGION: z
+    .string({ error: "is required (e.g. ap-southeast-2)" })
     .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as ap-southeast-2"),
-  GRAPH_BASE_URL: z.string().url("must be an absolute URL such as https://graph.microsoft.com/v1.0").default(DEFAULT_GRAPH_BASE_URL),
-  SYNC_CONCURRENCY: z.coerce.number({ error: "must be a whole number" }).int("must be a whole number")
-    .min(1, "must be at least 1").max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`).optional(),
-  SYNC_LEASE_TTL_SECONDS: z.coerce.number({ error: "must be a whole number of seconds" }).int("must be a whole number of seconds")
-    .min(1, "must be at least 1 (second)").max(900, "must be at most 900 (seconds)").default(60),
-  AZURE_TENANT_ID: z.string().refine((v) => GUID.test(v) || TENANT_DOMAIN.test(v), "must be a tenant GUID or domain").optional(),
+  GRAPH_BASE_URL: z
+    .string()
+    .url("must be an absolute URL such as https://graph.microsoft.com/v1.0")
+    .default(DEFAULT_GRAPH_BASE_URL),
+  SYNC_CONCURRENCY: z.coerce
+    .number({ error: "must be a whole number" })
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`)
+    .optional(),
+  SYNC_LEASE_TTL_SECONDS: z.coerce
+    .number({ error: "must be a whole number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(1, "must be at least 1 (second)")
+    .max(900, "must be at most 900 (seconds)")
+    .default(60),
+  AZURE_TENANT_ID: z
+    .string()
+    .refine((v) => GUID.test(v) || TENANT_DOMAIN.test(v), "must be a tenant GUID or domain")
+    .optional(),
   AZURE_CLIENT_ID: z.string().regex(GUID, "must be a GUID (the managed identity's or app's client id)").optional(),
   AZURE_AUTHORITY_HOST: url("the Entra authority host"),
   AWS_ENDPOINT_URL: url("fallback endpoint for every AWS service"),
@@ -82,13 +105,19 @@ const cliSchema = z.object({
   site: z.string().optional(),
   createMissing: z.boolean().default(false),
   graphAuth: z.enum(["auto", "none"], { error: "--graph-auth must be auto or none" }).default("auto"),
-  concurrency: z.coerce.number({ error: "--concurrency must be a whole number" }).int("--concurrency must be a whole number")
-    .min(1, "--concurrency must be at least 1").max(MAX_CONCURRENCY, `--concurrency must be at most ${MAX_CONCURRENCY}`).optional(),
+  concurrency: z.coerce
+    .number({ error: "--concurrency must be a whole number" })
+    .int("--concurrency must be a whole number")
+    .min(1, "--concurrency must be at least 1")
+    .max(MAX_CONCURRENCY, `--concurrency must be at most ${MAX_CONCURRENCY}`)
+    .optional(),
 });
 
 /** Empty strings count as unset: ECS and shells often pass `VAR=` for "not configured". */
 function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].trim() !== ""));
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => typeof e[1] === "string" && e[1].trim() !== ""),
+  );
 }
 
 export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}): WorkerConfig {
@@ -102,8 +131,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
   if (!cliResult.success) for (const issue of cliResult.error.issues) problems.push(issue.message);
   // Checked even when other variables are broken, so that one message names everything missing.
   if ((cliResult.success ? cliResult.data.graphAuth : "auto") === "auto") {
-    if (present.AZURE_TENANT_ID === undefined) problems.push("AZURE_TENANT_ID is required (the Entra tenant GUID) unless --graph-auth none");
-    if (present.AZURE_CLIENT_ID === undefined) problems.push("AZURE_CLIENT_ID is required (the Entra client id) unless --graph-auth none");
+    if (present.AZURE_TENANT_ID === undefined)
+      problems.push("AZURE_TENANT_ID is required (the Entra tenant GUID) unless --graph-auth none");
+    if (present.AZURE_CLIENT_ID === undefined)
+      problems.push("AZURE_CLIENT_ID is required (the Entra client id) unless --graph-auth none");
   }
   if (!envResult.success || !cliResult.success) throw new ConfigError(problems);
   const env = envResult.data;
@@ -116,33 +147,49 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     sts: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
   };
   const graphIsLoopback = isLoopbackUrl(env.GRAPH_BASE_URL);
-  const awsStoresAreLoopback = endpoints.dynamodb !== undefined && isLoopbackUrl(endpoints.dynamodb)
-    && endpoints.s3 !== undefined && isLoopbackUrl(endpoints.s3);
+  const awsStoresAreLoopback =
+    endpoints.dynamodb !== undefined &&
+    isLoopbackUrl(endpoints.dynamodb) &&
+    endpoints.s3 !== undefined &&
+    isLoopbackUrl(endpoints.s3);
 
   if (!graphIsLoopback && new URL(env.GRAPH_BASE_URL).protocol !== "https:") {
-    problems.push(`GRAPH_BASE_URL must use https (a bearer token must never travel in clear text): ${env.GRAPH_BASE_URL}`);
+    problems.push(
+      `GRAPH_BASE_URL must use https (a bearer token must never travel in clear text): ${env.GRAPH_BASE_URL}`,
+    );
   }
   if (cli.graphAuth === "none" && !graphIsLoopback) {
-    problems.push(`--graph-auth none is accepted only for a Graph endpoint on loopback (emulator); GRAPH_BASE_URL is ${env.GRAPH_BASE_URL}`);
+    problems.push(
+      `--graph-auth none is accepted only for a Graph endpoint on loopback (emulator); GRAPH_BASE_URL is ${env.GRAPH_BASE_URL}`,
+    );
   }
   if (cli.createMissing && !awsStoresAreLoopback) {
-    problems.push("--create-missing only creates tables and buckets on loopback endpoints (local runs and tests); "
-      + "set AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_S3 to 127.0.0.1 addresses, or create them with the Pulumi stack");
+    problems.push(
+      "--create-missing only creates tables and buckets on loopback endpoints (local runs and tests); " +
+        "set AWS_ENDPOINT_URL_DYNAMODB and AWS_ENDPOINT_URL_S3 to 127.0.0.1 addresses, or create them with the Pulumi stack",
+    );
   }
 
   const secrets = presentStaticCredentials(rawEnv);
   if (secrets.length > 0) {
     const remote = remoteEndpoints(env.GRAPH_BASE_URL, endpoints, cli.graphAuth);
     if (remote.length > 0) {
-      problems.push(`static credentials are set (${secrets.join(", ")}) while ${remote.join(", ")} ${remote.length > 1 ? "are" : "is"} not on loopback: `
-        + "this worker authenticates with federation only (ECS task role, or aws sso login / az login on a laptop); unset them");
+      problems.push(
+        `static credentials are set (${secrets.join(", ")}) while ${remote.join(", ")} ${remote.length > 1 ? "are" : "is"} not on loopback: ` +
+          "this worker authenticates with federation only (ECS task role, or aws sso login / az login on a laptop); unset them",
+      );
     }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     siteId: siteId!,
-    tables: { checkpoints: env.CHECKPOINT_TABLE, state: env.STATE_TABLE, documents: env.DOCUMENTS_TABLE, lease: env.LEASE_TABLE },
+    tables: {
+      checkpoints: env.CHECKPOINT_TABLE,
+      state: env.STATE_TABLE,
+      documents: env.DOCUMENTS_TABLE,
+      lease: env.LEASE_TABLE,
+    },
     bucket: env.CONTENT_BUCKET,
     region: env.AWS_REGION,
     graphBaseUrl: env.GRAPH_BASE_URL.replace(/\/+$/, ""),
@@ -169,7 +216,11 @@ function pickSite(configured: string[], requested: string | undefined, problems:
 }
 
 /** Endpoints this run would reach that are NOT on this machine, named by the variable that sets them. */
-function remoteEndpoints(graphBaseUrl: string, endpoints: WorkerConfig["endpoints"], graphAuth: GraphAuthMode): string[] {
+function remoteEndpoints(
+  graphBaseUrl: string,
+  endpoints: WorkerConfig["endpoints"],
+  graphAuth: GraphAuthMode,
+): string[] {
   const checks: Array<[string, string | undefined]> = [
     ["GRAPH_BASE_URL", graphBaseUrl],
     ["AWS_ENDPOINT_URL_DYNAMODB", endpoints.dynamodb],

@@ -6,7 +6,10 @@ const HOSTNAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 export const SITE_ID_PATTERN = /^[A-Za-z0-9._,-]+$/;
 
 export function splitSiteIds(raw: string): string[] {
-  const tokens = raw.split(",").map((t) => t.trim()).filter((t) => t.length > 0);
+  const tokens = raw
+    .split(",")
+    .map((t) => t.trim())
+    .filter((t) => t.length > 0);
   const ids: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const [host, site, web] = tokens.slice(i, i + 3);

@@ -28,7 +28,10 @@ export function contentKey(siteId: string, itemId: string): string {
 export class ContentStore {
   private readonly largeSlots = new Semaphore(MAX_CONCURRENT_LARGE_UPLOADS);
 
-  constructor(private readonly s3: S3Client, readonly bucket: string) {}
+  constructor(
+    private readonly s3: S3Client,
+    readonly bucket: string,
+  ) {}
 
   /**
    * Runs `transfer` (open the download, then put) once a slot for a file of `size` bytes is free.
@@ -39,7 +42,11 @@ export class ContentStore {
   }
 
   /** Streams `body` to `key`; resolves with the bytes written. */
-  async put(key: string, body: Readable, opts: { size?: number; contentType?: string; signal?: AbortSignal }): Promise<number> {
+  async put(
+    key: string,
+    body: Readable,
+    opts: { size?: number; contentType?: string; signal?: AbortSignal },
+  ): Promise<number> {
     let bytes = 0;
     body.on("data", (chunk: Buffer) => (bytes += chunk.length));
     const job = new Upload({

@@ -7,7 +7,10 @@ import { assertHasGraphPermission } from "./graph-permission";
 export class DeveloperGraphCredential implements TokenCredential {
   private readonly inner: DefaultAzureCredential;
 
-  constructor(private readonly tenantId: string, authority: { authorityHost: string; disableInstanceDiscovery: boolean }) {
+  constructor(
+    private readonly tenantId: string,
+    authority: { authorityHost: string; disableInstanceDiscovery: boolean },
+  ) {
     this.inner = new DefaultAzureCredential({ tenantId, ...authority });
   }
 

@@ -1,7 +1,12 @@
 // The production path: Entra client credentials with a client assertion that is the task role's
 // web identity token (no secret exists anywhere). Wraps ClientAssertionCredential so that every
 // refusal says what to fix, and checks each new Graph token for a permission claim.
-import { ClientAssertionCredential, type AccessToken, type GetTokenOptions, type TokenCredential } from "@azure/identity";
+import {
+  ClientAssertionCredential,
+  type AccessToken,
+  type GetTokenOptions,
+  type TokenCredential,
+} from "@azure/identity";
 import { explainEntraFailure } from "./explain-entra";
 import { assertHasGraphPermission } from "./graph-permission";
 import { WebIdentityAssertion } from "./web-identity-assertion";
@@ -24,7 +29,11 @@ export class FederatedGraphCredential implements TokenCredential {
     try {
       token = await this.inner.getToken(scopes, options);
     } catch (err) {
-      throw explainEntraFailure(err, { tenantId: this.tenantId, clientId: this.clientId, assertion: this.assertion.lastClaims });
+      throw explainEntraFailure(err, {
+        tenantId: this.tenantId,
+        clientId: this.clientId,
+        assertion: this.assertion.lastClaims,
+      });
     }
     if (token.token !== this.lastChecked) {
       assertHasGraphPermission(token.token, this.clientId);

@@ -37,19 +37,30 @@ let processCredential: { key: string; credential: TokenCredential } | undefined;
 
 /** One credential per process (its token and assertion caches are per instance): a second call with
  *  the same settings returns the same instance; with other settings it is a programming error. */
-export function createGraphCredential(settings: GraphCredentialSettings, env: NodeJS.ProcessEnv = process.env): TokenCredential | undefined {
+export function createGraphCredential(
+  settings: GraphCredentialSettings,
+  env: NodeJS.ProcessEnv = process.env,
+): TokenCredential | undefined {
   if (settings.mode === "none") return undefined;
   const key = JSON.stringify(settings);
   if (processCredential) {
     if (processCredential.key === key) return processCredential.credential;
-    throw new GraphCredentialError("configuration", "createGraphCredential was called twice with different settings; the worker holds one Graph credential per process");
+    throw new GraphCredentialError(
+      "configuration",
+      "createGraphCredential was called twice with different settings; the worker holds one Graph credential per process",
+    );
   }
   const runtime = detectRuntime(env);
   refuseStaticCredentials(env, runtime);
   const authority = resolveAuthority(settings.authorityHost, env);
   const credential =
     runtime === "aws"
-      ? new FederatedGraphCredential(settings.tenantId, settings.clientId, new WebIdentityAssertion(settings.awsRegion, env), authority)
+      ? new FederatedGraphCredential(
+          settings.tenantId,
+          settings.clientId,
+          new WebIdentityAssertion(settings.awsRegion, env),
+          authority,
+        )
       : new DeveloperGraphCredential(settings.tenantId, authority);
   processCredential = { key, credential };
   return credential;

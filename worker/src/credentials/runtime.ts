@@ -42,16 +42,25 @@ export function refuseStaticCredentials(env: Env, runtime: Runtime): void {
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 /** The Entra authority, and whether MSAL's instance discovery must be skipped (only for a local emulator). */
-export function resolveAuthority(configured: string | undefined, env: Env): { authorityHost: string; disableInstanceDiscovery: boolean } {
+export function resolveAuthority(
+  configured: string | undefined,
+  env: Env,
+): { authorityHost: string; disableInstanceDiscovery: boolean } {
   const raw = configured ?? env.AZURE_AUTHORITY_HOST ?? DEFAULT_AUTHORITY_HOST;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new GraphCredentialError("configuration", `AZURE_AUTHORITY_HOST "${raw}" is not a URL; use e.g. ${DEFAULT_AUTHORITY_HOST}`);
+    throw new GraphCredentialError(
+      "configuration",
+      `AZURE_AUTHORITY_HOST "${raw}" is not a URL; use e.g. ${DEFAULT_AUTHORITY_HOST}`,
+    );
   }
   if (url.protocol !== "https:") {
-    throw new GraphCredentialError("configuration", `AZURE_AUTHORITY_HOST "${raw}" must use https (Entra and MSAL accept nothing else)`);
+    throw new GraphCredentialError(
+      "configuration",
+      `AZURE_AUTHORITY_HOST "${raw}" must use https (Entra and MSAL accept nothing else)`,
+    );
   }
   return { authorityHost: url.origin, disableInstanceDiscovery: isLoopback(url.hostname) };
 }

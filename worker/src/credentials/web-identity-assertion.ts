@@ -27,7 +27,11 @@ export class WebIdentityAssertion {
 
   /** `stsConfig` overrides the client's settings (e.g. its credentials provider); the worker passes none. */
   constructor(region: string, env: Readonly<Record<string, string | undefined>>, stsConfig: STSClientConfig = {}) {
-    if (!region) throw new GraphCredentialError("configuration", "AWS_REGION is required in AWS: GetWebIdentityToken is served only by regional STS endpoints");
+    if (!region)
+      throw new GraphCredentialError(
+        "configuration",
+        "AWS_REGION is required in AWS: GetWebIdentityToken is served only by regional STS endpoints",
+      );
     // AWS_ENDPOINT_URL_STS (a local emulator, a VPC endpoint) wins; otherwise name the regional
     // endpoint explicitly rather than trusting a default that has been global in some SDK versions.
     const endpoint = env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`;
@@ -53,13 +57,18 @@ export class WebIdentityAssertion {
     let out;
     try {
       out = await this.sts.send(
-        new GetWebIdentityTokenCommand({ Audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE], SigningAlgorithm: ASSERTION_ALGORITHM, DurationSeconds: ASSERTION_LIFETIME_SECONDS }),
+        new GetWebIdentityTokenCommand({
+          Audience: [ENTRA_TOKEN_EXCHANGE_AUDIENCE],
+          SigningAlgorithm: ASSERTION_ALGORITHM,
+          DurationSeconds: ASSERTION_LIFETIME_SECONDS,
+        }),
       );
     } catch (err) {
       throw explainStsFailure(err);
     }
     const token = out.WebIdentityToken;
-    if (!token) throw new GraphCredentialError("web-identity-token", "STS answered GetWebIdentityToken without a token");
+    if (!token)
+      throw new GraphCredentialError("web-identity-token", "STS answered GetWebIdentityToken without a token");
     const claims = decodeClaims(token);
     const expiresAt = out.Expiration?.getTime() ?? claims.exp * 1000;
     this.cached = { token, claims, refreshAt: expiresAt - Math.min(REFRESH_MARGIN_MS, (expiresAt - Date.now()) / 2) };
@@ -83,15 +92,18 @@ function explainStsFailure(err: unknown): GraphCredentialError {
   const fix: Record<string, string> = {
     OutboundWebIdentityFederationDisabledException:
       "Outbound identity federation is off for this AWS account: enable it (aws.iam.OutboundWebIdentityFederation in the stack) so that STS can mint web identity tokens.",
-    AccessDenied:
-      `The task role may not call sts:GetWebIdentityToken: allow it in the task role policy, conditioned on sts:IdentityTokenAudience = ${ENTRA_TOKEN_EXCHANGE_AUDIENCE}, sts:SigningAlgorithm = ${ASSERTION_ALGORITHM} and sts:DurationSeconds <= ${ASSERTION_LIFETIME_SECONDS}.`,
-    InvalidClientTokenId: "STS does not recognise the AWS credentials the worker holds: they must come from the task role (container credentials), not from copied keys.",
-    ExpiredToken: "The task role's session has expired: the SDK should refresh it from the container-credentials endpoint; check that the endpoint is reachable.",
-    SessionDurationEscalationException: "The task role's session ends before the requested token would: the SDK will refresh the session; if this persists, check the container-credentials endpoint.",
+    AccessDenied: `The task role may not call sts:GetWebIdentityToken: allow it in the task role policy, conditioned on sts:IdentityTokenAudience = ${ENTRA_TOKEN_EXCHANGE_AUDIENCE}, sts:SigningAlgorithm = ${ASSERTION_ALGORITHM} and sts:DurationSeconds <= ${ASSERTION_LIFETIME_SECONDS}.`,
+    InvalidClientTokenId:
+      "STS does not recognise the AWS credentials the worker holds: they must come from the task role (container credentials), not from copied keys.",
+    ExpiredToken:
+      "The task role's session has expired: the SDK should refresh it from the container-credentials endpoint; check that the endpoint is reachable.",
+    SessionDurationEscalationException:
+      "The task role's session ends before the requested token would: the SDK will refresh the session; if this persists, check the container-credentials endpoint.",
     CredentialsProviderError:
       "No AWS credentials were found: in ECS give the task a task role; on a laptop run `aws sso login` (or unset AWS_CONTAINER_CREDENTIALS_* to use the developer path).",
   };
-  const message = fix[name] ?? `GetWebIdentityToken failed (${name}); check the task role and the regional STS endpoint.`;
+  const message =
+    fix[name] ?? `GetWebIdentityToken failed (${name}); check the task role and the regional STS endpoint.`;
   return new GraphCredentialError(
     name === "CredentialsProviderError" ? "aws-credentials" : "web-identity-token",
     `${message} (STS said: ${detail})`,

@@ -19,7 +19,11 @@ export type RefusalExplainer = (status: number, body: unknown) => string;
 export class GraphClient {
   private readonly origin: string;
 
-  constructor(private readonly baseUrl: string, readonly http: GraphHttp, private readonly explainRefusal?: RefusalExplainer) {
+  constructor(
+    private readonly baseUrl: string,
+    readonly http: GraphHttp,
+    private readonly explainRefusal?: RefusalExplainer,
+  ) {
     this.origin = new URL(baseUrl).origin;
   }
 
@@ -34,7 +38,12 @@ export class GraphClient {
     if (response.status === 410) {
       const body = await readErrorBody(response);
       const location = response.headers.get("location") ?? undefined;
-      throw new ResyncRequiredError(body.code, body.message, url, location && this.isOurOrigin(location) ? location : undefined);
+      throw new ResyncRequiredError(
+        body.code,
+        body.message,
+        url,
+        location && this.isOurOrigin(location) ? location : undefined,
+      );
     }
     if (!response.ok) throw await this.apiError(response, url);
     const page = parseOrExplain(deltaPageSchema, await response.json(), "delta page");
@@ -62,7 +71,8 @@ export class GraphClient {
       const item = await this.getItem(siteId, itemId, signal);
       if (item === undefined) return undefined;
       const downloadUrl = item["@microsoft.graph.downloadUrl"];
-      if (downloadUrl === undefined) throw new Error(`Graph returned item ${itemId} without @microsoft.graph.downloadUrl (is it a file?)`);
+      if (downloadUrl === undefined)
+        throw new Error(`Graph returned item ${itemId} without @microsoft.graph.downloadUrl (is it a file?)`);
       const response = await this.http.get(downloadUrl, { authenticated: false, signal });
       if (response.status === 401 || response.status === 403) {
         await response.body?.cancel();
@@ -71,7 +81,12 @@ export class GraphClient {
       if (!response.ok || response.body === null) throw await requestError(response, downloadUrl);
       return { item, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
     }
-    throw new GraphRequestError(401, "downloadUrlRefused", `the download URL was refused ${DOWNLOAD_URL_REFRESHES + 1} times, even freshly resolved`, itemId);
+    throw new GraphRequestError(
+      401,
+      "downloadUrlRefused",
+      `the download URL was refused ${DOWNLOAD_URL_REFRESHES + 1} times, even freshly resolved`,
+      itemId,
+    );
   }
 
   private async apiError(response: Response, url: string): Promise<GraphRequestError> {
@@ -91,7 +106,8 @@ export class GraphClient {
 
   /** Links come from responses: never send our bearer token anywhere but the configured Graph host. */
   private assertOurOrigin(url: string): void {
-    if (!this.isOurOrigin(url)) throw new Error(`Refusing to follow ${redact(url)}: it is not on the configured Graph host ${this.origin}`);
+    if (!this.isOurOrigin(url))
+      throw new Error(`Refusing to follow ${redact(url)}: it is not on the configured Graph host ${this.origin}`);
   }
 }
 

@@ -19,12 +19,16 @@ export const driveItemSchema = z.object({
 
 export type DriveItem = z.infer<typeof driveItemSchema>;
 
-export const deltaPageSchema = z.object({
-  value: z.array(driveItemSchema),
-  "@odata.nextLink": z.string().optional(),
-  "@odata.deltaLink": z.string().optional(),
-}).refine((page) => page["@odata.nextLink"] !== undefined || page["@odata.deltaLink"] !== undefined,
-  "a delta page must carry @odata.nextLink or @odata.deltaLink");
+export const deltaPageSchema = z
+  .object({
+    value: z.array(driveItemSchema),
+    "@odata.nextLink": z.string().optional(),
+    "@odata.deltaLink": z.string().optional(),
+  })
+  .refine(
+    (page) => page["@odata.nextLink"] !== undefined || page["@odata.deltaLink"] !== undefined,
+    "a delta page must carry @odata.nextLink or @odata.deltaLink",
+  );
 
 export interface DeltaPage {
   readonly items: DriveItem[];
@@ -35,6 +39,9 @@ export interface DeltaPage {
 export function parseOrExplain<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;
-  const detail = result.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; ");
+  const detail = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`)
+    .join("; ");
   throw new Error(`Graph returned an unexpected ${what}: ${detail}`);
 }

@@ -1,6 +1,11 @@
 // Graph failures the worker acts on, each with what the caller needs to decide.
 export class GraphRequestError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly url: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly url: string,
+  ) {
     super(`Graph ${status} ${code} for ${redact(url)}: ${message}`);
     this.name = "GraphRequestError";
   }
@@ -8,7 +13,12 @@ export class GraphRequestError extends Error {
 
 /** 410 Gone on a delta or next link: the round must restart as a full resync. */
 export class ResyncRequiredError extends GraphRequestError {
-  constructor(code: string, message: string, url: string, readonly location?: string) {
+  constructor(
+    code: string,
+    message: string,
+    url: string,
+    readonly location?: string,
+  ) {
     super(410, code, message, url);
     this.name = "ResyncRequiredError";
   }

@@ -46,7 +46,10 @@ export class GraphHttp {
    * GET `url`. `authenticated: false` is for pre-authenticated download URLs, which must never
    * receive our bearer token. Resolves with any non-retryable response; the caller checks `ok`.
    */
-  async get(url: string, init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> }): Promise<Response> {
+  async get(
+    url: string,
+    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
+  ): Promise<Response> {
     return backOff(() => this.untilNotThrottled(url, init), {
       numOfAttempts: this.opts.maxAttempts,
       startingDelay: this.opts.startingDelayMs,
@@ -61,7 +64,10 @@ export class GraphHttp {
     });
   }
 
-  private async untilNotThrottled(url: string, init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> }): Promise<Response> {
+  private async untilNotThrottled(
+    url: string,
+    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
+  ): Promise<Response> {
     for (let throttled = 0; ; throttled++) {
       await this.gate.pass(init.signal);
       const response = await this.fetchOnce(url, init);
@@ -76,14 +82,23 @@ export class GraphHttp {
       await response.body?.cancel();
       this.counts.throttled++;
       if (throttled + 1 >= this.opts.maxThrottledAnswers) {
-        throw new Error(`Graph kept throttling ${redact(url)} (${throttled + 1} answers in a row); giving up on this request`);
+        throw new Error(
+          `Graph kept throttling ${redact(url)} (${throttled + 1} answers in a row); giving up on this request`,
+        );
       }
       this.gate.close(retryAfterMs(response.headers.get("retry-after"), this.opts.defaultRetryAfterMs));
-      this.options.onRetry?.({ url: redact(url), reason: `throttled (${response.status}, Retry-After ${response.headers.get("retry-after") ?? "none"})`, attempt: throttled + 1 });
+      this.options.onRetry?.({
+        url: redact(url),
+        reason: `throttled (${response.status}, Retry-After ${response.headers.get("retry-after") ?? "none"})`,
+        attempt: throttled + 1,
+      });
     }
   }
 
-  private async fetchOnce(url: string, init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> }): Promise<Response> {
+  private async fetchOnce(
+    url: string,
+    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
+  ): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.authenticated && this.options.credential) {
       const token = await this.options.credential.getToken(GRAPH_SCOPE, { abortSignal: init.signal });

@@ -10,14 +10,27 @@ export class LeaseKeeper {
   private timer?: NodeJS.Timeout;
   private current?: Lease;
 
-  private constructor(private readonly store: LeaseStore, private readonly ttlMs: number, private readonly logger: Logger) {}
+  private constructor(
+    private readonly store: LeaseStore,
+    private readonly ttlMs: number,
+    private readonly logger: Logger,
+  ) {}
 
-  static async acquire(store: LeaseStore, siteId: string, owner: string, ttlMs: number, logger: Logger): Promise<LeaseKeeper> {
+  static async acquire(
+    store: LeaseStore,
+    siteId: string,
+    owner: string,
+    ttlMs: number,
+    logger: Logger,
+  ): Promise<LeaseKeeper> {
     const keeper = new LeaseKeeper(store, ttlMs, logger);
     keeper.current = await store.acquire(siteId, owner, ttlMs);
     keeper.timer = setInterval(() => void keeper.renew(), Math.max(Math.floor(ttlMs / 3), 100));
     keeper.timer.unref();
-    logger.info({ lease: { owner, fence: keeper.current.fence, expiresAt: new Date(keeper.current.expiresAt).toISOString() } }, "lease acquired");
+    logger.info(
+      { lease: { owner, fence: keeper.current.fence, expiresAt: new Date(keeper.current.expiresAt).toISOString() } },
+      "lease acquired",
+    );
     return keeper;
   }
 

@@ -3,5 +3,8 @@
 import pino, { type Logger } from "pino";
 
 export function createLogger(bindings: Record<string, unknown> = {}, level = process.env.LOG_LEVEL ?? "info"): Logger {
-  return pino({ name: "sync-worker", level, base: { pid: process.pid, ...bindings } }, pino.destination({ fd: 1, sync: true }));
+  return pino(
+    { name: "sync-worker", level, base: { pid: process.pid, ...bindings } },
+    pino.destination({ fd: 1, sync: true }),
+  );
 }

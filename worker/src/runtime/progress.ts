@@ -27,7 +27,14 @@ export class Progress {
     tty: boolean = process.stderr.isTTY === true,
   ) {
     if (tty) {
-      this.bar = new SingleBar({ stream: process.stderr, format: "{bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}", hideCursor: true }, Presets.shades_classic);
+      this.bar = new SingleBar(
+        {
+          stream: process.stderr,
+          format: "{bar} {value}/{total} items | {rate} items/s | ETA {eta_formatted}",
+          hideCursor: true,
+        },
+        Presets.shades_classic,
+      );
       this.bar.start(expectedItems ?? 0, 0, { rate: "0" });
     }
   }

@@ -3,7 +3,8 @@ export class Semaphore {
   private readonly waiting: Array<() => void> = [];
 
   constructor(private available: number) {
-    if (!Number.isInteger(available) || available < 1) throw new Error(`Semaphore needs at least 1 permit, got ${available}`);
+    if (!Number.isInteger(available) || available < 1)
+      throw new Error(`Semaphore needs at least 1 permit, got ${available}`);
   }
 
   async use<T>(work: () => Promise<T>): Promise<T> {

@@ -42,9 +42,11 @@ export function createServices(config: WorkerConfig, logger: Logger): Services {
   });
   return {
     aws,
-    graph: new GraphClient(config.graphBaseUrl, http, credential && config.clientId
-      ? (status, body) => explainGraphRefusal(status, body, config.clientId!)
-      : undefined),
+    graph: new GraphClient(
+      config.graphBaseUrl,
+      http,
+      credential && config.clientId ? (status, body) => explainGraphRefusal(status, body, config.clientId!) : undefined,
+    ),
     lease: new LeaseStore(aws.documents, config.tables.lease),
     checkpoints: new CheckpointStore(aws.documents, config.tables.checkpoints),
     state: new StateStore(aws.documents, config.tables.state),
@@ -59,5 +61,6 @@ export function createServices(config: WorkerConfig, logger: Logger): Services {
 export async function createMissingResources(config: WorkerConfig, services: Services, logger: Logger): Promise<void> {
   const tables = await createMissingTables(services.aws.dynamo, config.tables);
   const bucket = await services.content.createBucketIfMissing();
-  if (tables.length > 0 || bucket) logger.info({ created: { tables, bucket: bucket ? config.bucket : undefined } }, "created missing local resources");
+  if (tables.length > 0 || bucket)
+    logger.info({ created: { tables, bucket: bucket ? config.bucket : undefined } }, "created missing local resources");
 }

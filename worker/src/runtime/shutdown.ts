@@ -30,7 +30,10 @@ export function installShutdown(logger: Logger, graceMs = DEFAULT_GRACE_MS): Shu
       return;
     }
     received = signal;
-    logger.warn({ signal, graceMs }, "stopping: no new items; in-flight items get the grace period, then the lease is released");
+    logger.warn(
+      { signal, graceMs },
+      "stopping: no new items; in-flight items get the grace period, then the lease is released",
+    );
     stop.abort(new Error(`${signal} received`));
     graceTimer = setTimeout(() => abort.abort(new Error("shutdown grace period over")), graceMs);
     graceTimer.unref();
@@ -42,10 +45,14 @@ export function installShutdown(logger: Logger, graceMs = DEFAULT_GRACE_MS): Shu
     abort: abort.signal,
     received: () => received,
     follow(signal) {
-      signal.addEventListener("abort", () => {
-        stop.abort(signal.reason);
-        abort.abort(signal.reason);
-      }, { once: true });
+      signal.addEventListener(
+        "abort",
+        () => {
+          stop.abort(signal.reason);
+          abort.abort(signal.reason);
+        },
+        { once: true },
+      );
     },
     dispose() {
       if (graceTimer) clearTimeout(graceTimer);

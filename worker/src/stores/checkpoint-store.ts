@@ -21,7 +21,17 @@ export type Checkpoint = {
   reason: string;
 };
 
-const ROUND_FIELDS = ["nextLink", "roundId", "mode", "pages", "items", "bytes", "startedAt", "pathsDirty", "reason"] as const;
+const ROUND_FIELDS = [
+  "nextLink",
+  "roundId",
+  "mode",
+  "pages",
+  "items",
+  "bytes",
+  "startedAt",
+  "pathsDirty",
+  "reason",
+] as const;
 
 export class CheckpointStore {
   private readonly items: FencedItemStore<Checkpoint>;

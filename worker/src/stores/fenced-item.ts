@@ -13,7 +13,10 @@ import { LeaseLostError, isConditionalCheckFailed } from "./errors";
 export type FencedFields = Record<string, string | number | boolean | undefined>;
 
 export class FencedItemStore<T extends FencedFields> {
-  constructor(private readonly doc: DynamoDBDocumentClient, private readonly table: string) {}
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
 
   async read(siteId: string): Promise<(Partial<T> & { fence?: number }) | undefined> {
     const out = await this.doc.send(new GetCommand({ TableName: this.table, Key: { siteId }, ConsistentRead: true }));
@@ -26,7 +29,12 @@ export class FencedItemStore<T extends FencedFields> {
   }
 
   /** Sets `set` and removes `remove`, only while the item's fence is ours. */
-  async update(siteId: string, fence: number, set: Partial<T>, remove: readonly (keyof T & string)[] = []): Promise<void> {
+  async update(
+    siteId: string,
+    fence: number,
+    set: Partial<T>,
+    remove: readonly (keyof T & string)[] = [],
+  ): Promise<void> {
     await this.write(siteId, fence, set, remove, "fence = :fence", "");
   }
 
@@ -42,7 +50,9 @@ export class FencedItemStore<T extends FencedFields> {
     const names: Record<string, string> = { "#writeId": "writeId" };
     const values: Record<string, unknown> = { ":fence": fence, ":writeId": writeId };
     const sets = [extraSet.replace(/^SET /, ""), "#writeId = :writeId"].filter((s) => s !== "");
-    for (const [i, [key, value]] of Object.entries(set).filter(([, v]) => v !== undefined).entries()) {
+    for (const [i, [key, value]] of Object.entries(set)
+      .filter(([, v]) => v !== undefined)
+      .entries()) {
       names[`#s${i}`] = key;
       values[`:s${i}`] = value;
       sets.push(`#s${i} = :s${i}`);
@@ -53,14 +63,16 @@ export class FencedItemStore<T extends FencedFields> {
     });
     const expression = `SET ${sets.join(", ")}${removes.length > 0 ? ` REMOVE ${removes.join(", ")}` : ""}`;
     try {
-      await this.doc.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { siteId },
-        UpdateExpression: expression,
-        ConditionExpression: condition,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }));
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { siteId },
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       const current = await this.read(siteId);

@@ -38,15 +38,17 @@ export class LeaseStore {
   async acquire(siteId: string, owner: string, ttlMs: number): Promise<Lease> {
     const now = this.now();
     try {
-      const out = await this.doc.send(new UpdateCommand({
-        TableName: this.table,
-        Key: { siteId },
-        UpdateExpression: "SET #owner = :owner, fence = if_not_exists(fence, :zero) + :one, expiresAt = :exp",
-        ConditionExpression: "attribute_not_exists(#owner) OR expiresAt < :now OR #owner = :owner",
-        ExpressionAttributeNames: { "#owner": "owner" },
-        ExpressionAttributeValues: { ":owner": owner, ":zero": 0, ":one": 1, ":exp": now + ttlMs, ":now": now },
-        ReturnValues: "ALL_NEW",
-      }));
+      const out = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { siteId },
+          UpdateExpression: "SET #owner = :owner, fence = if_not_exists(fence, :zero) + :one, expiresAt = :exp",
+          ConditionExpression: "attribute_not_exists(#owner) OR expiresAt < :now OR #owner = :owner",
+          ExpressionAttributeNames: { "#owner": "owner" },
+          ExpressionAttributeValues: { ":owner": owner, ":zero": 0, ":one": 1, ":exp": now + ttlMs, ":now": now },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
       const item = out.Attributes as LeaseItem;
       return { siteId, owner, fence: item.fence!, expiresAt: item.expiresAt! };
     } catch (err) {
@@ -68,8 +70,12 @@ export class LeaseStore {
     } catch (err) {
       if (!isConditionalCheckFailed(err)) throw err;
       const current = await this.read(lease.siteId);
-      if (current?.owner === lease.owner && current.fence === lease.fence) return { ...lease, expiresAt: current.expiresAt ?? expiresAt };
-      throw new LeaseLostError(lease.siteId, `now held by ${current?.owner ?? "nobody"} with fence ${current?.fence ?? "none"}`);
+      if (current?.owner === lease.owner && current.fence === lease.fence)
+        return { ...lease, expiresAt: current.expiresAt ?? expiresAt };
+      throw new LeaseLostError(
+        lease.siteId,
+        `now held by ${current?.owner ?? "nobody"} with fence ${current?.fence ?? "none"}`,
+      );
     }
   }
 
@@ -85,13 +91,15 @@ export class LeaseStore {
 
   /** An update that applies only while owner and fence are still the lease's. */
   private async whileOurs(lease: Lease, update: string, values: Record<string, unknown>): Promise<void> {
-    await this.doc.send(new UpdateCommand({
-      TableName: this.table,
-      Key: { siteId: lease.siteId },
-      UpdateExpression: update,
-      ConditionExpression: "#owner = :owner AND fence = :fence",
-      ExpressionAttributeNames: { "#owner": "owner" },
-      ExpressionAttributeValues: { ":owner": lease.owner, ":fence": lease.fence, ...values },
-    }));
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: { siteId: lease.siteId },
+        UpdateExpression: update,
+        ConditionExpression: "#owner = :owner AND fence = :fence",
+        ExpressionAttributeNames: { "#owner": "owner" },
+        ExpressionAttributeValues: { ":owner": lease.owner, ":fence": lease.fence, ...values },
+      }),
+    );
   }
 }

@@ -1,8 +1,12 @@
 // Table layouts (separate tables, string keys) and --create-missing for local runs and tests.
 // In AWS the Pulumi stack creates the same tables; these definitions must stay in step with it.
 import {
-  CreateTableCommand, DescribeTableCommand, ResourceNotFoundException, type DynamoDBClient,
-  type KeySchemaElement, type AttributeDefinition,
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceNotFoundException,
+  type DynamoDBClient,
+  type KeySchemaElement,
+  type AttributeDefinition,
 } from "@aws-sdk/client-dynamodb";
 import type { WorkerConfig } from "../config/load";
 
@@ -16,8 +20,14 @@ const SITE_KEY: TableLayout = {
   attributes: [{ AttributeName: "siteId", AttributeType: "S" }],
 };
 const SITE_AND_ITEM_KEY: TableLayout = {
-  keys: [{ AttributeName: "siteId", KeyType: "HASH" }, { AttributeName: "itemId", KeyType: "RANGE" }],
-  attributes: [{ AttributeName: "siteId", AttributeType: "S" }, { AttributeName: "itemId", AttributeType: "S" }],
+  keys: [
+    { AttributeName: "siteId", KeyType: "HASH" },
+    { AttributeName: "itemId", KeyType: "RANGE" },
+  ],
+  attributes: [
+    { AttributeName: "siteId", AttributeType: "S" },
+    { AttributeName: "itemId", AttributeType: "S" },
+  ],
 };
 
 export function tableLayouts(tables: WorkerConfig["tables"]): Array<[string, TableLayout]> {
@@ -37,12 +47,14 @@ export async function createMissingTables(dynamo: DynamoDBClient, tables: Worker
       await dynamo.send(new DescribeTableCommand({ TableName: name }));
     } catch (err) {
       if (!(err instanceof ResourceNotFoundException)) throw err;
-      await dynamo.send(new CreateTableCommand({
-        TableName: name,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: layout.keys,
-        AttributeDefinitions: layout.attributes,
-      }));
+      await dynamo.send(
+        new CreateTableCommand({
+          TableName: name,
+          BillingMode: "PAY_PER_REQUEST",
+          KeySchema: layout.keys,
+          AttributeDefinitions: layout.attributes,
+        }),
+      );
       created.push(name);
     }
   }

@@ -13,13 +13,22 @@ export interface ItemResult {
   readonly bytes: number;
 }
 
-export async function applyItem(ctx: RoundContext, item: DriveItem, existing: DocumentRecord | undefined): Promise<ItemResult> {
+export async function applyItem(
+  ctx: RoundContext,
+  item: DriveItem,
+  existing: DocumentRecord | undefined,
+): Promise<ItemResult> {
   if (item.deleted !== undefined) return { outcome: await applyDeletion(ctx, item.id, existing), bytes: 0 };
-  if (item.root !== undefined || item.folder !== undefined) return { outcome: await applyFolder(ctx, item, existing), bytes: 0 };
+  if (item.root !== undefined || item.folder !== undefined)
+    return { outcome: await applyFolder(ctx, item, existing), bytes: 0 };
   return applyFile(ctx, item, existing);
 }
 
-async function applyDeletion(ctx: RoundContext, itemId: string, existing: DocumentRecord | undefined): Promise<ItemOutcome> {
+async function applyDeletion(
+  ctx: RoundContext,
+  itemId: string,
+  existing: DocumentRecord | undefined,
+): Promise<ItemOutcome> {
   // No name on SharePoint deletions: what it was comes from our own record. Without a record we
   // still delete the key, in case a crash fell between an upload and its metadata write.
   if (existing === undefined || existing.kind === "file") {
@@ -34,7 +43,11 @@ async function applyDeletion(ctx: RoundContext, itemId: string, existing: Docume
   return "deleted";
 }
 
-async function applyFolder(ctx: RoundContext, item: DriveItem, existing: DocumentRecord | undefined): Promise<ItemOutcome> {
+async function applyFolder(
+  ctx: RoundContext,
+  item: DriveItem,
+  existing: DocumentRecord | undefined,
+): Promise<ItemOutcome> {
   const isRoot = item.root !== undefined;
   const kind: DocumentKind = isRoot ? "root" : "folder";
   const name = item.name ?? "";
@@ -52,7 +65,11 @@ async function applyFolder(ctx: RoundContext, item: DriveItem, existing: Documen
   return "metadataOnly";
 }
 
-async function applyFile(ctx: RoundContext, listed: DriveItem, existing: DocumentRecord | undefined): Promise<ItemResult> {
+async function applyFile(
+  ctx: RoundContext,
+  listed: DriveItem,
+  existing: DocumentRecord | undefined,
+): Promise<ItemResult> {
   if (existing?.kind === "file" && existing.cTag !== undefined && existing.cTag === listed.cTag) {
     const path = pathOrLater(ctx, listed, existing);
     if (existing.eTag === listed.eTag && existing.path === path) {
@@ -76,7 +93,11 @@ async function applyFile(ctx: RoundContext, listed: DriveItem, existing: Documen
     // Describe what was actually uploaded: the item may have changed since it was listed.
     const current = opened.item;
     const key = contentKey(ctx.siteId, current.id);
-    const bytes = await ctx.content.put(key, opened.body, { size: current.size, contentType: current.file?.mimeType, signal: ctx.abort });
+    const bytes = await ctx.content.put(key, opened.body, {
+      size: current.size,
+      contentType: current.file?.mimeType,
+      signal: ctx.abort,
+    });
     const path = pathOrLater(ctx, current, existing);
     await ctx.documents.put({ ...record(ctx, current, "file", path), s3Key: key });
     return { outcome: "downloaded", bytes };
@@ -96,7 +117,8 @@ function pathOrLater(ctx: RoundContext, item: DriveItem, existing: DocumentRecor
 
 /** A full round stamps what it sees, so that its sweep can delete what it did not see. */
 async function markSeen(ctx: RoundContext, existing: DocumentRecord): Promise<void> {
-  if (ctx.mode === "full" && existing.roundId !== ctx.roundId) await ctx.documents.markSeen(ctx.siteId, existing.itemId, ctx.roundId);
+  if (ctx.mode === "full" && existing.roundId !== ctx.roundId)
+    await ctx.documents.markSeen(ctx.siteId, existing.itemId, ctx.roundId);
 }
 
 function record(ctx: RoundContext, item: DriveItem, kind: DocumentKind, path: string | undefined): DocumentRecord {

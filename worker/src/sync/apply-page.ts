@@ -21,7 +21,10 @@ export function lastOccurrences(items: readonly DriveItem[]): DriveItem[] {
 
 export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]): Promise<{ completed: boolean }> {
   const unique = lastOccurrences(items);
-  const existing = await ctx.documents.getMany(ctx.siteId, unique.map((i) => i.id));
+  const existing = await ctx.documents.getMany(
+    ctx.siteId,
+    unique.map((i) => i.id),
+  );
   // Folders first: files of this page then find their folder chain (Graph does not order parents first).
   const isFolder = (i: DriveItem) => i.deleted === undefined && (i.folder !== undefined || i.root !== undefined);
   const run = async (item: DriveItem) => {
@@ -42,5 +45,10 @@ export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]):
   };
   const folders = await runPool(unique.filter(isFolder), ctx.concurrency, run, ctx.stop);
   if (!folders.completed) return { completed: false };
-  return runPool(unique.filter((i) => !isFolder(i)), ctx.concurrency, run, ctx.stop);
+  return runPool(
+    unique.filter((i) => !isFolder(i)),
+    ctx.concurrency,
+    run,
+    ctx.stop,
+  );
 }

@@ -26,7 +26,7 @@ export class FolderMap {
   pathOf(folderId: string | undefined): string | undefined {
     const names: string[] = [];
     const seen = new Set<string>();
-    for (let id = folderId; ; ) {
+    for (let id = folderId; ;) {
       if (id === undefined || seen.has(id)) return undefined;
       seen.add(id);
       const folder = this.folders.get(id);

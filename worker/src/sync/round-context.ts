@@ -20,7 +20,17 @@ export interface RoundCounters {
 }
 
 export function emptyCounters(): RoundCounters {
-  return { pages: 0, items: 0, bytes: 0, downloaded: 0, metadataOnly: 0, unchanged: 0, deleted: 0, vanished: 0, itemRetries: 0 };
+  return {
+    pages: 0,
+    items: 0,
+    bytes: 0,
+    downloaded: 0,
+    metadataOnly: 0,
+    unchanged: 0,
+    deleted: 0,
+    vanished: 0,
+    itemRetries: 0,
+  };
 }
 
 export interface RoundContext {

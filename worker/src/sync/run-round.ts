@@ -80,7 +80,19 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   };
   deps.progress?.restart(start.mode === "full" ? previous?.files : undefined);
   deps.progress?.resumeFrom(start.counters.items, start.counters.bytes);
-  logger.info({ round: { mode: start.mode, roundId: start.roundId, reason: start.reason, resumed: start.resumed, from: redact(start.url), pages: start.counters.pages } }, "round started");
+  logger.info(
+    {
+      round: {
+        mode: start.mode,
+        roundId: start.roundId,
+        reason: start.reason,
+        resumed: start.resumed,
+        from: redact(start.url),
+        pages: start.counters.pages,
+      },
+    },
+    "round started",
+  );
 
   let resyncs = 0;
   let url = start.url;
@@ -92,8 +104,15 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       page = await (prefetched ?? graph.deltaPage(url, deps.abort));
     } catch (err) {
       if (!(err instanceof ResyncRequiredError) || deps.stop.aborted) throw err;
-      if (++resyncs > MAX_RESYNCS_PER_RUN) throw new Error(`Graph answered 410 Gone ${resyncs} times in one run, even to a fresh full listing: ${err.message}`);
-      logger.warn({ resync: { code: err.code, on: redact(url), location: err.location ? redact(err.location) : undefined } }, "delta link is stale (410): restarting as a full resync");
+      if (++resyncs > MAX_RESYNCS_PER_RUN)
+        throw new Error(
+          `Graph answered 410 Gone ${resyncs} times in one run, even to a fresh full listing: ${err.message}`,
+          { cause: err },
+        );
+      logger.warn(
+        { resync: { code: err.code, on: redact(url), location: err.location ? redact(err.location) : undefined } },
+        "delta link is stale (410): restarting as a full resync",
+      );
       start = fullStart(err.location ?? graph.fullDeltaUrl(siteId), `410 ${err.code}`);
       Object.assign(ctx, { roundId: start.roundId, mode: start.mode, counters: start.counters, pathsDirty: false });
       deps.progress?.restart(previous?.files);
@@ -121,7 +140,10 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         pathsDirty: ctx.pathsDirty,
         reason: start.reason,
       });
-      logger.info({ page: { number: ctx.counters.pages, items: page.items.length, roundId: ctx.roundId } }, "page durable");
+      logger.info(
+        { page: { number: ctx.counters.pages, items: page.items.length, roundId: ctx.roundId } },
+        "page durable",
+      );
       url = page.nextLink;
       continue;
     }
@@ -138,12 +160,30 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     });
     await deps.checkpoints.clear(siteId, fence);
     logger.info({ round: { mode: ctx.mode, roundId: ctx.roundId, ...finish } }, "round completed");
-    return { status: "completed", mode: ctx.mode, roundId: ctx.roundId, resumed: start.resumed, resyncs, counters: ctx.counters, finish };
+    return {
+      status: "completed",
+      mode: ctx.mode,
+      roundId: ctx.roundId,
+      resumed: start.resumed,
+      resyncs,
+      counters: ctx.counters,
+      finish,
+    };
   }
 
   function stopped(): RoundResult {
-    logger.warn({ round: { roundId: ctx.roundId, pages: ctx.counters.pages } }, "round stopped before completion; the checkpoint holds the last durable page");
-    return { status: "stopped", mode: ctx.mode, roundId: ctx.roundId, resumed: start.resumed, resyncs, counters: ctx.counters };
+    logger.warn(
+      { round: { roundId: ctx.roundId, pages: ctx.counters.pages } },
+      "round stopped before completion; the checkpoint holds the last durable page",
+    );
+    return {
+      status: "stopped",
+      mode: ctx.mode,
+      roundId: ctx.roundId,
+      resumed: start.resumed,
+      resyncs,
+      counters: ctx.counters,
+    };
   }
 }
 
@@ -168,7 +208,16 @@ async function whereToStart(deps: RoundDeps, deltaLink: string | undefined): Pro
 }
 
 function fullStart(url: string, reason: string): RoundStart {
-  return { url, mode: "full", roundId: randomUUID(), reason, startedAt: new Date().toISOString(), counters: emptyCounters(), pathsDirty: false, resumed: false };
+  return {
+    url,
+    mode: "full",
+    roundId: randomUUID(),
+    reason,
+    startedAt: new Date().toISOString(),
+    counters: emptyCounters(),
+    pathsDirty: false,
+    resumed: false,
+  };
 }
 
 async function loadFolders(documents: DocumentStore, siteId: string): Promise<FolderMap> {
