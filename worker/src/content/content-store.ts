@@ -4,7 +4,7 @@
 import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
-import { Semaphore } from "../runtime/semaphore";
+import pLimit from "p-limit";
 
 /** S3's smallest part; two in flight, so ~15 MiB of buffers per upload (bench/worker-memory.ts). */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -26,7 +26,7 @@ export function contentKey(siteId: string, itemId: string): string {
 }
 
 export class ContentStore {
-  private readonly largeSlots = new Semaphore(MAX_CONCURRENT_LARGE_UPLOADS);
+  private readonly largeSlots = pLimit(MAX_CONCURRENT_LARGE_UPLOADS);
 
   constructor(
     private readonly s3: S3Client,
@@ -38,7 +38,7 @@ export class ContentStore {
    * Taken BEFORE the download is opened, so no response waits half-read for a slot.
    */
   withSlot<T>(size: number | undefined, transfer: () => Promise<T>): Promise<T> {
-    return size !== undefined && size > LARGE_FILE_BYTES ? this.largeSlots.use(transfer) : transfer();
+    return size !== undefined && size > LARGE_FILE_BYTES ? this.largeSlots(transfer) : transfer();
   }
 
   /** Streams `body` to `key`; resolves with the bytes written. */

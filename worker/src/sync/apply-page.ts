@@ -1,6 +1,6 @@
 // Applies one delta page with bounded parallelism. The page counts as durable only when EVERY item
 // of it is: the caller writes the checkpoint after this resolves with completed = true.
-import { setTimeout as sleep } from "node:timers/promises";
+import { backOff } from "exponential-backoff";
 import type { DriveItem } from "../graph/drive-item";
 import { runPool } from "../runtime/pool";
 import { applyItem } from "./apply-item";
@@ -28,20 +28,20 @@ export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]):
   // Folders first: files of this page then find their folder chain (Graph does not order parents first).
   const isFolder = (i: DriveItem) => i.deleted === undefined && (i.folder !== undefined || i.root !== undefined);
   const run = async (item: DriveItem) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { outcome, bytes } = await applyItem(ctx, item, existing.get(item.id));
-        ctx.counters[outcome]++;
-        ctx.counters.items++;
-        ctx.counters.bytes += bytes;
-        ctx.onItemDone?.(bytes);
-        return;
-      } catch (err) {
-        if (attempt >= ITEM_ATTEMPTS || ctx.abort.aborted) throw err;
+    const { outcome, bytes } = await backOff(() => applyItem(ctx, item, existing.get(item.id)), {
+      numOfAttempts: ITEM_ATTEMPTS,
+      startingDelay: 250,
+      jitter: "full",
+      retry: () => {
+        if (ctx.abort.aborted) return false;
         ctx.counters.itemRetries++;
-        await sleep(250 * attempt, undefined, { signal: ctx.abort });
-      }
-    }
+        return true;
+      },
+    });
+    ctx.counters[outcome]++;
+    ctx.counters.items++;
+    ctx.counters.bytes += bytes;
+    ctx.onItemDone?.(bytes);
   };
   const folders = await runPool(unique.filter(isFolder), ctx.concurrency, run, ctx.stop);
   if (!folders.completed) return { completed: false };
