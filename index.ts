@@ -74,6 +74,7 @@ const sync = new SyncTask(`${prefix}-sync`, {
   cpu: config.sync.cpu,
   memory: config.sync.memory,
   logRetentionDays: config.sync.logRetentionDays,
+  noncurrentVersionDays: config.sync.noncurrentVersionDays,
   graphBaseUrl: config.sync.graphBaseUrl,
   tags,
 });

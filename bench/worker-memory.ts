@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       const big = h.graph.site(`memory-big-${tag}`);
       const id = big.addFile(null, "Huge.bin", { size: mib * 1024 * 1024, seed: 42 });
       const large = await peakOf(h, `memory-big-${tag}`, entry && [...entry]);
-      const [objectHash] = [...(await h.bucketContents(`memory-big-${tag}`)).values()];
+      const [objectHash] = [...(await h.bucketObjects(`memory-big-${tag}`)).values()];
       const matches = objectHash === big.expectedFiles().get(id)!.sha256;
       console.log(
         `${label}: tiny library peak RSS ${small.maxRssMiB} MiB; one ${mib} MiB file peak RSS ${large.maxRssMiB} MiB ` +

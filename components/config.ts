@@ -175,6 +175,8 @@ const syncSchema = z.strictObject({
       `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
     )
     .default(30),
+  /** Days a replaced or deleted document version is kept in the versioned content bucket. */
+  noncurrentVersionDays: z.number().int().min(1, "expected a whole number of days of at least 1").max(3650).default(30),
 });
 
 /** Config keys of this project and their schemas, in the order they are reported. */

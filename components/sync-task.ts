@@ -12,6 +12,7 @@ import * as ecr from "@pulumi/aws/ecr";
 import * as ecs from "@pulumi/aws/ecs";
 import * as s3 from "@pulumi/aws/s3";
 import * as scheduler from "@pulumi/aws/scheduler";
+import { contentBucketLifecycle, DEFAULT_NONCURRENT_VERSION_DAYS } from "./content-lifecycle";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
@@ -52,6 +53,8 @@ export interface SyncTaskArgs {
   readonly memory?: number;
   /** Days to keep logs. Default 30. */
   readonly logRetentionDays?: number;
+  /** Days a replaced or deleted version of a document stays in the content bucket. Default 30. */
+  readonly noncurrentVersionDays?: number;
   /** Graph endpoint override (sovereign clouds). Default none: the worker uses `https://graph.microsoft.com`. */
   readonly graphBaseUrl?: string;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -124,10 +127,20 @@ export class SyncTask extends pulumi.ComponentResource {
       },
       child,
     );
-    new s3.BucketVersioning(
+    const versioning = new s3.BucketVersioning(
       `${name}-content-versioning`,
       { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
       child,
+    );
+    contentBucketLifecycle(
+      name,
+      bucket,
+      versioning,
+      {
+        prefix: CONTENT_PREFIX,
+        noncurrentVersionDays: args.noncurrentVersionDays ?? DEFAULT_NONCURRENT_VERSION_DAYS,
+      },
+      this,
     );
     new s3.BucketOwnershipControls(
       `${name}-content-ownership`,

@@ -1,5 +1,6 @@
 // The Graph v1.0 routes the sync worker uses: drive, root delta (with nextLink/deltaLink paging and
 // 410 on stale links), single item (with a pre-authenticated download URL) and /content (302).
+import type { EventEmitter } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { GraphHttpError } from "./errors";
 import type { DeltaRounds } from "./delta";
@@ -20,6 +21,8 @@ export interface ApiContext {
   readonly rounds: DeltaRounds;
   readonly faults: FaultPlan;
   readonly stats: EmulatorStats;
+  /** Emits the route name of every request served ("download", "delta", "item", ...): tests wait on it. */
+  readonly events: EventEmitter;
   librariesBySite: Map<string, Library>;
   librariesByDrive: Map<string, Library>;
 }

@@ -2,6 +2,7 @@
 // no bearer token, an expiry, `Range: bytes=a-b` answered with 206, content streamed with
 // back-pressure so a 1 GiB generated file costs one 64 KiB chunk of memory at a time.
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ApiContext, DownloadToken } from "./api-routes";
 import { contentSize, contentStream } from "./content";
@@ -34,6 +35,7 @@ export async function serveDownload(
   token: string,
 ): Promise<void> {
   ctx.stats.downloads++;
+  ctx.events.emit("download");
   ctx.stats.routes.download = (ctx.stats.routes.download ?? 0) + 1;
   const throttle = ctx.faults.takeDownloadThrottle();
   if (throttle) {
@@ -78,6 +80,19 @@ export async function serveDownload(
   const node = ctx.librariesBySite.get(state.s)?.get(state.i);
   if (!node || node.deletedAt !== undefined || !node.content)
     return writeReply(res, errorReply(req, 404, "itemNotFound", "The item behind this download URL no longer exists."));
+  const itemFault = ctx.faults.itemDownloads.get(node.id);
+  if (itemFault?.status !== undefined) {
+    ctx.stats.failed++;
+    return writeReply(
+      res,
+      errorReply(
+        req,
+        itemFault.status,
+        CODE_FOR_STATUS[itemFault.status],
+        `Download of ${node.id} refused (injected fault)`,
+      ),
+    );
+  }
 
   const size = contentSize(node.content);
   const range = parseRange(req.headers.range, size);
@@ -100,8 +115,33 @@ export async function serveDownload(
     res.end();
     return;
   }
-  const body = contentStream(node.content, start, end);
+  let body: Readable = contentStream(node.content, start, end);
+  if (itemFault?.alter)
+    body = body.pipe(new Transform({ transform: (chunk: Buffer, _e, done) => done(null, flipBytes(chunk)) }));
+  if (itemFault?.truncateAt !== undefined) {
+    // Send the first bytes, then cut the connection mid-body, as a dropped download does.
+    const limit = itemFault.truncateAt;
+    let sent = 0;
+    body = body.pipe(
+      new Transform({
+        transform(chunk: Buffer, _e, done) {
+          const room = limit - sent;
+          if (room <= 0) return done();
+          sent += Math.min(room, chunk.length);
+          done(null, chunk.subarray(0, room));
+          if (sent >= limit) setImmediate(() => req.socket.destroy());
+        },
+      }),
+    );
+  }
   body.on("data", (chunk: Buffer) => (ctx.stats.bytesServed += chunk.length));
   // A client that hangs up mid-stream is normal (it may be resuming with Range later).
   await pipeline(body, res).catch(() => undefined);
+}
+
+/** Other bytes of the same length: what SharePoint serves for an Office file it rewrites on download. */
+function flipBytes(chunk: Buffer): Buffer {
+  const copy = Buffer.from(chunk);
+  for (let i = 0; i < copy.length; i += 997) copy[i] ^= 0xff;
+  return copy;
 }

@@ -1,6 +1,7 @@
 // The Graph emulator's server: option checking, the fault and authorisation gates every API request
 // passes in order (socket reset, authorise hook, throttle, rate limit, injected failure), latency,
 // and dispatch to the API routes or the pre-authenticated download URLs.
+import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -12,7 +13,7 @@ import { DeltaRounds } from "./delta";
 import { serveDownload } from "./download";
 import { CODE_FOR_STATUS, GraphHttpError } from "./errors";
 import { FaultPlan, type Faults } from "./faults";
-import { Library } from "./library";
+import { DEFAULT_HASHES, type DriveShape, Library } from "./library";
 import { RateLimit } from "./rate-limit";
 import { type Reply, errorReply, throttledReply, writeReply } from "./reply";
 import { createStats, type EmulatorStats } from "./stats";
@@ -38,8 +39,10 @@ export interface GraphEmulatorOptions {
   authorise?: AuthoriseHook;
   /** Seed for ids, generated content and page shuffles. Default 1. */
   seed?: number;
-  /** Hashes shown in file.hashes, default both. SharePoint itself sends only quickXorHash: use
-   *  ["quickXorHash"] to prove a client does not depend on sha256Hash. */
+  /** Whose item shapes to reproduce, default "sharePoint": delta items without cTag, file.hashes with
+   *  quickXorHash only. "oneDrivePersonal" adds cTag and sha256Hash. */
+  shape?: DriveShape;
+  /** Hashes shown in file.hashes, overriding the shape's (SharePoint: quickXorHash only). */
   fileHashes?: HashName[];
   /** Serve HTTPS with this certificate (e.g. from devtools/entra/tls.ts). Graph clients that
    *  follow absolute links (@microsoft/microsoft-graph-client) recognise only https:// links. */
@@ -58,6 +61,7 @@ const optionsSchema = z.strictObject({
     .custom<AuthoriseHook>((v) => typeof v === "function", "must be a function (req) => Promise<refusal | undefined>")
     .optional(),
   seed: z.number().int().optional(),
+  shape: z.enum(["sharePoint", "oneDrivePersonal"]).optional(),
   fileHashes: z
     .array(z.enum(HASH_NAMES as [HashName, ...HashName[]]))
     .min(1)
@@ -77,6 +81,8 @@ function checkedOptions(opts: GraphEmulatorOptions): GraphEmulatorOptions {
 export class GraphEmulator {
   readonly faults: Faults;
   readonly stats: EmulatorStats = createStats();
+  /** Emits the route of every request served ("delta", "item", "download", ...): a test acts after the Nth one. */
+  readonly events = new EventEmitter();
   /** e.g. http://127.0.0.1:41234/v1.0 */
   readonly baseUrl: string;
   private readonly ctx: ApiContext;
@@ -104,6 +110,7 @@ export class GraphEmulator {
       rounds: new DeltaRounds(this.seed),
       faults: this.faultPlan,
       stats: this.stats,
+      events: this.events,
       librariesBySite: new Map(),
       librariesByDrive: new Map(),
     };
@@ -139,7 +146,12 @@ export class GraphEmulator {
     }
     let library = this.ctx.librariesBySite.get(siteId);
     if (!library) {
-      library = new Library(siteId, this.seed, this.opts.fileHashes);
+      library = new Library(
+        siteId,
+        this.seed,
+        this.opts.fileHashes ?? DEFAULT_HASHES[this.opts.shape ?? "sharePoint"],
+        this.opts.shape,
+      );
       this.ctx.librariesBySite.set(siteId, library);
       this.ctx.librariesByDrive.set(library.driveId, library);
     }
@@ -166,6 +178,18 @@ export class GraphEmulator {
       return serveDownload(this.ctx, req, res, url.pathname.slice("/download/".length));
     const reply = await this.answerApi(req, url);
     if (this.opts.latencyMs) await sleep(this.opts.latencyMs);
+    if (
+      reply.status === 200 &&
+      this.stats.routes.delta &&
+      url.pathname.endsWith("/delta") &&
+      this.faultPlan.takeDeltaCut()
+    ) {
+      // Headers and half the body, then the connection is cut: the client sees a body that fails mid-read.
+      const body = JSON.stringify(reply.body);
+      res.writeHead(200, { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) });
+      res.write(body.slice(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+      return;
+    }
     writeReply(res, reply);
   }
 
@@ -189,6 +213,7 @@ export class GraphEmulator {
     try {
       const { route, run } = routeApi(this.ctx, req, url);
       this.stats.routes[route] = (this.stats.routes[route] ?? 0) + 1;
+      this.events.emit(route);
       if (req.method !== "GET")
         return errorReply(req, 405, "invalidRequest", `The emulator's Graph routes answer GET only, not ${req.method}`);
       return run();

@@ -27,6 +27,14 @@ export interface Faults {
   throttleDownloads(count: number, opts?: { retryAfterSeconds?: number; status?: 429 | 503 }): void;
   /** The next `count` download requests answer `status`. */
   failDownloads(count: number, status: 401 | 403 | 500): void;
+  /** Every download of this item answers `status` (a file SharePoint never lets through), until clear(). */
+  failDownloadsOf(itemId: string, status: 401 | 403 | 500): void;
+  /** Every download of this item stops after `bytes` bytes and the connection is cut, until clear(). */
+  truncateDownloadsOf(itemId: string, bytes: number): void;
+  /** Downloads of this item serve other bytes than file.hashes describe (as SharePoint does for some Office files). */
+  alterDownloadsOf(itemId: string): void;
+  /** The next `count` delta pages send half their body, then the connection is cut. */
+  cutDeltaBodies(count: number): void;
   clear(): void;
 }
 
@@ -85,6 +93,9 @@ export class FaultPlan implements Faults {
   private downloadFailures: Budget<number>[] = [];
   private downloadThrottles: Budget<Throttle>[] = [];
   private resets = 0;
+  private deltaCuts = 0;
+  /** Per-item download faults, kept until clear(). */
+  readonly itemDownloads = new Map<string, { status?: 401 | 403 | 500; truncateAt?: number; alter?: boolean }>();
   staleDeltaLinks?: StaleLinks;
   staleNextLinks?: StaleLinks;
   /** Download URLs with a serial up to this one answer 401. */
@@ -131,7 +142,35 @@ export class FaultPlan implements Faults {
     this.downloadFailures.push({ remaining: count, value: status });
   }
 
+  failDownloadsOf(itemId: string, status: 401 | 403 | 500): void {
+    if (![401, 403, 500].includes(status))
+      throw new Error(`faults.failDownloadsOf: status must be 401, 403 or 500, got ${status}`);
+    this.itemDownloads.set(itemId, { ...this.itemDownloads.get(itemId), status });
+  }
+
+  truncateDownloadsOf(itemId: string, bytes: number): void {
+    requireCount(bytes, "truncateDownloadsOf");
+    this.itemDownloads.set(itemId, { ...this.itemDownloads.get(itemId), truncateAt: bytes });
+  }
+
+  alterDownloadsOf(itemId: string): void {
+    this.itemDownloads.set(itemId, { ...this.itemDownloads.get(itemId), alter: true });
+  }
+
+  cutDeltaBodies(count: number): void {
+    requireCount(count, "cutDeltaBodies");
+    this.deltaCuts += count;
+  }
+
+  takeDeltaCut(): boolean {
+    if (this.deltaCuts === 0) return false;
+    this.deltaCuts--;
+    return true;
+  }
+
   clear(): void {
+    this.itemDownloads.clear();
+    this.deltaCuts = 0;
     this.throttles = [];
     this.failures = [];
     this.downloadFailures = [];

@@ -49,6 +49,17 @@ export interface GenerateOptions {
   maxSize?: number;
 }
 
+/**
+ * Whose item shapes the emulator reproduces. SharePoint (OneDrive for Business) delta items carry no
+ * cTag and file.hashes holds only quickXorHash (driveItem delta documentation; a Microsoft engineer
+ * confirms the missing cTag in OneDrive/onedrive-api-docs#763). OneDrive personal sends cTag.
+ */
+export type DriveShape = "sharePoint" | "oneDrivePersonal";
+export const DEFAULT_HASHES: Record<DriveShape, readonly HashName[]> = {
+  sharePoint: ["quickXorHash"],
+  oneDrivePersonal: ["quickXorHash", "sha256Hash"],
+};
+
 // SharePoint refuses these characters in file and folder names.
 const INVALID_NAME = /["*:<>?/\\|]/;
 
@@ -61,11 +72,13 @@ export class Library {
   private readonly children = new Map<string, Set<string>>();
   private readonly random: Random;
 
-  /** `hashNames`: the hashes delta pages and item GETs show in file.hashes. */
+  /** `hashNames`: the hashes delta pages and item GETs show in file.hashes; `shape`: which service's
+   *  item shapes to reproduce (SharePoint: no cTag in delta items; OneDrive personal: cTag). */
   constructor(
     readonly siteId: string,
     seed: number,
-    readonly hashNames: readonly HashName[] = ["quickXorHash", "sha256Hash"],
+    readonly hashNames: readonly HashName[] = DEFAULT_HASHES.sharePoint,
+    readonly shape: DriveShape = "sharePoint",
   ) {
     const digest = createHash("sha256").update(`${seed}\0${siteId}`).digest();
     this.random = seededRandom(digest.readUInt32BE(0));

@@ -44,12 +44,13 @@ export function renderItem(library: Library, node: DriveNode, opts: { withPath: 
     id: node.id,
     name: node.name,
     eTag: `"{${node.guid}},${node.eTagVersion}"`,
-    cTag: `"c:{${node.guid}},${node.cTagVersion}"`,
     createdDateTime: node.createdDateTime,
     lastModifiedDateTime: node.lastModifiedDateTime,
     size: library.sizeOf(node),
     parentReference,
   };
+  // SharePoint leaves cTag out of delta items; a single-item GET and OneDrive personal carry it.
+  if (library.shape === "oneDrivePersonal" || opts.withPath) item.cTag = `"c:{${node.guid}},${node.cTagVersion}"`;
   if (node.kind === "file") {
     item.file = { mimeType: mimeTypeOf(node.name), hashes: library.fileHashes(node) };
   } else {

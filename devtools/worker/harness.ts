@@ -196,8 +196,8 @@ export class WorkerHarness {
     );
   }
 
-  /** itemId -> sha256 of every object under the site's prefix. */
-  async bucketContents(siteId = SITE_ID): Promise<Map<string, string>> {
+  /** key -> sha256 of every object under the site's prefix (sharepoint/<site>/<itemId>/<version>). */
+  async bucketObjects(siteId = SITE_ID): Promise<Map<string, string>> {
     const prefix = `sharepoint/${siteId}/`;
     const objects = new Map<string, string>();
     // ListObjects (v1) paged by Marker: s3rver's ListObjectsV2 makes DES continuation tokens, which
@@ -210,7 +210,7 @@ export class WorkerHarness {
         const body = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: object.Key! }));
         const hash = createHash("sha256");
         for await (const chunk of body.Body as AsyncIterable<Buffer>) hash.update(chunk);
-        objects.set(object.Key!.slice(prefix.length), hash.digest("hex"));
+        objects.set(object.Key!, hash.digest("hex"));
       }
       marker = page.Contents?.at(-1)?.Key;
       truncated = page.IsTruncated === true && marker !== undefined;
@@ -258,20 +258,29 @@ export class WorkerHarness {
   }
 }
 
-/** The mirror must equal the library: same ids, same bytes; and the metadata must carry each path. */
+/**
+ * The mirror must equal the library: every live file has a row with its path whose s3Key holds the
+ * file's bytes, and the bucket holds nothing else (no leftover upload, no stale version).
+ */
 export async function mirrorMismatches(harness: WorkerHarness, library: Library): Promise<string[]> {
   const expected = library.expectedFiles();
-  const objects = await harness.bucketContents();
-  const docs = await harness.documents();
+  const objects = await harness.bucketObjects(library.siteId);
+  const docs = await harness.documents(library.siteId);
   const problems: string[] = [];
+  const named = new Set<string>();
   for (const [id, file] of expected) {
-    if (!objects.has(id)) problems.push(`missing object ${id} (${file.path})`);
-    else if (objects.get(id) !== file.sha256) problems.push(`stale bytes in ${id} (${file.path})`);
     const doc = docs.get(id);
-    if (doc === undefined) problems.push(`missing metadata ${id} (${file.path})`);
-    else if (doc.path !== file.path) problems.push(`wrong path for ${id}: ${String(doc.path)} instead of ${file.path}`);
+    if (doc === undefined) {
+      problems.push(`missing metadata ${id} (${file.path})`);
+      continue;
+    }
+    if (doc.path !== file.path) problems.push(`wrong path for ${id}: ${String(doc.path)} instead of ${file.path}`);
+    const key = String(doc.s3Key);
+    named.add(key);
+    if (!objects.has(key)) problems.push(`missing object ${key} (${file.path})`);
+    else if (objects.get(key) !== file.sha256) problems.push(`stale bytes in ${key} (${file.path})`);
   }
-  for (const id of objects.keys()) if (!expected.has(id)) problems.push(`stale object ${id}`);
+  for (const key of objects.keys()) if (!named.has(key)) problems.push(`stale object ${key}`);
   for (const [id, doc] of docs)
     if (doc.kind === "file" && !expected.has(id)) problems.push(`stale metadata ${id} (${String(doc.path)})`);
   return problems;

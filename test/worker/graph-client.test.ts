@@ -8,6 +8,7 @@ import { GraphClient } from "../../worker/src/graph/client";
 import { ResyncRequiredError } from "../../worker/src/graph/errors";
 import { GraphHttp } from "../../worker/src/graph/http";
 import { ThrottleGate, retryAfterMs } from "../../worker/src/graph/throttle-gate";
+import { ManualClock } from "../../devtools/worker/manual-clock";
 
 const SITE = "client-test-site";
 
@@ -45,18 +46,109 @@ describe("worker Graph client", () => {
   });
 
   it("pauses the WHOLE client on 429 for Retry-After, not just the refused request", async () => {
-    graph.faults.throttle(1, { retryAfterSeconds: 1 });
-    const started = Date.now();
-    const first = client.getItem(SITE, fileId);
-    // Let the throttled answer arrive, then issue more requests: they must wait for the gate too.
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // A production-length Retry-After, on a clock the test moves: no real waiting.
+    const clock = new ManualClock();
+    const paused = new GraphClient(graph.baseUrl, new GraphHttp({ clock, startingDelayMs: 1 }));
+    graph.faults.throttle(1, { retryAfterSeconds: 120 });
+    const first = paused.getItem(SITE, fileId);
+    await clock.untilSleeping(1);
     const seenAtPause = graph.stats.requests;
-    const others = Promise.all([client.getItem(SITE, fileId), client.getItem(SITE, fileId)]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    const others = Promise.all([paused.getItem(SITE, fileId), paused.getItem(SITE, fileId)]);
+    await clock.untilSleeping(3);
     assert.equal(graph.stats.requests, seenAtPause, "no request reached Graph while the gate was closed");
-    await Promise.all([first, others]);
-    assert.ok(Date.now() - started >= 950, "the pause honoured Retry-After");
-    assert.equal(client.http.counts.throttled, 1);
+    clock.advance(119_000);
+    assert.equal(clock.sleeping, 3, "still closed a second before Retry-After ends");
+    clock.advance(1_000);
+    const items = await Promise.all([first, others]);
+    assert.equal(items[0]?.id, fileId);
+    assert.equal(paused.http.counts.throttled, 1);
+    assert.equal(paused.http.gate.pausedMs, 120_000);
+  });
+
+  it("retries a delta page whose body is cut off while it is read", async () => {
+    graph.faults.cutDeltaBodies(2);
+    const page = await client.deltaPage(client.fullDeltaUrl(SITE));
+    assert.equal(page.items.length, 10);
+    assert.equal(client.http.counts.retried, 2);
+  });
+
+  it("forces one token refresh on a 401 before giving it back", async () => {
+    const issued: Array<string | undefined> = [];
+    const credential = {
+      async getToken(_scope: string | string[], options?: { claims?: string }) {
+        issued.push(options?.claims);
+        return { token: options?.claims ? "fresh" : "revoked", expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const guarded = await GraphEmulator.start({
+      authorise: async (req) =>
+        req.headers.authorization === "Bearer fresh"
+          ? undefined
+          : {
+              status: 401,
+              body: {
+                error: { code: "InvalidAuthenticationToken", message: "Access token has expired or is not yet valid." },
+              },
+            },
+    });
+    try {
+      guarded.site(SITE).generate({ files: 1, seed: 1 });
+      const refreshing = new GraphClient(guarded.baseUrl, new GraphHttp({ credential }));
+      const page = await refreshing.deltaPage(refreshing.fullDeltaUrl(SITE));
+      assert.ok(page.items.length > 0);
+      assert.equal(issued.length, 2);
+      assert.match(issued[1]!, /"nbf"/, "the second token request carries claims, which makes MSAL skip its cache");
+      assert.equal(refreshing.http.counts.tokenRefreshes, 1);
+      // A token refused even when fresh is refused once more, then given back: one refresh, not a loop.
+      guarded.site(SITE);
+      const always = await GraphEmulator.start({
+        authorise: async () => ({
+          status: 401,
+          body: { error: { code: "InvalidAuthenticationToken", message: "no" } },
+        }),
+      });
+      try {
+        always.site(SITE).generate({ files: 1, seed: 1 });
+        const refused = new GraphClient(always.baseUrl, new GraphHttp({ credential }));
+        await assert.rejects(refused.deltaPage(refused.fullDeltaUrl(SITE)), /Graph 401 InvalidAuthenticationToken/);
+        assert.equal(refused.http.counts.tokenRefreshes, 1);
+      } finally {
+        await always.close();
+      }
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("times out a request that never answers, and retries it", async () => {
+    const hung = new GraphClient(
+      graph.baseUrl,
+      new GraphHttp({ requestTimeoutMs: 100, maxAttempts: 2, startingDelayMs: 1 }),
+    );
+    const stalled = await import("node:http").then(({ createServer }) => createServer(() => undefined));
+    await new Promise<void>((resolve) => stalled.listen(0, "127.0.0.1", resolve));
+    try {
+      const port = (stalled.address() as { port: number }).port;
+      const silent = new GraphClient(
+        `http://127.0.0.1:${port}/v1.0`,
+        new GraphHttp({ requestTimeoutMs: 100, maxAttempts: 2, startingDelayMs: 1 }),
+      );
+      await assert.rejects(silent.getItem(SITE, fileId), /no answer within 100 ms/);
+      assert.equal(silent.http.counts.timeouts, 2);
+      assert.ok(await hung.getItem(SITE, fileId), "a live endpoint answers within the same timeout");
+    } finally {
+      stalled.closeAllConnections();
+      stalled.close();
+    }
+  });
+
+  it("cuts a download that stops delivering bytes", async () => {
+    const big = graph.site(SITE).addFile(null, "Slow.bin", { size: 4 * 1024 * 1024, seed: 9 });
+    const idle = new GraphClient(graph.baseUrl, new GraphHttp(), undefined, 100);
+    const opened = await idle.openContent(SITE, big);
+    // Nobody reads: no byte passes for longer than the idle limit.
+    const failure = await new Promise<Error>((resolve) => opened!.body.once("error", resolve));
+    assert.match(failure.message, /delivered no data/);
   });
 
   it("retries 5xx answers and reset connections with backoff", async () => {

@@ -1,7 +1,8 @@
-// Faults, with the worker as a child process: 410 on the delta link and mid-round, a throttling
-// storm, two workers for one site, SIGTERM during a round.
+// Faults where the process matters, with the worker as a child process: 410 on the delta link, two
+// workers for one site, SIGTERM during a round, a file quarantined (exit code and `status`). The
+// other round faults run in-process: test/worker/sync/*.test.ts.
 import { strict as assert } from "node:assert";
-import { WorkerHarness, mirrorMismatches, summaryOf } from "../../devtools/worker/harness";
+import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf } from "../../devtools/worker/harness";
 
 describe("worker sync under faults", function () {
   this.timeout(90_000);
@@ -33,47 +34,6 @@ describe("worker sync under faults", function () {
     assert.deepEqual(await mirrorMismatches(h, library), []);
   });
 
-  it("resyncs after 410 on a nextLink in the middle of a round", async () => {
-    h = await WorkerHarness.start({ pageSize: 20, latencyMs: 40 });
-    const library = h.library();
-    library.generate({ files: 200, folders: 10, seed: 22, maxSize: 4096 });
-    const worker = h.startSync(["--concurrency", "4"]);
-    await h.untilCheckpointed();
-    const stale = [...library.expectedFiles().keys()][5];
-    library.delete(stale);
-    h.graph.faults.goneOnNextLink();
-    const run = await worker.exited;
-    assert.equal(run.code, 0, run.stderr);
-    const summary = summaryOf(run);
-    assert.equal(summary.resyncs, 1);
-    assert.equal(summary.mode, "full");
-    assert.ok(h.graph.stats.gone >= 1);
-    assert.deepEqual(await mirrorMismatches(h, library), []);
-  });
-
-  it("rides out a throttling storm (30 x 429, Retry-After 1) with zero failed items", async () => {
-    h = await WorkerHarness.start({ pageSize: 50, latencyMs: 10 });
-    const library = h.library();
-    library.generate({ files: 100, folders: 5, seed: 23, maxSize: 4096 });
-    const worker = h.startSync();
-    // The storm hits while many requests are in flight, as it does in production.
-    await h.until(async () => h.graph.stats.itemGets > 0, "the first item requests");
-    h.graph.faults.throttle(20, { retryAfterSeconds: 1 });
-    h.graph.faults.throttle(10, { retryAfterSeconds: 1, status: 503 });
-    const run = await worker.exited;
-    assert.equal(run.code, 0, run.stderr);
-    const summary = summaryOf(run) as {
-      graph: { throttled: number; pauses: number };
-      itemRetries: number;
-      downloaded: number;
-    };
-    assert.equal(h.graph.stats.throttled, 30);
-    assert.equal(summary.graph.throttled, 30);
-    assert.equal(summary.itemRetries, 0, "throttling is absorbed by the client, no item fails");
-    assert.equal(summary.downloaded, 100);
-    assert.deepEqual(await mirrorMismatches(h, library), []);
-  });
-
   it("lets only one of two workers for a site run: the other exits 75 and the data stays intact", async () => {
     h = await WorkerHarness.start({ pageSize: 25, latencyMs: 20 });
     const library = h.library();
@@ -96,7 +56,7 @@ describe("worker sync under faults", function () {
     const library = h.library();
     library.generate({ files: 300, folders: 10, seed: 25, maxSize: 4096 });
     const worker = h.startSync(["--concurrency", "4"]);
-    await h.untilCheckpointed();
+    await worker.waitForLog((l) => l.msg === "page durable");
     const signalled = Date.now();
     worker.child.kill("SIGTERM");
     const run = await worker.exited;
@@ -111,6 +71,37 @@ describe("worker sync under faults", function () {
     const resumed = await h.sync();
     assert.equal(resumed.code, 0, resumed.stderr);
     assert.equal(summaryOf(resumed).resumed, true);
+    assert.deepEqual(await mirrorMismatches(h, library), []);
+  });
+
+  it("quarantines a file whose download is always cut short: exit 65, the summary says so, status lists it", async () => {
+    h = await WorkerHarness.start({ pageSize: 20 });
+    const library = h.library();
+    library.generate({ files: 12, folders: 2, seed: 26, maxSize: 4096 });
+    const bad = library.addFile(null, "Cut.bin", { size: 6 * 1024 * 1024, seed: 3 });
+    h.graph.faults.truncateDownloadsOf(bad, 1024 * 1024);
+    const run = await h.sync();
+    assert.equal(run.code, 65, run.stderr);
+    const summary = summaryOf(run);
+    assert.equal(summary.status, "completedWithQuarantine");
+    assert.equal(summary.inQuarantine, 1);
+    assert.equal(summary.downloaded, 12);
+    const line = run.logs.find((l) => String(l.msg).startsWith("quarantined after"));
+    assert.match(String(line?.msg), new RegExp(`item ${bad} \\(Cut.bin\\): the download stream failed`));
+
+    const status = await h.spawn(["status", "--site", SITE_ID, "--graph-auth", "none"]).exited;
+    assert.equal(status.code, 0, status.stderr);
+    const shown = JSON.parse(status.stdout) as {
+      quarantine: Array<{ itemId: string; path: string; attempts: number }>;
+    };
+    assert.deepEqual(
+      shown.quarantine.map((q) => [q.itemId, q.path, q.attempts]),
+      [[bad, "Cut.bin", 3]],
+    );
+    h.graph.faults.clear();
+    const healed = await h.sync();
+    assert.equal(healed.code, 0, healed.stderr);
+    assert.equal(summaryOf(healed).released, 1);
     assert.deepEqual(await mirrorMismatches(h, library), []);
   });
 });

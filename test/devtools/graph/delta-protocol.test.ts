@@ -42,12 +42,12 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     assert.equal(planItem.size, 14);
     assert.deepEqual(planItem.parentReference, { driveType: "documentLibrary", driveId: h.library.driveId, id: q1 });
     assert.equal(planItem.file.mimeType, "text/plain");
+    // SharePoint's shape (the default): quickXorHash only, and no cTag in delta items.
     assert.deepEqual(planItem.file.hashes, {
-      sha256Hash: h.library.expectedFiles().get(plan)!.sha256.toUpperCase(),
       quickXorHash: new QuickXorHash().update(Buffer.from("quarterly plan")).digest(),
     });
     assert.match(planItem.eTag, /^"\{[0-9A-F-]{36}\},1"$/);
-    assert.match(planItem.cTag, /^"c:\{[0-9A-F-]{36}\},1"$/);
+    assert.equal(planItem.cTag, undefined);
     assert.equal(items.get(reports)!.size, 14, "a folder's size is the bytes below it");
     assert.equal(items.get(logo)!.size, 70_000);
 
@@ -85,11 +85,10 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
     const renamed = items.get(alpha)!;
     assert.equal(renamed.name, "Alpha (archived)");
     assert.notEqual(renamed.eTag, before.get(alpha)!.eTag, "a rename changes the eTag");
-    assert.equal(renamed.cTag, before.get(alpha)!.cTag, "a rename does not change the cTag");
 
     const updated = items.get(spec)!;
     assert.notEqual(updated.eTag, before.get(spec)!.eTag);
-    assert.notEqual(updated.cTag, before.get(spec)!.cTag);
+    assert.notEqual(updated.file.hashes.quickXorHash, before.get(spec)!.file.hashes.quickXorHash);
     assert.equal(updated.size, 11);
 
     assert.deepEqual(items.get(old), {
@@ -185,5 +184,23 @@ describe("Graph emulator: delta protocol through @microsoft/microsoft-graph-clie
       round.entries.find((item) => item.name === "before.txt"),
       undefined,
     );
+  });
+});
+
+describe("Graph emulator: OneDrive personal item shapes (shape: oneDrivePersonal)", () => {
+  const h = useEmulator({ shape: "oneDrivePersonal" });
+
+  it("sends cTag, which a rename leaves alone and an update changes, and sha256Hash beside quickXorHash", async () => {
+    const folder = h.library.addFolder(null, "Alpha");
+    const spec = h.library.addFile(folder, "spec.docx", Buffer.from("v1"));
+    const full = await deltaRound(h.client, ROOT_DELTA);
+    const before = lastOccurrence(full.entries);
+    assert.match(before.get(spec)!.cTag, /^"c:\{[0-9A-F-]{36}\},1"$/);
+    assert.deepEqual(Object.keys(before.get(spec)!.file.hashes).sort(), ["quickXorHash", "sha256Hash"]);
+    h.library.rename(folder, "Alpha (archived)");
+    h.library.updateFile(spec, Buffer.from("version two"));
+    const items = lastOccurrence((await deltaRound(h.client, full.deltaLink)).entries);
+    assert.equal(items.get(folder)!.cTag, before.get(folder)!.cTag, "a rename does not change the cTag");
+    assert.notEqual(items.get(spec)!.cTag, before.get(spec)!.cTag, "an update does");
   });
 });

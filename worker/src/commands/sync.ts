@@ -3,11 +3,13 @@ import { hostname } from "node:os";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { WorkerConfig } from "../config/load";
+import { systemClock } from "../runtime/clock";
 import { EXIT } from "../runtime/exit-codes";
 import { LeaseKeeper } from "../runtime/lease-keeper";
 import { Progress } from "../runtime/progress";
-import { createMissingResources, createServices } from "../runtime/services";
+import { createMissingResources, createServices, type Services } from "../runtime/services";
 import { installShutdown } from "../runtime/shutdown";
+import { Watchdog } from "../runtime/watchdog";
 import { LeaseHeldError, LeaseLostError } from "../stores/errors";
 import { runRound, type RoundResult } from "../sync/run-round";
 
@@ -24,6 +26,8 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
   const started = Date.now();
   const services = createServices(config, logger);
   const shutdown = installShutdown(logger);
+  const watchdog = new Watchdog(systemClock, config.stallTimeoutMs);
+  shutdown.follow(watchdog.stalled);
   let keeper: LeaseKeeper | undefined;
   let progress: Progress | undefined;
   try {
@@ -31,28 +35,34 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     keeper = await LeaseKeeper.acquire(services.lease, config.siteId, leaseOwner(), config.leaseTtlMs, logger);
     shutdown.follow(keeper.lost);
     // Raise the fence on the checkpoint and state items: from now on a stale worker cannot write them.
+    keeper.assertHeld();
     await services.checkpoints.claim(config.siteId, keeper.fence);
     await services.state.claim(config.siteId, keeper.fence);
     progress = new Progress(logger, undefined);
     const result = await runRound({
       siteId: config.siteId,
-      fence: keeper.fence,
+      lease: keeper,
       graph: services.graph,
       documents: services.documents,
       checkpoints: services.checkpoints,
       state: services.state,
       content: services.content,
+      quarantine: services.quarantine,
       concurrency: config.concurrency,
       stop: shutdown.stop,
       abort: shutdown.abort,
       logger,
       progress,
+      onProgress: () => watchdog.touch(),
     });
     if (keeper.lost.aborted) throw keeper.lost.reason;
+    if (watchdog.stalled.aborted) throw watchdog.stalled.reason;
     const signal = shutdown.received();
     const exitCode =
       result.status === "completed"
-        ? EXIT.ok
+        ? result.quarantined > 0
+          ? EXIT.completedWithQuarantine
+          : EXIT.ok
         : signal
           ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
           : EXIT.failed;
@@ -60,12 +70,19 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     return { exitCode, result };
   } catch (err) {
     if (keeper?.lost.aborted || err instanceof LeaseLostError) {
-      logger.error({ err: keeper?.lost.reason ?? err }, "lease lost: stopped without further writes");
+      logger.error(
+        { err: keeper?.lost.reason ?? err },
+        `lease lost: ${(keeper?.lost.reason as Error | undefined)?.message ?? (err as Error).message} No write was made after that; uploads in flight were aborted, and anything they left is removed by the next holder.`,
+      );
       return { exitCode: EXIT.leaseHeld };
     }
     if (err instanceof LeaseHeldError) {
       logger.warn({ holder: err.holder, expiresAt: new Date(err.expiresAt).toISOString() }, err.message);
       return { exitCode: EXIT.leaseHeld };
+    }
+    if (watchdog.stalled.aborted) {
+      logger.error({ err: watchdog.stalled.reason }, (watchdog.stalled.reason as Error).message);
+      return { exitCode: EXIT.failed };
     }
     const signal = shutdown.received();
     if (signal && shutdown.abort.aborted) {
@@ -78,6 +95,7 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     );
     return { exitCode: EXIT.failed };
   } finally {
+    watchdog.dispose();
     progress?.stop();
     await keeper?.release().catch((err) => logger.warn({ err }, "could not release the lease; it expires by itself"));
     shutdown.dispose();
@@ -100,7 +118,7 @@ function hintFor(err: unknown, config: WorkerConfig): string | undefined {
 function logSummary(
   logger: Logger,
   result: RoundResult,
-  services: ReturnType<typeof createServices>,
+  services: Services,
   started: number,
   progress: Progress,
 ): void {
@@ -108,12 +126,13 @@ function logSummary(
   logger.info(
     {
       summary: {
-        status: result.status,
+        status: result.status === "completed" && result.quarantined > 0 ? "completedWithQuarantine" : result.status,
         mode: result.mode,
         roundId: result.roundId,
         resumed: result.resumed,
         resyncs: result.resyncs,
         ...result.counters,
+        inQuarantine: result.quarantined,
         finish: result.finish,
         seconds: Math.round((Date.now() - started) / 100) / 10,
         rate: progress.snapshot(),

@@ -35,6 +35,8 @@ export interface WorkerConfig {
   readonly concurrency: number;
   /** Lifetime of the site lease; renewed every third of it. */
   readonly leaseTtlMs: number;
+  /** A run with no progress for this long is stopped by the watchdog (SYNC_STALL_TIMEOUT_SECONDS). */
+  readonly stallTimeoutMs: number;
   readonly createMissing: boolean;
   /** Explicit endpoints from AWS_ENDPOINT_URL_<SERVICE> (or AWS_ENDPOINT_URL); undefined = the AWS default. */
   readonly endpoints: { readonly dynamodb?: string; readonly s3?: string; readonly sts?: string };
@@ -89,6 +91,12 @@ const envSchema = z.object({
     .min(1, "must be at least 1 (second)")
     .max(900, "must be at most 900 (seconds)")
     .default(60),
+  SYNC_STALL_TIMEOUT_SECONDS: z.coerce
+    .number({ error: "must be a whole number of seconds" })
+    .int("must be a whole number of seconds")
+    .min(5, "must be at least 5 (seconds)")
+    .max(86_400, "must be at most 86400 (seconds)")
+    .default(600),
   AZURE_TENANT_ID: z
     .string()
     .refine((v) => GUID.test(v) || TENANT_DOMAIN.test(v), "must be a tenant GUID or domain")
@@ -196,6 +204,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     graphAuth: cli.graphAuth,
     concurrency: cli.concurrency ?? env.SYNC_CONCURRENCY ?? DEFAULT_CONCURRENCY,
     leaseTtlMs: env.SYNC_LEASE_TTL_SECONDS * 1000,
+    stallTimeoutMs: env.SYNC_STALL_TIMEOUT_SECONDS * 1000,
     createMissing: cli.createMissing,
     endpoints,
     tenantId: env.AZURE_TENANT_ID,

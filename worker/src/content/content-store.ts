@@ -1,10 +1,25 @@
-// Document content in S3 at sharepoint/<siteId>/<itemId>, streamed from Graph with lib-storage's
-// Upload: a file larger than one part becomes a multipart upload holding about
-// partSize x (queueSize + 1) bytes in memory, whatever the file's size.
-import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
+// Document content in S3, streamed from Graph with lib-storage's Upload: a file larger than one part
+// becomes a multipart upload holding about partSize x (queueSize + 1) bytes in memory, whatever the
+// file's size.
+//
+// Keys are unique per upload: sharepoint/<siteId>/<itemId>/<fence>-<nonce>. An upload therefore never
+// replaces an object anyone else wrote; it becomes the item's content only when the fenced document
+// row names it (the commit). A worker that lost its lease can upload, but its row write is refused,
+// and it deletes its own upload; it can never overwrite or delete what the new holder wrote.
+import { randomUUID } from "node:crypto";
+import { Transform, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import type { Readable } from "node:stream";
 import pLimit from "p-limit";
+import type { ContentStorePort, StoredContent } from "../sync/ports";
+import { QuickXorHash } from "./quick-xor-hash";
 
 /** S3's smallest part; two in flight, so ~15 MiB of buffers per upload (bench/worker-memory.ts). */
 export const MIN_PART_SIZE = 5 * 1024 * 1024;
@@ -21,11 +36,42 @@ export const LARGE_FILE_BYTES = 1024 * 1024;
 /** ...of which there are this many, whatever the item concurrency: worst case ~3 x 15 MiB + N x 1 MiB. */
 export const MAX_CONCURRENT_LARGE_UPLOADS = 3;
 
-export function contentKey(siteId: string, itemId: string): string {
-  return `sharepoint/${siteId}/${itemId}`;
+/** Every version of an item's content lives under this prefix. */
+export function itemPrefix(siteId: string, itemId: string): string {
+  return `sharepoint/${siteId}/${itemId}/`;
 }
 
-export class ContentStore {
+/** A key no other upload uses: the writer's fence plus a nonce. */
+export function newContentKey(siteId: string, itemId: string, fence: number): string {
+  return `${itemPrefix(siteId, itemId)}${fence}-${randomUUID().slice(0, 8)}`;
+}
+
+/** The fence that wrote a content key (undefined for keys of another shape). */
+export function fenceOfKey(key: string): number | undefined {
+  const match = /\/(\d+)-[0-9a-f]{8}$/.exec(key);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** The bytes a stream passes through, counted and hashed on the way. */
+class Measure extends Transform {
+  readonly hash = new QuickXorHash();
+  bytes = 0;
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void) {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+    done(null, chunk);
+  }
+}
+
+/** The content stream failed (Graph cut it short), as opposed to S3 refusing the upload. */
+export class SourceStreamError extends Error {
+  constructor(cause: unknown) {
+    super(`the download stream failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = "SourceStreamError";
+  }
+}
+
+export class ContentStore implements ContentStorePort {
   private readonly largeSlots = pLimit(MAX_CONCURRENT_LARGE_UPLOADS);
 
   constructor(
@@ -41,17 +87,20 @@ export class ContentStore {
     return size !== undefined && size > LARGE_FILE_BYTES ? this.largeSlots(transfer) : transfer();
   }
 
-  /** Streams `body` to `key`; resolves with the bytes written. */
+  /** Streams `body` to `key`; resolves with the bytes written and their QuickXorHash. */
   async put(
     key: string,
     body: Readable,
     opts: { size?: number; contentType?: string; signal?: AbortSignal },
-  ): Promise<number> {
-    let bytes = 0;
-    body.on("data", (chunk: Buffer) => (bytes += chunk.length));
+  ): Promise<StoredContent> {
+    const measure = new Measure();
+    let sourceError: unknown;
+    const piped = pipeline(body, measure).catch((err: unknown) => {
+      sourceError = err;
+    });
     const job = new Upload({
       client: this.s3,
-      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: opts.contentType },
+      params: { Bucket: this.bucket, Key: key, Body: measure, ContentType: opts.contentType },
       partSize: partSizeFor(opts.size),
       queueSize: QUEUE_SIZE,
       leavePartsOnError: false,
@@ -60,18 +109,34 @@ export class ContentStore {
     opts.signal?.addEventListener("abort", abort, { once: true });
     try {
       await job.done();
+      await piped;
     } catch (err) {
       body.destroy();
-      throw err;
+      measure.destroy();
+      await piped;
+      throw sourceError !== undefined ? new SourceStreamError(sourceError) : err;
     } finally {
       opts.signal?.removeEventListener("abort", abort);
     }
-    return bytes;
+    if (sourceError !== undefined) throw new SourceStreamError(sourceError);
+    return { bytes: measure.bytes, quickXorHash: measure.hash.digest() };
   }
 
   async delete(key: string): Promise<void> {
     // S3 answers 204 for a key that does not exist: deleting twice is harmless.
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async *list(prefix: string, signal?: AbortSignal): AsyncIterable<string> {
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+        { abortSignal: signal },
+      );
+      for (const object of out.Contents ?? []) if (object.Key !== undefined) yield object.Key;
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token !== undefined);
   }
 
   /** --create-missing (loopback only): creates the bucket unless it exists. Returns whether it did. */

@@ -1,12 +1,16 @@
 // The Graph operations the sync needs: delta pages, one item, and its content as a stream.
-import { Readable } from "node:stream";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { deltaPageSchema, driveItemSchema, parseOrExplain, type DeltaPage, type DriveItem } from "./drive-item";
 import { GraphRequestError, ResyncRequiredError, redact } from "./errors";
+import type { GraphSource } from "../sync/ports";
 import type { GraphHttp } from "./http";
 
 /** A download URL that answers 401/403 has expired: resolve a fresh one this many times. */
 const DOWNLOAD_URL_REFRESHES = 3;
+/** A download that delivers no byte for this long is cut and retried (a stalled connection). */
+export const DOWNLOAD_IDLE_MS = 60_000;
 
 export interface OpenedContent {
   readonly item: DriveItem;
@@ -16,13 +20,14 @@ export interface OpenedContent {
 /** Turns a 401/403 from a Graph API call into what to fix (the credential chain knows the app). */
 export type RefusalExplainer = (status: number, body: unknown) => string;
 
-export class GraphClient {
+export class GraphClient implements GraphSource {
   private readonly origin: string;
 
   constructor(
     private readonly baseUrl: string,
     readonly http: GraphHttp,
     private readonly explainRefusal?: RefusalExplainer,
+    private readonly downloadIdleMs = DOWNLOAD_IDLE_MS,
   ) {
     this.origin = new URL(baseUrl).origin;
   }
@@ -34,7 +39,7 @@ export class GraphClient {
 
   async deltaPage(url: string, signal?: AbortSignal): Promise<DeltaPage> {
     this.assertOurOrigin(url);
-    const response = await this.http.get(url, { authenticated: true, signal });
+    const { response, body } = await this.http.getJson(url, { authenticated: true, signal });
     if (response.status === 410) {
       const body = await readErrorBody(response);
       const location = response.headers.get("location") ?? undefined;
@@ -46,20 +51,20 @@ export class GraphClient {
       );
     }
     if (!response.ok) throw await this.apiError(response, url);
-    const page = parseOrExplain(deltaPageSchema, await response.json(), "delta page");
+    const page = parseOrExplain(deltaPageSchema, body, "delta page");
     return { items: page.value, nextLink: page["@odata.nextLink"], deltaLink: page["@odata.deltaLink"] };
   }
 
   /** The item as it is now, with a fresh download URL; undefined when it no longer exists. */
   async getItem(siteId: string, itemId: string, signal?: AbortSignal): Promise<DriveItem | undefined> {
     const url = `${this.baseUrl}/sites/${siteId}/drive/items/${encodeURIComponent(itemId)}`;
-    const response = await this.http.get(url, { authenticated: true, signal });
+    const { response, body } = await this.http.getJson(url, { authenticated: true, signal });
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
     }
     if (!response.ok) throw await this.apiError(response, url);
-    return parseOrExplain(driveItemSchema, await response.json(), "driveItem");
+    return parseOrExplain(driveItemSchema, body, "driveItem");
   }
 
   /**
@@ -67,6 +72,7 @@ export class GraphClient {
    * resolved again when it answers 401/403. undefined when the item was deleted meanwhile.
    */
   async openContent(siteId: string, itemId: string, signal?: AbortSignal): Promise<OpenedContent | undefined> {
+    let lastStatus = 401;
     for (let refresh = 0; refresh <= DOWNLOAD_URL_REFRESHES; refresh++) {
       const item = await this.getItem(siteId, itemId, signal);
       if (item === undefined) return undefined;
@@ -75,17 +81,19 @@ export class GraphClient {
         throw new Error(`Graph returned item ${itemId} without @microsoft.graph.downloadUrl (is it a file?)`);
       const response = await this.http.get(downloadUrl, { authenticated: false, signal });
       if (response.status === 401 || response.status === 403) {
+        lastStatus = response.status;
         await response.body?.cancel();
         continue;
       }
       if (!response.ok || response.body === null) throw await requestError(response, downloadUrl);
-      return { item, body: Readable.fromWeb(response.body as WebReadableStream<Uint8Array>) };
+      const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+      return { item, body: cutWhenIdle(body, this.downloadIdleMs) };
     }
     throw new GraphRequestError(
-      401,
+      lastStatus,
       "downloadUrlRefused",
-      `the download URL was refused ${DOWNLOAD_URL_REFRESHES + 1} times, even freshly resolved`,
-      itemId,
+      `the download URL was refused (${lastStatus}) ${DOWNLOAD_URL_REFRESHES + 1} times, even freshly resolved`,
+      `${this.baseUrl}/sites/${siteId}/drive/items/${encodeURIComponent(itemId)}/content`,
     );
   }
 
@@ -124,4 +132,31 @@ async function readErrorBody(response: Response): Promise<{ code: string; messag
 async function requestError(response: Response, url: string): Promise<GraphRequestError> {
   const body = await readErrorBody(response);
   return new GraphRequestError(response.status, body.code, body.message, url);
+}
+
+/**
+ * The body, cut with an error when no byte passes for `idleMs`: a stalled download fails (and is
+ * retried) instead of holding its item, and the round, for ever.
+ */
+function cutWhenIdle(body: Readable, idleMs: number): Readable {
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    timer = setTimeout(
+      () => body.destroy(new Error(`the download delivered no data for ${Math.round(idleMs / 1000)} s`)),
+      idleMs,
+    );
+    timer.unref();
+  };
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      arm();
+      done(null, chunk);
+    },
+  });
+  arm();
+  pipeline(body, out)
+    .catch(() => undefined)
+    .finally(() => clearTimeout(timer));
+  return out;
 }

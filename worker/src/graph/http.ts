@@ -1,10 +1,13 @@
 // Every Graph request goes through here: the shared throttle gate, a bearer token from the one
-// credential of the process, and retries with exponential backoff and full jitter for 5xx answers
-// and network errors (exponential-backoff). Other statuses go back to the caller, which knows
-// whether a 401, 404 or 410 means "refresh", "gone" or "resync".
-import type { TokenCredential } from "@azure/identity";
+// credential of the process, a timeout on every request, and retries with exponential backoff and
+// full jitter (exponential-backoff) for 5xx answers and network errors, including a body cut off
+// while it is read. A 401 on an API call forces one token refresh before it is given back. Other
+// statuses go back to the caller, which knows whether a 401, 404 or 410 means "refresh", "gone" or
+// "resync".
+import type { GetTokenOptions, TokenCredential } from "@azure/identity";
 import { backOff } from "exponential-backoff";
 import { GRAPH_SCOPE } from "../credentials";
+import { systemClock, type Clock } from "../runtime/clock";
 import { redact } from "./errors";
 import { ThrottleGate, retryAfterMs } from "./throttle-gate";
 
@@ -12,6 +15,7 @@ export interface GraphHttpOptions {
   /** undefined only for --graph-auth none (loopback emulator). */
   readonly credential?: TokenCredential;
   readonly gate?: ThrottleGate;
+  readonly clock?: Clock;
   /** Attempts for 5xx and network errors (throttling does not count: it waits as long as Graph says). */
   readonly maxAttempts?: number;
   readonly startingDelayMs?: number;
@@ -20,57 +24,122 @@ export interface GraphHttpOptions {
   readonly maxThrottledAnswers?: number;
   /** Pause used for a 429 that carries no Retry-After. */
   readonly defaultRetryAfterMs?: number;
+  /** Time for a request to answer (headers, and for JSON its whole body); default 60 s. */
+  readonly requestTimeoutMs?: number;
   readonly onRetry?: (event: { url: string; reason: string; attempt: number }) => void;
 }
 
+interface RequestInit {
+  authenticated: boolean;
+  signal?: AbortSignal;
+  headers?: Record<string, string>;
+}
+
+/** Worth another attempt: a 5xx answer, a network error, a timeout, a body cut off. */
 class TransientError extends Error {}
+
+/**
+ * The claims challenge that makes @azure/identity (MSAL) skip its token cache: the format Graph itself
+ * sends in a WWW-Authenticate claims challenge (continuous access evaluation), asking for a token
+ * issued from now on.
+ */
+function freshTokenClaims(now: number): string {
+  return JSON.stringify({ access_token: { nbf: { essential: true, value: String(Math.floor(now / 1000)) } } });
+}
 
 export class GraphHttp {
   readonly gate: ThrottleGate;
-  private readonly opts: Required<Omit<GraphHttpOptions, "credential" | "gate" | "onRetry">>;
+  private readonly clock: Clock;
+  private readonly opts: Required<Omit<GraphHttpOptions, "credential" | "gate" | "onRetry" | "clock">>;
   /** Counters for the run summary. */
-  readonly counts = { requests: 0, throttled: 0, retried: 0 };
+  readonly counts = { requests: 0, throttled: 0, retried: 0, tokenRefreshes: 0, timeouts: 0 };
 
   constructor(private readonly options: GraphHttpOptions = {}) {
-    this.gate = options.gate ?? new ThrottleGate();
+    this.clock = options.clock ?? systemClock;
+    this.gate = options.gate ?? new ThrottleGate(this.clock);
     this.opts = {
       maxAttempts: options.maxAttempts ?? 8,
       startingDelayMs: options.startingDelayMs ?? 250,
       maxDelayMs: options.maxDelayMs ?? 30_000,
       maxThrottledAnswers: options.maxThrottledAnswers ?? 100,
       defaultRetryAfterMs: options.defaultRetryAfterMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 60_000,
     };
   }
 
   /**
-   * GET `url`. `authenticated: false` is for pre-authenticated download URLs, which must never
-   * receive our bearer token. Resolves with any non-retryable response; the caller checks `ok`.
+   * GET `url` and resolve with the response, its body unread (downloads stream it). `authenticated:
+   * false` is for pre-authenticated download URLs, which must never receive our bearer token.
+   * Resolves with any non-retryable response; the caller checks `ok`.
    */
-  async get(
-    url: string,
-    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
-  ): Promise<Response> {
-    return backOff(() => this.untilNotThrottled(url, init), {
-      numOfAttempts: this.opts.maxAttempts,
-      startingDelay: this.opts.startingDelayMs,
-      maxDelay: this.opts.maxDelayMs,
-      jitter: "full",
-      retry: (err: unknown, attempt: number) => {
-        if (!(err instanceof TransientError) || init.signal?.aborted) return false;
-        this.counts.retried++;
-        this.options.onRetry?.({ url: redact(url), reason: err.message, attempt });
-        return true;
-      },
+  get(url: string, init: RequestInit): Promise<Response> {
+    return this.withRetries(url, init, async (response) => response);
+  }
+
+  /**
+   * GET `url` and read its body as JSON within the same retries: a connection reset while the body
+   * is read is retried like one before the answer. Non-2xx answers resolve with `body` undefined
+   * and the response for the caller to read.
+   */
+  getJson(url: string, init: RequestInit): Promise<{ response: Response; body?: unknown }> {
+    return this.withRetries(url, init, async (response) => {
+      if (!response.ok) return { response };
+      try {
+        return { response, body: await response.json() };
+      } catch (err) {
+        if (init.signal?.aborted) throw err;
+        throw new TransientError(`the response body could not be read: ${describe(err)}`);
+      }
     });
   }
 
-  private async untilNotThrottled(
-    url: string,
-    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
-  ): Promise<Response> {
-    for (let throttled = 0; ; throttled++) {
+  private withRetries<T>(url: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
+    return backOff(
+      async () => {
+        const timeout = new AbortController();
+        const timer = setTimeout(() => timeout.abort(), this.opts.requestTimeoutMs);
+        const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+        try {
+          return await read(await this.untilNotThrottled(url, { ...init, signal }));
+        } catch (err) {
+          if (timeout.signal.aborted && !init.signal?.aborted) {
+            this.counts.timeouts++;
+            throw new TransientError(`no answer within ${this.opts.requestTimeoutMs} ms`);
+          }
+          throw err;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      {
+        numOfAttempts: this.opts.maxAttempts,
+        startingDelay: this.opts.startingDelayMs,
+        maxDelay: this.opts.maxDelayMs,
+        jitter: "full",
+        retry: (err: unknown, attempt: number) => {
+          if (!(err instanceof TransientError) || init.signal?.aborted) return false;
+          this.counts.retried++;
+          this.options.onRetry?.({ url: redact(url), reason: err.message, attempt });
+          return true;
+        },
+      },
+    );
+  }
+
+  private async untilNotThrottled(url: string, init: RequestInit): Promise<Response> {
+    let refreshed = false;
+    for (let throttled = 0; ;) {
       await this.gate.pass(init.signal);
-      const response = await this.fetchOnce(url, init);
+      const response = await this.fetchOnce(url, init, refreshed);
+      // A token Graph no longer accepts (revoked, or signed with a retired key) may still sit in the
+      // credential's cache: ask for a fresh one once before the 401 reaches the caller.
+      if (response.status === 401 && init.authenticated && this.options.credential && !refreshed) {
+        await response.body?.cancel();
+        refreshed = true;
+        this.counts.tokenRefreshes++;
+        this.options.onRetry?.({ url: redact(url), reason: "401: token refreshed", attempt: 1 });
+        continue;
+      }
       const isThrottle = response.status === 429 || (response.status === 503 && response.headers.has("retry-after"));
       if (!isThrottle) {
         if (response.status >= 500) {
@@ -81,27 +150,29 @@ export class GraphHttp {
       }
       await response.body?.cancel();
       this.counts.throttled++;
-      if (throttled + 1 >= this.opts.maxThrottledAnswers) {
+      throttled++;
+      if (throttled >= this.opts.maxThrottledAnswers) {
         throw new Error(
-          `Graph kept throttling ${redact(url)} (${throttled + 1} answers in a row); giving up on this request`,
+          `Graph kept throttling ${redact(url)} (${throttled} answers in a row); giving up on this request`,
         );
       }
-      this.gate.close(retryAfterMs(response.headers.get("retry-after"), this.opts.defaultRetryAfterMs));
+      this.gate.close(
+        retryAfterMs(response.headers.get("retry-after"), this.opts.defaultRetryAfterMs, this.clock.now()),
+      );
       this.options.onRetry?.({
         url: redact(url),
         reason: `throttled (${response.status}, Retry-After ${response.headers.get("retry-after") ?? "none"})`,
-        attempt: throttled + 1,
+        attempt: throttled,
       });
     }
   }
 
-  private async fetchOnce(
-    url: string,
-    init: { authenticated: boolean; signal?: AbortSignal; headers?: Record<string, string> },
-  ): Promise<Response> {
+  private async fetchOnce(url: string, init: RequestInit, forceRefresh: boolean): Promise<Response> {
     const headers: Record<string, string> = { ...init.headers };
     if (init.authenticated && this.options.credential) {
-      const token = await this.options.credential.getToken(GRAPH_SCOPE, { abortSignal: init.signal });
+      const options: GetTokenOptions = { abortSignal: init.signal };
+      if (forceRefresh) options.claims = freshTokenClaims(this.clock.now());
+      const token = await this.options.credential.getToken(GRAPH_SCOPE, options);
       if (!token) throw new Error("The Graph credential returned no access token");
       headers.authorization = `Bearer ${token.token}`;
     }
@@ -111,7 +182,12 @@ export class GraphHttp {
     } catch (err) {
       if (init.signal?.aborted) throw err;
       // Connection reset, refused, DNS: worth another attempt.
-      throw new TransientError(`network error: ${(err as Error).cause ?? (err as Error).message}`);
+      throw new TransientError(`network error: ${describe(err)}`);
     }
   }
+}
+
+function describe(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e?.cause?.message ?? e?.message ?? String(err);
 }

@@ -1,7 +1,7 @@
 // One gate shared by every request of a Graph client. A 429/503 with Retry-After closes it for that
 // long, so ALL requests pause (Graph counts the requests made while throttled against us and
 // extends the penalty), not just the one that was refused.
-import { setTimeout as sleep } from "node:timers/promises";
+import { systemClock, type Clock } from "../runtime/clock";
 
 export class ThrottleGate {
   private openAt = 0;
@@ -9,30 +9,36 @@ export class ThrottleGate {
   pauses = 0;
   pausedMs = 0;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   close(forMs: number): void {
-    const until = this.now() + forMs;
+    const now = this.clock.now();
+    const until = now + forMs;
     if (until > this.openAt) {
-      this.pausedMs += until - Math.max(this.openAt, this.now());
+      this.pausedMs += until - Math.max(this.openAt, now);
       this.openAt = until;
     }
     this.pauses++;
   }
 
+  /** Whether a request would wait now. */
+  get closed(): boolean {
+    return this.openAt > this.clock.now();
+  }
+
   /** Resolves once the gate is open (immediately when it is). */
   async pass(signal?: AbortSignal): Promise<void> {
-    for (let wait = this.openAt - this.now(); wait > 0; wait = this.openAt - this.now()) {
-      await sleep(wait, undefined, { signal });
+    for (let wait = this.openAt - this.clock.now(); wait > 0; wait = this.openAt - this.clock.now()) {
+      await this.clock.sleep(wait, signal);
     }
   }
 }
 
 /** Retry-After in seconds (or an HTTP date), as milliseconds; a fallback when absent or unreadable. */
-export function retryAfterMs(header: string | null, fallbackMs: number): number {
+export function retryAfterMs(header: string | null, fallbackMs: number, now: number = Date.now()): number {
   if (header === null) return fallbackMs;
   const seconds = Number(header);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
-  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - now);
 }

@@ -12,7 +12,7 @@ export interface PoolResult {
 export async function runPool<T>(
   tasks: Iterable<T>,
   concurrency: number,
-  run: (task: T) => Promise<void>,
+  run: (task: T) => Promise<unknown>,
   stop?: AbortSignal,
 ): Promise<PoolResult> {
   const limit = pLimit(concurrency);

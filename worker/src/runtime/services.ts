@@ -9,6 +9,7 @@ import { GraphHttp } from "../graph/http";
 import { CheckpointStore } from "../stores/checkpoint-store";
 import { DocumentStore } from "../stores/document-store";
 import { LeaseStore } from "../stores/lease-store";
+import { QuarantineStore } from "../stores/quarantine-store";
 import { StateStore } from "../stores/state-store";
 import { createMissingTables } from "../stores/tables";
 import { createAwsClients, type AwsClients } from "./aws-clients";
@@ -22,6 +23,7 @@ export interface Services {
   readonly state: StateStore;
   readonly documents: DocumentStore;
   readonly content: ContentStore;
+  readonly quarantine: QuarantineStore;
   readonly writes: WriteCounts;
   close(): void;
 }
@@ -52,6 +54,7 @@ export function createServices(config: WorkerConfig, logger: Logger): Services {
     state: new StateStore(aws.documents, config.tables.state),
     documents: new DocumentStore(aws.documents, config.tables.documents),
     content: new ContentStore(aws.s3, config.bucket),
+    quarantine: new QuarantineStore(aws.documents, config.tables.documents),
     writes,
     close: () => aws.destroy(),
   };

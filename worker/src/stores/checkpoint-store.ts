@@ -1,6 +1,7 @@
 // The in-progress round: the nextLink to continue from plus counters, written after each page's
 // items are durable. Absent (no nextLink) when no round is in progress.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { CheckpointStorePort } from "../sync/ports";
 import { FencedItemStore } from "./fenced-item";
 
 export type RoundMode = "full" | "incremental";
@@ -19,6 +20,12 @@ export type Checkpoint = {
   pathsDirty: boolean;
   /** Why a full round is running (first run, reset, or the 410 code that forced a resync). */
   reason: string;
+  /** "finishing" once every page is applied: the end-of-round pass is running, `deltaLink` waits to be saved. */
+  phase?: "listing" | "finishing";
+  /** The deltaLink of the round's last page, saved to state once the end-of-round pass is done. */
+  deltaLink?: string;
+  /** The end-of-round pass has handled every row up to this itemId. */
+  sweepFrom?: string;
 };
 
 const ROUND_FIELDS = [
@@ -31,9 +38,12 @@ const ROUND_FIELDS = [
   "startedAt",
   "pathsDirty",
   "reason",
+  "phase",
+  "deltaLink",
+  "sweepFrom",
 ] as const;
 
-export class CheckpointStore {
+export class CheckpointStore implements CheckpointStorePort {
   private readonly items: FencedItemStore<Checkpoint>;
 
   constructor(doc: DynamoDBDocumentClient, table: string) {

@@ -1,16 +1,22 @@
-// One item per file or folder of the library: the worker's own id -> object map. SharePoint's
+// One row per file or folder of the library: the worker's own id -> object map. SharePoint's
 // deletions carry no name, and folder renames do not list descendants, so everything the worker
-// needs later (S3 key, folder chain, cTag/eTag for skipping) is kept here, keyed by item id.
+// needs later (S3 key, folder chain, hashes and eTag for skipping) is kept here, keyed by item id.
+//
+// Every write is fenced like the checkpoint: the row carries the fence of the lease holder that last
+// wrote it, and a write requires `fence <= ours`. A worker that lost its lease can therefore no
+// longer change a row the new holder has written, even when its request is delivered late.
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
   DeleteCommand,
+  GetCommand,
   PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import { isConditionalCheckFailed } from "./errors";
+import type { DocumentPage, DocumentStorePort } from "../sync/ports";
+import { LeaseLostError, isConditionalCheckFailed } from "./errors";
 
 export type DocumentKind = "file" | "folder" | "root";
 
@@ -20,24 +26,28 @@ export interface DocumentRecord {
   kind: DocumentKind;
   name?: string;
   parentId?: string;
-  /** "/Folder/Sub/name.ext" from the drive root; recomputed when a folder above it changes. */
+  /** "Folder/Sub/name.ext" from the drive root; recomputed when a folder above it changes. */
   path?: string;
   size?: number;
   eTag?: string;
-  cTag?: string;
   lastModified?: string;
   mimeType?: string;
   hashes?: Record<string, string>;
-  /** S3 key of the content (files only). */
+  /** S3 key of the content (files only): sharepoint/<siteId>/<itemId>/<fence>-<nonce>. */
   s3Key?: string;
+  /** The bytes stored did not hash to the listed quickXorHash (SharePoint alters some Office files on download). */
+  hashMismatch?: boolean;
   /** The round that last saw this item (full rounds sweep whatever they did not see). */
   roundId: string;
   syncedAt: string;
+  /** Fence of the lease holder that last wrote the row. */
+  fence?: number;
 }
 
 const BATCH_GET_LIMIT = 100;
+const FENCE_OK = "attribute_not_exists(fence) OR fence <= :fence";
 
-export class DocumentStore {
+export class DocumentStore implements DocumentStorePort {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
@@ -61,60 +71,108 @@ export class DocumentStore {
     return found;
   }
 
-  async put(record: DocumentRecord): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.table, Item: record }));
-  }
-
-  /** Stamps an unchanged item with the current round so a full round's sweep keeps it. */
-  async markSeen(siteId: string, itemId: string, roundId: string): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
+  async put(record: DocumentRecord, fence: number): Promise<void> {
+    await this.fenced(record.siteId, record.itemId, fence, () =>
+      this.doc.send(
+        new PutCommand({
           TableName: this.table,
-          Key: { siteId, itemId },
-          UpdateExpression: "SET roundId = :round",
-          ConditionExpression: "attribute_exists(itemId)",
-          ExpressionAttributeValues: { ":round": roundId },
+          Item: { ...record, fence },
+          ConditionExpression: FENCE_OK,
+          ExpressionAttributeValues: { ":fence": fence },
         }),
-      );
-    } catch (err) {
-      // Deleted meanwhile by a later occurrence: nothing to keep.
-      if (!isConditionalCheckFailed(err)) throw err;
-    }
-  }
-
-  async setPath(siteId: string, itemId: string, path: string): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { siteId, itemId },
-        UpdateExpression: "SET #path = :path",
-        ExpressionAttributeNames: { "#path": "path" },
-        ExpressionAttributeValues: { ":path": path },
-      }),
+      ),
     );
   }
 
-  async delete(siteId: string, itemId: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.table, Key: { siteId, itemId } }));
+  async markSeen(siteId: string, itemId: string, roundId: string, fence: number): Promise<void> {
+    await this.update(siteId, itemId, fence, "SET roundId = :round", { ":round": roundId });
   }
 
-  /** Every record of the site (or only folders and the root), page by page. */
-  async *all(siteId: string, opts: { foldersOnly?: boolean } = {}): AsyncGenerator<DocumentRecord> {
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "siteId = :site",
-          ...(opts.foldersOnly ? { FilterExpression: "kind <> :file" } : {}),
-          ExpressionAttributeValues: { ":site": siteId, ...(opts.foldersOnly ? { ":file": "file" } : {}) },
-          ExclusiveStartKey: startKey,
-          ConsistentRead: true,
-        }),
-      );
-      for (const item of out.Items ?? []) yield item as DocumentRecord;
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
+  async setPath(siteId: string, itemId: string, path: string, fence: number): Promise<void> {
+    await this.update(siteId, itemId, fence, "SET #path = :path", { ":path": path }, { "#path": "path" });
   }
+
+  async delete(siteId: string, itemId: string, fence: number): Promise<void> {
+    await this.fenced(siteId, itemId, fence, () =>
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: { siteId, itemId },
+          ConditionExpression: FENCE_OK,
+          ExpressionAttributeValues: { ":fence": fence },
+        }),
+      ),
+    );
+  }
+
+  async page(siteId: string, opts: { after?: string; limit: number; foldersOnly?: boolean }): Promise<DocumentPage> {
+    const out = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "siteId = :site",
+        ...(opts.foldersOnly ? { FilterExpression: "kind <> :file" } : {}),
+        ExpressionAttributeValues: { ":site": siteId, ...(opts.foldersOnly ? { ":file": "file" } : {}) },
+        ExclusiveStartKey: opts.after === undefined ? undefined : { siteId, itemId: opts.after },
+        Limit: opts.limit,
+        ConsistentRead: true,
+      }),
+    );
+    return {
+      records: (out.Items ?? []) as DocumentRecord[],
+      last: out.LastEvaluatedKey?.itemId as string | undefined,
+    };
+  }
+
+  /** An update of an existing row; a row deleted meanwhile (a later occurrence) needs nothing. */
+  private async update(
+    siteId: string,
+    itemId: string,
+    fence: number,
+    set: string,
+    values: Record<string, unknown>,
+    names?: Record<string, string>,
+  ): Promise<void> {
+    await this.fenced(siteId, itemId, fence, () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { siteId, itemId },
+          UpdateExpression: `${set}, fence = :fence`,
+          ConditionExpression: `attribute_exists(itemId) AND (${FENCE_OK})`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ":fence": fence },
+        }),
+      ),
+    );
+  }
+
+  /** Runs a conditional write; a refusal is a lost lease only when a newer fence holds the row. */
+  private async fenced(siteId: string, itemId: string, fence: number, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isConditionalCheckFailed(err)) throw err;
+      const out = await this.doc.send(
+        new GetCommand({ TableName: this.table, Key: { siteId, itemId }, ConsistentRead: true }),
+      );
+      const held = (out.Item as DocumentRecord | undefined)?.fence;
+      if (held !== undefined && held > fence)
+        throw new LeaseLostError(siteId, `document ${itemId} was written by fence ${held}, ours is ${fence}`);
+      // Row gone (an update of a row deleted meanwhile): nothing to change.
+    }
+  }
+}
+
+/** Every row of the site, page by page (status counts, tests). */
+export async function* allDocuments(
+  store: Pick<DocumentStorePort, "page">,
+  siteId: string,
+  opts: { foldersOnly?: boolean } = {},
+): AsyncGenerator<DocumentRecord> {
+  let after: string | undefined;
+  do {
+    const page = await store.page(siteId, { after, limit: 1000, foldersOnly: opts.foldersOnly });
+    yield* page.records;
+    after = page.last;
+  } while (after !== undefined);
 }

@@ -1,5 +1,6 @@
 // The last COMPLETED round: its deltaLink (where the next incremental round starts) and a summary.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { StateStorePort } from "../sync/ports";
 import { FencedItemStore } from "./fenced-item";
 
 export type SyncState = {
@@ -13,7 +14,7 @@ export type SyncState = {
   files: number;
 };
 
-export class StateStore {
+export class StateStore implements StateStorePort {
   private readonly items: FencedItemStore<SyncState>;
 
   constructor(doc: DynamoDBDocumentClient, table: string) {

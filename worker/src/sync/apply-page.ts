@@ -1,13 +1,16 @@
 // Applies one delta page with bounded parallelism. The page counts as durable only when EVERY item
-// of it is: the caller writes the checkpoint after this resolves with completed = true.
+// of it is applied or quarantined: the caller writes the checkpoint after this resolves with
+// completed = true. An item that keeps failing for a reason of its own (ItemFailure) is quarantined
+// after `ctx.itemAttempts` attempts, so one bad file cannot hold the whole library back; any other
+// failure (the stores, a lost lease) fails the page, and the next run redoes it.
 import { backOff } from "exponential-backoff";
 import type { DriveItem } from "../graph/drive-item";
 import { runPool } from "../runtime/pool";
-import { applyItem } from "./apply-item";
+import { LeaseLostError } from "../stores/errors";
+import type { DocumentRecord } from "../stores/document-store";
+import { applyItem, type ItemResult } from "./apply-item";
+import { ItemFailure } from "./item-failure";
 import type { RoundContext } from "./round-context";
-
-/** Attempts per item before the page (and so the run) fails; Graph-level retries happen below this. */
-const ITEM_ATTEMPTS = 3;
 
 /** Graph may list an item several times in a round: the last occurrence is the current one. */
 export function lastOccurrences(items: readonly DriveItem[]): DriveItem[] {
@@ -27,22 +30,7 @@ export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]):
   );
   // Folders first: files of this page then find their folder chain (Graph does not order parents first).
   const isFolder = (i: DriveItem) => i.deleted === undefined && (i.folder !== undefined || i.root !== undefined);
-  const run = async (item: DriveItem) => {
-    const { outcome, bytes } = await backOff(() => applyItem(ctx, item, existing.get(item.id)), {
-      numOfAttempts: ITEM_ATTEMPTS,
-      startingDelay: 250,
-      jitter: "full",
-      retry: () => {
-        if (ctx.abort.aborted) return false;
-        ctx.counters.itemRetries++;
-        return true;
-      },
-    });
-    ctx.counters[outcome]++;
-    ctx.counters.items++;
-    ctx.counters.bytes += bytes;
-    ctx.onItemDone?.(bytes);
-  };
+  const run = (item: DriveItem) => applyWithRetries(ctx, item, existing.get(item.id));
   const folders = await runPool(unique.filter(isFolder), ctx.concurrency, run, ctx.stop);
   if (!folders.completed) return { completed: false };
   return runPool(
@@ -50,5 +38,66 @@ export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]):
     ctx.concurrency,
     run,
     ctx.stop,
+  );
+}
+
+/** One item, retried; quarantined when it keeps failing for a reason of its own. */
+export async function applyWithRetries(
+  ctx: RoundContext,
+  item: DriveItem,
+  existing: DocumentRecord | undefined,
+): Promise<"applied" | "quarantined"> {
+  let attempts = 0;
+  let result: ItemResult;
+  try {
+    result = await backOff(
+      () => {
+        attempts++;
+        return applyItem(ctx, item, existing);
+      },
+      {
+        numOfAttempts: ctx.itemAttempts,
+        startingDelay: ctx.retryDelayMs,
+        jitter: "full",
+        retry: (err: unknown) => {
+          if (ctx.abort.aborted || err instanceof LeaseLostError) return false;
+          ctx.counters.itemRetries++;
+          return true;
+        },
+      },
+    );
+  } catch (err) {
+    if (!(err instanceof ItemFailure) || ctx.abort.aborted) throw err;
+    await quarantine(ctx, err, attempts);
+    ctx.counters.items++;
+    ctx.onItemDone?.(0);
+    return "quarantined";
+  }
+  ctx.counters[result.outcome]++;
+  ctx.counters.items++;
+  ctx.counters.bytes += result.bytes;
+  ctx.onItemDone?.(result.bytes);
+  if (ctx.quarantined.has(item.id)) {
+    ctx.lease.assertHeld();
+    await ctx.quarantine.clear(ctx.siteId, item.id, ctx.lease.fence);
+    ctx.quarantined.delete(item.id);
+    ctx.counters.released++;
+    ctx.logger.info({ item: { id: item.id } }, `item ${item.id} succeeded and left quarantine`);
+  }
+  return "applied";
+}
+
+async function quarantine(ctx: RoundContext, failure: ItemFailure, attempts: number): Promise<void> {
+  ctx.lease.assertHeld();
+  const entry = await ctx.quarantine.record(
+    ctx.siteId,
+    { itemId: failure.itemId, path: failure.path, error: failure.message, attempts, roundId: ctx.roundId },
+    ctx.lease.fence,
+  );
+  ctx.quarantined.add(failure.itemId);
+  ctx.counters.quarantined++;
+  ctx.logger.error(
+    { item: { id: failure.itemId, path: entry.path }, attempts: entry.attempts, err: failure.cause },
+    `quarantined after ${attempts} failed attempts this round (${entry.attempts} in all): ${failure.message}`,
   );
 }

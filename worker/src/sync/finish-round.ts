@@ -1,61 +1,96 @@
-// The work between the last page and saving the deltaLink:
-// - after a FULL round, delete everything the fresh listing did not return (documents not stamped
-//   with this round's id), so that a resync after a 410 leaves nothing stale behind;
-// - when folders changed, recompute paths from the folder chain (Graph does not list the
-//   descendants of a renamed or moved folder) and remove orphans left under deleted folders.
-import { contentKey } from "../content/content-store";
+// The end-of-round pass, between the last page and saving the deltaLink:
+// - after a FULL round, delete everything the fresh listing did not return (rows not stamped with
+//   this round's id, and their objects), so that a resync after a 410 leaves nothing stale behind;
+// - when folders changed (or after a full round), recompute paths from the folder chain (Graph does
+//   not list the descendants of a renamed or moved folder) and remove rows under deleted folders.
+// It streams: one page of rows at a time with bounded parallelism, checking the stop signal and the
+// lease between pages and recording how far it got, so it is bounded in memory at any library size
+// and a SIGTERM leaves a checkpoint the next run continues from.
+import { runPool } from "../runtime/pool";
 import type { DocumentRecord } from "../stores/document-store";
-import { FolderMap, folderEntryOf } from "./folder-map";
 import type { RoundContext } from "./round-context";
+
+/** Rows per page of the pass: small enough that a page finishes within seconds of a stop. */
+export const FINISH_PAGE_ROWS = 500;
 
 export interface FinishReport {
   swept: number;
   pathsUpdated: number;
   orphans: number;
-  liveFiles: number;
+  /** Files kept by the pass (undefined when no pass ran). */
+  liveFiles?: number;
+  rows: number;
 }
 
-export async function finishRound(ctx: RoundContext): Promise<FinishReport> {
-  const report: FinishReport = { swept: 0, pathsUpdated: 0, orphans: 0, liveFiles: 0 };
-  const survivors: DocumentRecord[] = [];
-  for await (const doc of ctx.documents.all(ctx.siteId)) {
-    if (ctx.mode === "full" && doc.roundId !== ctx.roundId) {
-      await removeDocument(ctx, doc);
-      report.swept++;
-    } else {
-      survivors.push(doc);
-    }
+export function emptyFinishReport(): FinishReport {
+  return { swept: 0, pathsUpdated: 0, orphans: 0, rows: 0 };
+}
+
+/** Whether the round needs the pass at all: an incremental round without folder changes does not. */
+export function needsFinishPass(ctx: Pick<RoundContext, "mode" | "pathsDirty">): boolean {
+  return ctx.mode === "full" || ctx.pathsDirty;
+}
+
+export async function finishRound(
+  ctx: RoundContext,
+  opts: {
+    /** Continue after this itemId (a resumed pass). */
+    from?: string;
+    report: FinishReport;
+    /** Called after each page with the last itemId handled: records progress. */
+    onPage: (last: string, report: FinishReport) => Promise<void>;
+    pageRows?: number;
+  },
+): Promise<{ completed: boolean }> {
+  const { report } = opts;
+  report.liveFiles ??= 0;
+  let after = opts.from;
+  for (;;) {
+    if (ctx.stop.aborted) return { completed: false };
+    ctx.lease.assertHeld();
+    const page = await ctx.documents.page(ctx.siteId, { after, limit: opts.pageRows ?? FINISH_PAGE_ROWS });
+    const done = await runPool(page.records, ctx.concurrency, (doc) => finishOne(ctx, doc, report));
+    if (!done.completed) return { completed: false };
+    report.rows += page.records.length;
+    ctx.onItemDone?.(0);
+    if (page.last === undefined) return { completed: true };
+    after = page.last;
+    await opts.onPage(after, report);
   }
-  if (!ctx.pathsDirty && ctx.mode !== "full") {
-    report.liveFiles = survivors.filter((d) => d.kind === "file").length;
-    return report;
+}
+
+async function finishOne(ctx: RoundContext, doc: DocumentRecord, report: FinishReport): Promise<void> {
+  if (doc.kind === "root") return;
+  if (ctx.mode === "full" && doc.roundId !== ctx.roundId) {
+    await removeDocument(ctx, doc);
+    report.swept++;
+    return;
   }
-  const folders = new FolderMap();
-  for (const doc of survivors) {
-    if (doc.kind !== "file") folders.set(doc.itemId, folderEntryOf(doc));
+  const result = await ctx.folders.childPath(doc.parentId, doc.name ?? "", ctx.abort);
+  if ("broken" in result) {
+    // A folder of its chain no longer exists (Graph says 404): it went with a deleted folder.
+    await removeDocument(ctx, doc);
+    report.orphans++;
+    ctx.logger.info(
+      { item: { id: doc.itemId, path: doc.path }, missingFolder: result.broken },
+      "removed a row whose folder no longer exists",
+    );
+    return;
   }
-  // Without the root every chain looks broken: never take that for a library of orphans.
-  const rootKnown = survivors.some((d) => d.kind === "root");
-  for (const doc of survivors) {
-    if (doc.kind === "root") continue;
-    const path = folders.childPath(doc.parentId, doc.name ?? "");
-    if (path === undefined && !rootKnown) continue;
-    if (path === undefined) {
-      // Its folder chain ends in a folder that no longer exists: it went with a deleted folder.
-      await removeDocument(ctx, doc);
-      report.orphans++;
-      continue;
-    }
-    if (doc.kind === "file") report.liveFiles++;
-    if (doc.path !== path) {
-      await ctx.documents.setPath(ctx.siteId, doc.itemId, path);
-      report.pathsUpdated++;
-    }
+  if (doc.kind === "file") report.liveFiles = (report.liveFiles ?? 0) + 1;
+  if (doc.path !== result.path) {
+    ctx.lease.assertHeld();
+    await ctx.documents.setPath(ctx.siteId, doc.itemId, result.path, ctx.lease.fence);
+    report.pathsUpdated++;
   }
-  return report;
 }
 
 async function removeDocument(ctx: RoundContext, doc: DocumentRecord): Promise<void> {
-  if (doc.kind === "file") await ctx.content.delete(doc.s3Key ?? contentKey(ctx.siteId, doc.itemId));
-  await ctx.documents.delete(ctx.siteId, doc.itemId);
+  if (doc.kind !== "file") ctx.folders.delete(doc.itemId);
+  ctx.lease.assertHeld();
+  await ctx.documents.delete(ctx.siteId, doc.itemId, ctx.lease.fence);
+  if (doc.kind === "file" && doc.s3Key !== undefined) {
+    ctx.lease.assertHeld();
+    await ctx.content.delete(doc.s3Key);
+  }
 }

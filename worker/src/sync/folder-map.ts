@@ -5,6 +5,8 @@ export interface FolderEntry {
   readonly name: string;
   readonly parentId?: string;
   readonly isRoot: boolean;
+  /** The round that last saw the folder (a full round trusts only folders it saw itself). */
+  readonly roundId?: string;
 }
 
 export class FolderMap {
@@ -14,37 +16,44 @@ export class FolderMap {
     this.folders.set(id, entry);
   }
 
+  get(id: string): FolderEntry | undefined {
+    return this.folders.get(id);
+  }
+
   delete(id: string): void {
     this.folders.delete(id);
   }
 
-  has(id: string): boolean {
-    return this.folders.has(id);
+  get size(): number {
+    return this.folders.size;
   }
 
-  /** Path of the folder below the root ("" for the root itself); undefined while the chain has a gap. */
-  pathOf(folderId: string | undefined): string | undefined {
+  /**
+   * Path of the folder below the root ("" for the root itself), or the id of the first folder of its
+   * chain that is missing (`trusted` decides which entries count).
+   */
+  walk(folderId: string | undefined, trusted: (entry: FolderEntry) => boolean): { path: string } | { missing: string } {
     const names: string[] = [];
     const seen = new Set<string>();
     for (let id = folderId; ;) {
-      if (id === undefined || seen.has(id)) return undefined;
+      if (id === undefined) return { missing: "" };
+      if (seen.has(id)) return { missing: id };
       seen.add(id);
       const folder = this.folders.get(id);
-      if (folder === undefined) return undefined;
-      if (folder.isRoot) return names.join("/");
+      if (folder === undefined || !trusted(folder)) return { missing: id };
+      if (folder.isRoot) return { path: names.join("/") };
       names.unshift(folder.name);
       id = folder.parentId;
     }
   }
+}
 
-  /** Path of an item called `name` inside `parentId`. */
-  childPath(parentId: string | undefined, name: string): string | undefined {
-    const parent = this.pathOf(parentId);
-    return parent === undefined ? undefined : parent === "" ? name : `${parent}/${name}`;
-  }
+/** The path of an item called `name` in a folder at `parentPath`. */
+export function joinPath(parentPath: string, name: string): string {
+  return parentPath === "" ? name : `${parentPath}/${name}`;
 }
 
 /** The folder-map entry of a stored folder or root record. */
-export function folderEntryOf(doc: { name?: string; parentId?: string; kind: string }): FolderEntry {
-  return { name: doc.name ?? "", parentId: doc.parentId, isRoot: doc.kind === "root" };
+export function folderEntryOf(doc: { name?: string; parentId?: string; kind: string; roundId?: string }): FolderEntry {
+  return { name: doc.name ?? "", parentId: doc.parentId, isRoot: doc.kind === "root", roundId: doc.roundId };
 }

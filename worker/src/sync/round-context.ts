@@ -1,10 +1,11 @@
-// What one delta round works with: its identity, the stores and clients, the folder map, and the
+// What one delta round works with: its identity, the ports, the lease guard, the folder map, and the
 // signals that stop it. Built once per round by runRound and handed to the item and page code.
-import type { ContentStore } from "../content/content-store";
-import type { GraphClient } from "../graph/client";
+import type { Logger } from "pino";
+import type { Clock } from "../runtime/clock";
+import type { LeaseGuard } from "../runtime/lease-keeper";
 import type { RoundMode } from "../stores/checkpoint-store";
-import type { DocumentStore } from "../stores/document-store";
-import type { FolderMap } from "./folder-map";
+import type { FolderResolver } from "./folder-resolver";
+import type { ContentStorePort, DocumentStorePort, GraphSource, QuarantineStorePort } from "./ports";
 
 export interface RoundCounters {
   pages: number;
@@ -17,6 +18,16 @@ export interface RoundCounters {
   /** Files deleted between the listing and their download (removed at once, like a deletion). */
   vanished: number;
   itemRetries: number;
+  /** Items that failed every attempt this round and were quarantined. */
+  quarantined: number;
+  /** Quarantined items of earlier rounds that succeeded this time. */
+  released: number;
+  /** Downloads whose bytes did not hash to the listed quickXorHash (stored, and logged with id and path). */
+  hashMismatches: number;
+  /** Unknown parent folders looked up with GET /items/{id}. */
+  foldersResolved: number;
+  /** Leftover content objects of interrupted uploads removed. */
+  leftoversRemoved: number;
 }
 
 export function emptyCounters(): RoundCounters {
@@ -30,6 +41,11 @@ export function emptyCounters(): RoundCounters {
     deleted: 0,
     vanished: 0,
     itemRetries: 0,
+    quarantined: 0,
+    released: 0,
+    hashMismatches: 0,
+    foldersResolved: 0,
+    leftoversRemoved: 0,
   };
 }
 
@@ -37,18 +53,31 @@ export interface RoundContext {
   readonly siteId: string;
   roundId: string;
   mode: RoundMode;
-  readonly graph: GraphClient;
-  readonly documents: DocumentStore;
-  readonly content: ContentStore;
-  readonly folders: FolderMap;
+  readonly graph: GraphSource;
+  readonly documents: DocumentStorePort;
+  readonly content: ContentStorePort;
+  readonly quarantine: QuarantineStorePort;
+  /** Ids currently in quarantine: an item among them that succeeds leaves it. */
+  readonly quarantined: Set<string>;
+  readonly folders: FolderResolver;
+  readonly lease: LeaseGuard;
   readonly concurrency: number;
+  /** Attempts per item within a round before it is quarantined. */
+  readonly itemAttempts: number;
+  readonly retryDelayMs: number;
   /** Fires when no new item may start (shutdown requested, lease lost). */
   readonly stop: AbortSignal;
   /** Fires when in-flight items must be abandoned. */
   readonly abort: AbortSignal;
+  readonly clock: Clock;
+  readonly logger: Logger;
   counters: RoundCounters;
   /** Set when a folder changed or a path could not be resolved: paths are recomputed before the round completes. */
   pathsDirty: boolean;
-  /** Progress reporting: called once per applied item. */
+  /** The end-of-round pass is running (a full round then trusts only folders it saw). */
+  finishing: boolean;
+  /** This page may be one an interrupted run was applying: remove leftover objects of its items. */
+  redoing: boolean;
+  /** Called once per applied item (progress) and whenever anything moves (watchdog). */
   readonly onItemDone?: (bytes: number) => void;
 }

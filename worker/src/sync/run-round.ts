@@ -1,41 +1,62 @@
 // One delta round, the two-table pattern:
 // - state holds the deltaLink of the last COMPLETED round; the checkpoint holds the in-progress
-//   round (nextLink + counters) and is written after each page's items are durable;
-// - a round in progress resumes from the checkpoint's nextLink, never from the deltaLink;
-// - on the last page: full rounds sweep what they did not see, paths are fixed if folders changed,
-//   then the deltaLink is saved, THEN the checkpoint cleared (a crash in between redoes one page);
+//   round (nextLink + counters), written when the round starts and after each page's items are durable;
+// - a round in progress resumes from the checkpoint's nextLink, never from the deltaLink, and the
+//   first page it applies is treated as one an interrupted run may have left half done;
+// - after the last page: quarantined items of earlier rounds are tried again, the checkpoint moves
+//   to the "finishing" phase with the deltaLink, the end-of-round pass runs (resumable from the
+//   checkpoint), then the deltaLink is saved, THEN the checkpoint cleared;
 // - 410 Gone on the deltaLink or on a nextLink restarts the round as a full resync.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import type { ContentStore } from "../content/content-store";
-import type { GraphClient } from "../graph/client";
 import type { DeltaPage } from "../graph/drive-item";
 import { ResyncRequiredError, redact } from "../graph/errors";
+import { systemClock, type Clock } from "../runtime/clock";
+import type { LeaseGuard } from "../runtime/lease-keeper";
 import type { Progress } from "../runtime/progress";
-import type { CheckpointStore, RoundMode } from "../stores/checkpoint-store";
-import type { DocumentStore } from "../stores/document-store";
-import type { StateStore } from "../stores/state-store";
+import type { Checkpoint, RoundMode } from "../stores/checkpoint-store";
+import type { SyncState } from "../stores/state-store";
 import { applyPage } from "./apply-page";
-import { finishRound, type FinishReport } from "./finish-round";
-import { FolderMap, folderEntryOf } from "./folder-map";
+import { emptyFinishReport, finishRound, needsFinishPass, type FinishReport } from "./finish-round";
+import { FolderMap } from "./folder-map";
+import { FolderResolver } from "./folder-resolver";
+import type {
+  CheckpointStorePort,
+  ContentStorePort,
+  DocumentStorePort,
+  GraphSource,
+  QuarantineStorePort,
+  StateStorePort,
+} from "./ports";
+import { retryQuarantined } from "./quarantine-retry";
 import { emptyCounters, type RoundContext, type RoundCounters } from "./round-context";
 
 /** A library that answers 410 to its own fresh full listing this often is broken, not stale. */
 const MAX_RESYNCS_PER_RUN = 3;
+export const DEFAULT_ITEM_ATTEMPTS = 3;
 
 export interface RoundDeps {
   readonly siteId: string;
-  readonly fence: number;
-  readonly graph: GraphClient;
-  readonly documents: DocumentStore;
-  readonly checkpoints: CheckpointStore;
-  readonly state: StateStore;
-  readonly content: ContentStore;
+  readonly lease: LeaseGuard;
+  readonly graph: GraphSource;
+  readonly documents: DocumentStorePort;
+  readonly checkpoints: CheckpointStorePort;
+  readonly state: StateStorePort;
+  readonly content: ContentStorePort;
+  readonly quarantine: QuarantineStorePort;
   readonly concurrency: number;
   readonly stop: AbortSignal;
   readonly abort: AbortSignal;
   readonly logger: Logger;
   readonly progress?: Progress;
+  readonly clock?: Clock;
+  /** Attempts per item before it is quarantined (default 3), and the first retry delay (default 250 ms). */
+  readonly itemAttempts?: number;
+  readonly retryDelayMs?: number;
+  /** Rows per page of the end-of-round pass. */
+  readonly finishPageRows?: number;
+  /** Called whenever the round makes progress (the watchdog listens). */
+  readonly onProgress?: () => void;
 }
 
 export interface RoundResult {
@@ -46,6 +67,8 @@ export interface RoundResult {
   readonly resyncs: number;
   readonly counters: RoundCounters;
   readonly finish?: FinishReport;
+  /** Items in quarantine once the round ended (this round's and earlier ones not yet released). */
+  readonly quarantined: number;
 }
 
 interface RoundStart {
@@ -57,12 +80,16 @@ interface RoundStart {
   counters: RoundCounters;
   pathsDirty: boolean;
   resumed: boolean;
+  finishing?: { deltaLink: string; sweepFrom?: string };
 }
 
 export async function runRound(deps: RoundDeps): Promise<RoundResult> {
-  const { siteId, fence, graph, logger } = deps;
+  const { siteId, graph, logger, lease } = deps;
+  const clock = deps.clock ?? systemClock;
   const previous = await deps.state.read(siteId);
-  let start = await whereToStart(deps, previous?.deltaLink);
+  const checkpoint = await deps.checkpoints.read(siteId);
+  let start = whereToStart(deps, checkpoint, previous?.deltaLink, clock);
+  const quarantined = new Set((await deps.quarantine.list(siteId)).map((e) => e.itemId));
   const ctx: RoundContext = {
     siteId,
     roundId: start.roundId,
@@ -70,14 +97,36 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     graph,
     documents: deps.documents,
     content: deps.content,
-    folders: await loadFolders(deps.documents, siteId),
+    quarantine: deps.quarantine,
+    quarantined,
+    folders: undefined as unknown as FolderResolver,
+    lease,
     concurrency: deps.concurrency,
+    itemAttempts: deps.itemAttempts ?? DEFAULT_ITEM_ATTEMPTS,
+    retryDelayMs: deps.retryDelayMs ?? 250,
     stop: deps.stop,
     abort: deps.abort,
+    clock,
+    logger,
     counters: start.counters,
     pathsDirty: start.pathsDirty,
-    onItemDone: (bytes) => deps.progress?.itemDone(bytes),
+    finishing: start.finishing !== undefined,
+    redoing: start.resumed,
+    onItemDone: (bytes) => {
+      deps.progress?.itemDone(bytes);
+      deps.onProgress?.();
+    },
   };
+  (ctx as { folders: FolderResolver }).folders = new FolderResolver(
+    new FolderMap(),
+    deps.documents,
+    graph,
+    siteId,
+    () => ({
+      roundId: ctx.roundId,
+      onlySeen: ctx.mode === "full" && ctx.finishing,
+    }),
+  );
   deps.progress?.restart(start.mode === "full" ? previous?.files : undefined);
   deps.progress?.resumeFrom(start.counters.items, start.counters.bytes);
   logger.info(
@@ -87,17 +136,26 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         roundId: start.roundId,
         reason: start.reason,
         resumed: start.resumed,
+        phase: start.finishing ? "finishing" : "listing",
         from: redact(start.url),
         pages: start.counters.pages,
+        quarantined: quarantined.size,
       },
     },
     "round started",
   );
 
+  const save = (fields: Partial<Checkpoint> = {}) =>
+    saveCheckpoint(deps, ctx, start, { nextLink: url, phase: "listing", ...fields });
   let resyncs = 0;
   let url = start.url;
+  // A round that starts is checkpointed at once, so that a crash on its first page resumes it as a
+  // redone page (leftover uploads removed) rather than starting a new round blind.
+  if (checkpoint === undefined) await save();
+
+  let deltaLink = start.finishing?.deltaLink;
   let prefetched: Promise<DeltaPage> | undefined;
-  for (;;) {
+  while (deltaLink === undefined) {
     if (deps.stop.aborted) return stopped();
     let page: DeltaPage;
     try {
@@ -113,11 +171,12 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
         { resync: { code: err.code, on: redact(url), location: err.location ? redact(err.location) : undefined } },
         "delta link is stale (410): restarting as a full resync",
       );
-      start = fullStart(err.location ?? graph.fullDeltaUrl(siteId), `410 ${err.code}`);
+      start = fullStart(err.location ?? graph.fullDeltaUrl(siteId), `410 ${err.code}`, clock);
       Object.assign(ctx, { roundId: start.roundId, mode: start.mode, counters: start.counters, pathsDirty: false });
       deps.progress?.restart(previous?.files);
       url = start.url;
       prefetched = undefined;
+      await save();
       continue;
     }
     // Fetch the next page while this one is applied: the listing is not what limits a round.
@@ -127,53 +186,72 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     const { completed } = await applyPage(ctx, page.items);
     if (!completed) return stopped();
     ctx.counters.pages++;
+    ctx.redoing = false;
 
     if (page.nextLink !== undefined) {
-      await deps.checkpoints.save(siteId, fence, {
-        nextLink: page.nextLink,
-        roundId: ctx.roundId,
-        mode: ctx.mode,
-        pages: ctx.counters.pages,
-        items: ctx.counters.items,
-        bytes: ctx.counters.bytes,
-        startedAt: start.startedAt,
-        pathsDirty: ctx.pathsDirty,
-        reason: start.reason,
-      });
+      url = page.nextLink;
+      await save();
       logger.info(
         { page: { number: ctx.counters.pages, items: page.items.length, roundId: ctx.roundId } },
         "page durable",
       );
-      url = page.nextLink;
       continue;
     }
-
-    const finish = await finishRound(ctx);
-    await deps.state.save(siteId, fence, {
-      deltaLink: page.deltaLink!,
-      completedAt: new Date().toISOString(),
-      roundId: ctx.roundId,
-      mode: ctx.mode,
-      items: ctx.counters.items,
-      bytes: ctx.counters.bytes,
-      files: ctx.mode === "full" || previous?.files === undefined ? finish.liveFiles : previous.files,
-    });
-    await deps.checkpoints.clear(siteId, fence);
-    logger.info({ round: { mode: ctx.mode, roundId: ctx.roundId, ...finish } }, "round completed");
-    return {
-      status: "completed",
-      mode: ctx.mode,
-      roundId: ctx.roundId,
-      resumed: start.resumed,
-      resyncs,
-      counters: ctx.counters,
-      finish,
-    };
+    // Quarantined items of earlier rounds get their retry before the round can complete.
+    const entries = await deps.quarantine.list(siteId);
+    if (entries.length > 0) await retryQuarantined(ctx, entries);
+    if (deps.stop.aborted) return stopped();
+    deltaLink = page.deltaLink!;
+    await save({ phase: "finishing", deltaLink });
   }
+
+  ctx.finishing = true;
+  const finish = emptyFinishReport();
+  if (needsFinishPass(ctx)) {
+    const pass = await finishRound(ctx, {
+      from: start.finishing?.sweepFrom,
+      report: finish,
+      pageRows: deps.finishPageRows,
+      onPage: (last) => save({ phase: "finishing", deltaLink, sweepFrom: last }),
+    });
+    if (!pass.completed) return stopped();
+  }
+  ctx.counters.foldersResolved = ctx.folders.resolved;
+  const remaining = (await deps.quarantine.list(siteId)).length;
+  const state: SyncState = {
+    deltaLink,
+    completedAt: new Date(clock.now()).toISOString(),
+    roundId: ctx.roundId,
+    mode: ctx.mode,
+    items: ctx.counters.items,
+    bytes: ctx.counters.bytes,
+    files:
+      ctx.mode === "full" && !start.finishing?.sweepFrom
+        ? (finish.liveFiles ?? 0)
+        : (previous?.files ?? finish.liveFiles ?? 0),
+  };
+  lease.assertHeld();
+  await deps.state.save(siteId, lease.fence, state);
+  lease.assertHeld();
+  await deps.checkpoints.clear(siteId, lease.fence);
+  logger.info(
+    { round: { mode: ctx.mode, roundId: ctx.roundId, ...finish, quarantined: remaining } },
+    remaining > 0 ? `round completed with ${remaining} item(s) in quarantine` : "round completed",
+  );
+  return {
+    status: "completed",
+    mode: ctx.mode,
+    roundId: ctx.roundId,
+    resumed: start.resumed,
+    resyncs,
+    counters: ctx.counters,
+    finish,
+    quarantined: remaining,
+  };
 
   function stopped(): RoundResult {
     logger.warn(
-      { round: { roundId: ctx.roundId, pages: ctx.counters.pages } },
+      { round: { roundId: ctx.roundId, pages: ctx.counters.pages, finishing: ctx.finishing } },
       "round stopped before completion; the checkpoint holds the last durable page",
     );
     return {
@@ -183,12 +261,37 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       resumed: start.resumed,
       resyncs,
       counters: ctx.counters,
+      quarantined: ctx.quarantined.size,
     };
   }
 }
 
-async function whereToStart(deps: RoundDeps, deltaLink: string | undefined): Promise<RoundStart> {
-  const checkpoint = await deps.checkpoints.read(deps.siteId);
+async function saveCheckpoint(
+  deps: RoundDeps,
+  ctx: RoundContext,
+  start: RoundStart,
+  fields: Partial<Checkpoint> & { nextLink: string },
+): Promise<void> {
+  deps.lease.assertHeld();
+  await deps.checkpoints.save(deps.siteId, deps.lease.fence, {
+    roundId: ctx.roundId,
+    mode: ctx.mode,
+    pages: ctx.counters.pages,
+    items: ctx.counters.items,
+    bytes: ctx.counters.bytes,
+    startedAt: start.startedAt,
+    pathsDirty: ctx.pathsDirty,
+    reason: start.reason,
+    ...fields,
+  });
+}
+
+function whereToStart(
+  deps: RoundDeps,
+  checkpoint: Checkpoint | undefined,
+  deltaLink: string | undefined,
+  clock: Clock,
+): RoundStart {
   if (checkpoint !== undefined) {
     return {
       url: checkpoint.nextLink,
@@ -199,31 +302,27 @@ async function whereToStart(deps: RoundDeps, deltaLink: string | undefined): Pro
       counters: { ...emptyCounters(), pages: checkpoint.pages, items: checkpoint.items, bytes: checkpoint.bytes },
       pathsDirty: checkpoint.pathsDirty,
       resumed: true,
+      finishing:
+        checkpoint.phase === "finishing" && checkpoint.deltaLink !== undefined
+          ? { deltaLink: checkpoint.deltaLink, sweepFrom: checkpoint.sweepFrom }
+          : undefined,
     };
   }
   if (deltaLink !== undefined) {
-    return { ...fullStart(deltaLink, "changes since the last round"), mode: "incremental" };
+    return { ...fullStart(deltaLink, "changes since the last round", clock), mode: "incremental" };
   }
-  return fullStart(deps.graph.fullDeltaUrl(deps.siteId), "no delta link (first run or reset)");
+  return fullStart(deps.graph.fullDeltaUrl(deps.siteId), "no delta link (first run or reset)", clock);
 }
 
-function fullStart(url: string, reason: string): RoundStart {
+function fullStart(url: string, reason: string, clock: Clock): RoundStart {
   return {
     url,
     mode: "full",
     roundId: randomUUID(),
     reason,
-    startedAt: new Date().toISOString(),
+    startedAt: new Date(clock.now()).toISOString(),
     counters: emptyCounters(),
     pathsDirty: false,
     resumed: false,
   };
-}
-
-async function loadFolders(documents: DocumentStore, siteId: string): Promise<FolderMap> {
-  const folders = new FolderMap();
-  for await (const doc of documents.all(siteId, { foldersOnly: true })) {
-    folders.set(doc.itemId, folderEntryOf(doc));
-  }
-  return folders;
 }
