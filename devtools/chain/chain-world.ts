@@ -22,8 +22,14 @@ export interface ChainWorld {
   runWorker(args: string[], extraEnv?: Record<string, string>): Promise<ChildResult>;
   /** S3 key -> sha256 of what the bucket holds under this site's prefix. */
   bucketDigests(): Promise<Map<string, string>>;
-  /** S3 key -> sha256 of what a correct mirror must hold. */
+  /** item id -> sha256 of what a correct mirror must hold. */
   expectedDigests(): Map<string, string>;
+  /**
+   * Runs before a Graph request the bearer check accepted is answered, with the count of accepted
+   * requests so far: a test acts at an exact point of the run (e.g. rotates Entra's signing key after
+   * the first accepted call) instead of at a wall-clock moment.
+   */
+  onAccepted?: (accepted: number) => Promise<void> | void;
   close(): Promise<void>;
 }
 
@@ -37,8 +43,13 @@ export interface ChainWorldOptions extends ChainOptions {
 export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<ChainWorld> {
   const stores = await startLocalStores({ region: opts.region });
   const chain = await startChain({ ...opts, onCredentials: acceptInS3rver });
+  let world: ChainWorld | undefined;
   const graph = await GraphEmulator.start({
-    authorise: chain.authorise,
+    authorise: async (req) => {
+      const refusal = await chain.authorise(req);
+      if (refusal === undefined) await world?.onAccepted?.(chain.authorise.stats.accepted);
+      return refusal;
+    },
     latencyMs: opts.graphLatencyMs ?? 0,
     seed: opts.seed ?? 7,
     pageSize: 50,
@@ -73,7 +84,7 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     CONTENT_BUCKET: BUCKET,
   });
 
-  return {
+  world = {
     chain,
     graph,
     stores,
@@ -112,4 +123,5 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
       await stores.close();
     },
   };
+  return world;
 }

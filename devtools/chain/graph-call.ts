@@ -1,12 +1,11 @@
 // Child-process probe: builds the worker's Graph credential from the environment exactly as the
 // worker does (one credential per process, NODE_EXTRA_CA_CERTS trusting the Entra emulator), gets
-// a token and calls GRAPH_PROBE_URL with it CALLS times, GAP_MS apart. Prints one JSON line.
+// a token and calls GRAPH_PROBE_URL with it CALLS times, one after the other. Prints one JSON line.
 import { createGraphCredential, GRAPH_SCOPE, GraphCredentialError } from "../../worker/src/credentials";
 
 async function main(): Promise<void> {
   const env = process.env;
   const calls = Number(env.CALLS ?? 1);
-  const gapMs = Number(env.GAP_MS ?? 0);
   const statuses: number[] = [];
   try {
     const credential = createGraphCredential({
@@ -16,7 +15,6 @@ async function main(): Promise<void> {
       awsRegion: env.AWS_REGION ?? "",
     })!;
     for (let i = 0; i < calls; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, gapMs));
       const token = await credential.getToken(GRAPH_SCOPE);
       if (!token) throw new Error("the credential returned no token");
       const res = await fetch(env.GRAPH_PROBE_URL!, { headers: { authorization: `Bearer ${token.token}` } });

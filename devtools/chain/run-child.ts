@@ -1,9 +1,16 @@
 // Runs a TypeScript entry point in a fresh Node process with ONLY the environment given (plus PATH),
 // the way ECS starts a task: nothing leaks in from the test runner's own environment.
 import { spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
 export const REPO_ROOT = resolve(__dirname, "../..");
+/** The children's working directory: an empty one, so a developer's `.env` never leaks into a test run. */
+let workDir: string | undefined;
+function emptyWorkDir(): string {
+  return (workDir ??= mkdtempSync(join(tmpdir(), "chain-child-")));
+}
 
 export interface ChildResult {
   code: number | null;
@@ -18,8 +25,8 @@ export function runTs(
   opts: { timeoutMs?: number } = {},
 ): Promise<ChildResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, ["-r", "tsx/cjs", resolve(REPO_ROOT, entry), ...args], {
-      cwd: REPO_ROOT,
+    const child = spawn(process.execPath, ["-r", require.resolve("tsx/cjs"), resolve(REPO_ROOT, entry), ...args], {
+      cwd: emptyWorkDir(),
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });

@@ -17,6 +17,8 @@ export interface ApiContext {
   readonly origin: string;
   readonly pageSize: number;
   readonly downloadUrlTtlMs: number;
+  /** The emulator's clock (download URL expiry, rate limit). */
+  readonly now: () => number;
   readonly codec: TokenCodec;
   readonly rounds: DeltaRounds;
   readonly faults: FaultPlan;
@@ -121,7 +123,7 @@ export function issueDownloadUrl(ctx: ApiContext, library: Library, node: DriveN
     k: "download",
     s: library.siteId,
     i: node.id,
-    x: Date.now() + ctx.downloadUrlTtlMs,
+    x: ctx.now() + ctx.downloadUrlTtlMs,
   });
   return `${ctx.origin}/download/${token}`;
 }

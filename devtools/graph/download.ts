@@ -66,7 +66,7 @@ export async function serveDownload(
         "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl.",
       ),
     );
-  if (Date.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
+  if (ctx.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
     return writeReply(
       res,
       errorReply(

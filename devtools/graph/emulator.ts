@@ -14,7 +14,7 @@ import { serveDownload } from "./download";
 import { CODE_FOR_STATUS, GraphHttpError } from "./errors";
 import { FaultPlan, type Faults } from "./faults";
 import { DEFAULT_HASHES, type DriveShape, Library } from "./library";
-import { RateLimit } from "./rate-limit";
+import { RateLimit, applicationOf } from "./rate-limit";
 import { type Reply, errorReply, throttledReply, writeReply } from "./reply";
 import { createStats, type EmulatorStats } from "./stats";
 import { TokenCodec } from "./tokens";
@@ -30,10 +30,13 @@ export interface GraphEmulatorOptions {
   latencyMs?: number;
   /** Page size when the request has no $top, default 200; $top is honoured up to 1000. */
   pageSize?: number;
-  /** Beyond this many API requests in any one second: 429 with Retry-After. Default unlimited. */
+  /** Beyond this many API requests of one application (the token's appid) in any one second: 429 with
+   *  Retry-After. Default unlimited. */
   maxRequestsPerSecond?: number;
   /** Lifetime of @microsoft.graph.downloadUrl, default 5 minutes. */
   downloadUrlTtlMs?: number;
+  /** The clock for download URL expiry and the rate limit, default Date.now (tests move their own). */
+  now?: () => number;
   /** Bearer-token validation. Return undefined to let the request through, or a status and
    *  Graph-shaped error body to refuse it. Not applied to pre-authenticated download URLs. */
   authorise?: AuthoriseHook;
@@ -57,6 +60,7 @@ const optionsSchema = z.strictObject({
   pageSize: z.number().int().min(1).max(1000).optional(),
   maxRequestsPerSecond: z.number().int().min(1).optional(),
   downloadUrlTtlMs: z.number().int().min(1).optional(),
+  now: z.custom<() => number>((v) => typeof v === "function", "must be a function () => epoch milliseconds").optional(),
   authorise: z
     .custom<AuthoriseHook>((v) => typeof v === "function", "must be a function (req) => Promise<refusal | undefined>")
     .optional(),
@@ -106,6 +110,7 @@ export class GraphEmulator {
       origin,
       pageSize: opts.pageSize ?? 200,
       downloadUrlTtlMs: opts.downloadUrlTtlMs ?? 5 * 60 * 1000,
+      now: opts.now ?? Date.now,
       codec,
       rounds: new DeltaRounds(this.seed),
       faults: this.faultPlan,
@@ -200,7 +205,7 @@ export class GraphEmulator {
       return refusal;
     }
     const throttle = this.faultPlan.takeThrottle();
-    const retryAfter = throttle ? throttle.retryAfterSeconds : this.rateLimit.admit();
+    const retryAfter = throttle ? throttle.retryAfterSeconds : this.rateLimit.admit(this.ctx.now(), applicationOf(req));
     if (retryAfter !== undefined) {
       this.stats.throttled++;
       return throttledReply(req, throttle?.status ?? 429, retryAfter);

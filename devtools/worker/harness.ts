@@ -3,6 +3,8 @@
 // it), and readers for what ended up in the bucket and the tables.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -47,6 +49,8 @@ export class WorkerHarness {
   readonly bucket = "sync-content";
   readonly doc: DynamoDBDocumentClient;
   readonly s3: S3Client;
+  /** The worker processes' working directory (a temporary one of this harness). */
+  readonly workDir = mkdtempSync(join(tmpdir(), "worker-harness-"));
 
   private constructor(
     readonly stores: LocalStores,
@@ -105,10 +109,15 @@ export class WorkerHarness {
   spawn(
     args: string[],
     env: Record<string, string> = this.env(),
-    entry: string[] = ["--require", "tsx/cjs", CLI],
+    entry: string[] = ["--require", require.resolve("tsx/cjs"), CLI],
   ): RunningWorker {
     const started = Date.now();
-    const child = spawn(process.execPath, [...entry, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+    // An empty working directory of its own: a developer's `.env` in the repository never leaks in.
+    const child = spawn(process.execPath, [...entry, ...args], {
+      cwd: this.workDir,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const logs: Array<Record<string, unknown>> = [];
     const listeners = new Set<(line: Record<string, unknown>) => void>();
     let stderr = "";
@@ -188,14 +197,6 @@ export class WorkerHarness {
     return this.startSync(extraArgs, env).exited;
   }
 
-  /** Resolves once a round in progress has made its first page durable. */
-  untilCheckpointed(): Promise<void> {
-    return this.until(
-      async () => (await this.item("checkpoints").catch(() => undefined))?.nextLink !== undefined,
-      "the first checkpoint",
-    );
-  }
-
   /** key -> sha256 of every object under the site's prefix (sharepoint/<site>/<itemId>/<version>). */
   async bucketObjects(siteId = SITE_ID): Promise<Map<string, string>> {
     const prefix = `sharepoint/${siteId}/`;
@@ -237,15 +238,6 @@ export class WorkerHarness {
     return docs;
   }
 
-  /** Polls until `check` holds (e.g. the worker has written its first checkpoint). */
-  async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-
   async item(table: keyof WorkerHarness["tables"], siteId = SITE_ID): Promise<Record<string, unknown> | undefined> {
     return (await this.doc.send(new GetCommand({ TableName: this.tables[table], Key: { siteId } }))).Item;
   }
@@ -255,6 +247,7 @@ export class WorkerHarness {
     this.s3.destroy();
     await this.graph.close();
     await this.stores.close();
+    rmSync(this.workDir, { recursive: true, force: true });
   }
 }
 

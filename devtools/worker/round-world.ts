@@ -2,13 +2,12 @@
 // loopback), the in-memory stores, the real lease keeper and round code. A test runs rounds in
 // milliseconds, stops them, partitions them, and reads back what ended up in the stores.
 import { createHash, randomUUID } from "node:crypto";
-import { Writable } from "node:stream";
-import pino, { type Logger } from "pino";
 import { GraphClient } from "../../worker/src/graph/client";
 import { GraphHttp, type GraphHttpOptions } from "../../worker/src/graph/http";
 import { LeaseKeeper } from "../../worker/src/runtime/lease-keeper";
 import { runRound, type RoundDeps, type RoundResult } from "../../worker/src/sync/run-round";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
+import { memoryLogger } from "./memory-logger";
 import {
   MemoryCheckpoints,
   MemoryContent,
@@ -64,7 +63,7 @@ export class RoundWorld {
   /** One `sync` run: lease, claim, round, release; never throws (the error is in the result). */
   async run(opts: RunOptions = {}): Promise<WorkerRun> {
     const logs: Array<Record<string, unknown>> = [];
-    const logger = captureLogger(logs, opts.onLogLine);
+    const logger = memoryLogger(logs, opts.onLogLine);
     const dynamo = <T extends object>(port: T) => (opts.dynamo ? opts.dynamo.wrap(port) : port);
     const stop = new AbortController();
     const abort = new AbortController();
@@ -147,20 +146,4 @@ export class RoundWorld {
 
 function sha256(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/** pino writing JSON lines into `logs` (and to a listener), as the worker's stdout would. */
-function captureLogger(logs: Array<Record<string, unknown>>, onLine?: (line: Record<string, unknown>) => void): Logger {
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const text of chunk.toString("utf8").split("\n")) {
-        if (!text.trim()) continue;
-        const line = JSON.parse(text) as Record<string, unknown>;
-        logs.push(line);
-        onLine?.(line);
-      }
-      done();
-    },
-  });
-  return pino({ level: "debug" }, sink);
 }

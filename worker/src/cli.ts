@@ -1,21 +1,35 @@
 // Command-line entry point (`npm run worker -- <command>`, and the container's entrypoint).
-import { Command, InvalidArgumentError, Option } from "commander";
+// `buildProgram` builds the commander program for one invocation and `runCli` runs it and resolves
+// with the exit code, so tests run the CLI in-process; only the entry point below calls process.exit.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import type { Logger } from "pino";
 import { resetCommand } from "./commands/reset";
 import { statusCommand } from "./commands/status";
 import { syncCommand } from "./commands/sync";
+import { describeDotEnv, loadDotEnv } from "./config/dotenv";
 import {
   ConfigError,
   DEFAULT_CONCURRENCY,
   MAX_CONCURRENCY,
   loadConfig,
   type CliSwitches,
+  type ConfigSources,
   type WorkerConfig,
 } from "./config/load";
 import { EXIT } from "./runtime/exit-codes";
 import { createLogger } from "./runtime/logger";
 import { createMissingResources, createServices, type Services } from "./runtime/services";
 import { LeaseHeldError } from "./stores/errors";
+
+/** What one invocation reads and writes. */
+export interface CliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly stdout: { write(text: string): unknown; readonly isTTY?: boolean };
+  readonly stderr: { write(text: string): unknown };
+  readonly logger: Logger;
+  /** Variables that came from a `.env` file, so that messages can say so. */
+  readonly sources?: ConfigSources;
+}
 
 function siteOption(): Option {
   return new Option("--site <id>", "SharePoint site id, one of SYNC_SITE_IDS (required when it names several)");
@@ -41,42 +55,49 @@ function concurrencyOption(): Option {
   });
 }
 
-/** Loads the configuration or prints every problem and exits 78. */
-function configOrExit(switches: CliSwitches, logger: Logger): WorkerConfig {
+/**
+ * The configuration, or undefined after printing every problem ONCE, human-readable, on stderr. The
+ * JSON log line is added only where logs go to a machine (stdout is not a terminal) or at debug level.
+ */
+function configOrReport(switches: CliSwitches, io: CliIo): WorkerConfig | undefined {
   try {
-    return loadConfig(process.env, switches);
+    return loadConfig(io.env, switches, io.sources);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    logger.error({ problems: err.problems }, "invalid configuration");
-    return process.exit(EXIT.config);
+    io.stderr.write(`${err.message}\n`);
+    if (io.stdout.isTTY !== true || io.logger.isLevelEnabled("debug"))
+      io.logger.error({ problems: err.problems }, "invalid configuration");
+    return undefined;
   }
 }
 
-/** An action that needs the configuration and the stores, then exits 0 (75 when the lease is held). */
-function withServices(logger: Logger, work: (config: WorkerConfig, services: Services) => Promise<void>) {
-  return async (opts: CliSwitches): Promise<void> => {
-    const config = configOrExit(opts, logger);
-    const services = createServices(config, logger);
-    try {
-      if (config.createMissing) await createMissingResources(config, services, logger);
-      await work(config, services);
-    } catch (err) {
-      if (!(err instanceof LeaseHeldError)) throw err;
-      process.stderr.write(`${err.message}\n`);
-      process.exit(EXIT.leaseHeld);
-    } finally {
-      services.close();
-    }
-    process.exit(EXIT.ok);
-  };
-}
-
-export function buildProgram(logger: Logger): Command {
+/** Builds the program; `exit` receives the exit code an action decided. */
+export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
   const program = new Command("worker")
     .description("SharePoint -> S3 delta sync worker (configuration from the environment: see docs/worker.md)")
     .showHelpAfterError()
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : EXIT.config));
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+
+  /** An action that needs the configuration and the stores; 75 when the lease is held. */
+  const withServices =
+    (work: (config: WorkerConfig, services: Services) => Promise<void>) =>
+    async (opts: CliSwitches): Promise<void> => {
+      const config = configOrReport(opts, io);
+      if (config === undefined) return exit(EXIT.config);
+      const services = createServices(config, io.logger);
+      try {
+        if (config.createMissing) await createMissingResources(config, services, io.logger);
+        await work(config, services);
+        exit(EXIT.ok);
+      } catch (err) {
+        if (!(err instanceof LeaseHeldError)) throw err;
+        io.stderr.write(`${err.message}\n`);
+        exit(EXIT.leaseHeld);
+      } finally {
+        services.close();
+      }
+    };
 
   program
     .command("sync")
@@ -86,20 +107,20 @@ export function buildProgram(logger: Logger): Command {
     .addOption(graphAuthOption())
     .addOption(concurrencyOption())
     .action(async (opts: CliSwitches) => {
-      const config = configOrExit(opts, logger);
-      const run = await syncCommand(config, logger.child({ siteId: config.siteId }));
-      process.exit(run.exitCode);
+      const config = configOrReport(opts, io);
+      if (config === undefined) return exit(EXIT.config);
+      exit((await syncCommand(config, io.logger.child({ siteId: config.siteId }))).exitCode);
     });
 
   program
     .command("status")
-    .description("show the checkpoint, state, lease and document counts of a site (JSON on stdout)")
+    .description("show the checkpoint, state, lease, document counts and quarantined items of a site (JSON on stdout)")
     .addOption(siteOption())
     .addOption(createMissingOption())
     .addOption(graphAuthOption())
     .action(
-      withServices(logger, async (config, services) => {
-        process.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
+      withServices(async (config, services) => {
+        io.stdout.write(`${JSON.stringify(await statusCommand(config, services), null, 2)}\n`);
       }),
     );
 
@@ -109,17 +130,35 @@ export function buildProgram(logger: Logger): Command {
     .addOption(siteOption())
     .addOption(createMissingOption())
     .addOption(graphAuthOption())
-    .action(withServices(logger, (config, services) => resetCommand(config, services, logger)));
+    .action(withServices((config, services) => resetCommand(config, services, io.logger)));
   return program;
 }
 
+/** Runs one invocation (`argv` without node and the script) and resolves with its exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (err) {
+    // Help and version end the parse with exit code 0; any other usage error is a configuration error.
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.config;
+    io.logger.error({ err }, "worker failed");
+    io.stderr.write(`${(err as Error).message ?? err}\n`);
+    return EXIT.failed;
+  }
+}
+
 if (require.main === module) {
-  const logger = createLogger();
-  buildProgram(logger)
-    .parseAsync(process.argv)
-    .catch((err: unknown) => {
-      logger.error({ err }, "worker failed");
-      process.stderr.write(`${(err as Error).message ?? err}\n`);
-      process.exit(EXIT.failed);
-    });
+  const dotenv = loadDotEnv(process.env);
+  const said = describeDotEnv(dotenv);
+  if (said) process.stderr.write(`${said}\n`);
+  void runCli(process.argv.slice(2), {
+    env: process.env,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    logger: createLogger(),
+    sources: { file: dotenv.file, fromFile: dotenv.loaded },
+  }).then((code) => process.exit(code));
 }

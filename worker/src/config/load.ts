@@ -128,7 +128,17 @@ function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
   );
 }
 
-export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}): WorkerConfig {
+/** Where variables came from, when not from the environment itself (a `.env` file), for the messages. */
+export interface ConfigSources {
+  readonly file?: string;
+  readonly fromFile?: readonly string[];
+}
+
+export function loadConfig(
+  rawEnv: NodeJS.ProcessEnv,
+  switches: CliSwitches = {},
+  sources: ConfigSources = {},
+): WorkerConfig {
   const problems: string[] = [];
   const present = withoutEmpty(rawEnv);
   const envResult = envSchema.safeParse(present);
@@ -183,7 +193,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     const remote = remoteEndpoints(env.GRAPH_BASE_URL, endpoints, cli.graphAuth);
     if (remote.length > 0) {
       problems.push(
-        `static credentials are set (${secrets.join(", ")}) while ${remote.join(", ")} ${remote.length > 1 ? "are" : "is"} not on loopback: ` +
+        `static credentials are set (${secrets.map((name) => (sources.fromFile?.includes(name) ? `${name} from ${sources.file}` : name)).join(", ")}) while ${remote.join(", ")} ${remote.length > 1 ? "are" : "is"} not on loopback: ` +
           "this worker authenticates with federation only (ECS task role, or aws sso login / az login on a laptop); unset them",
       );
     }
