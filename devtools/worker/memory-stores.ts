@@ -45,6 +45,9 @@ export class MemoryDocuments implements DocumentStorePort {
   }
 
   async getMany(siteId: string, itemIds: readonly string[]): Promise<Map<string, DocumentRecord>> {
+    // A read takes I/O time, as DynamoDB's does: other work runs before its answer arrives (races
+    // between a read and the listing show up here as they would in production).
+    await new Promise((resolve) => setImmediate(resolve));
     const found = new Map<string, DocumentRecord>();
     for (const id of itemIds) {
       const row = this.rows.get(this.key(siteId, id));

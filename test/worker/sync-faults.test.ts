@@ -52,9 +52,9 @@ describe("worker sync under faults", function () {
   });
 
   it("on SIGTERM stops taking work, keeps the checkpoint, releases the lease and exits well within 100 s", async () => {
-    h = await WorkerHarness.start({ pageSize: 20, latencyMs: 50 });
+    h = await WorkerHarness.start({ pageSize: 10, latencyMs: 20 });
     const library = h.library();
-    library.generate({ files: 300, folders: 10, seed: 25, maxSize: 4096 });
+    library.generate({ files: 120, folders: 6, seed: 25, maxSize: 4096 });
     const worker = h.startSync(["--concurrency", "4"]);
     await worker.waitForLog((l) => l.msg === "page durable");
     const signalled = Date.now();

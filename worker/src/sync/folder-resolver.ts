@@ -77,6 +77,8 @@ export class FolderResolver {
 
   private async fetch(id: string, signal?: AbortSignal): Promise<boolean> {
     const row = (await this.documents.getMany(this.siteId, [id])).get(id);
+    // The listing may have set the folder while the row was being read: what it says is newer.
+    if (this.knows(id)) return true;
     if (row !== undefined && row.kind !== "file") {
       const entry = folderEntryOf(row);
       if (this.trusted(entry)) {
@@ -84,7 +86,13 @@ export class FolderResolver {
         return true;
       }
     }
-    return this.learn(id, await this.graph.getItem(this.siteId, id, signal));
+    const item = await this.graph.getItem(this.siteId, id, signal);
+    return this.knows(id) || this.learn(id, item);
+  }
+
+  private knows(id: string): boolean {
+    const entry = this.map.get(id);
+    return entry !== undefined && this.trusted(entry);
   }
 
   private learn(id: string, item: DriveItem | undefined): boolean {
