@@ -7,6 +7,12 @@ import { Command, InvalidArgumentError } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { startChainWorld, SITE_ID } from "../../devtools/chain/chain-world";
 import { scanRun } from "../../devtools/chain/run-scan";
+import { describeDotEnv, loadDotEnv } from "../../worker/src/config/dotenv";
+
+// `.env`, when present: read without overriding what is set, and named (every service of this run is
+// its own, so nothing in the file changes where the worker connects).
+const dotenvSaid = describeDotEnv(loadDotEnv(process.env));
+if (dotenvSaid) console.error(dotenvSaid);
 
 function wholeNumber(min: number, max: number) {
   return (value: string) => {

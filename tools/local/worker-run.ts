@@ -4,6 +4,17 @@
 // bucket equals the library byte for byte.
 import { Command, InvalidArgumentError } from "commander";
 import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../devtools/worker/harness";
+import { describeDotEnv, loadDotEnv } from "../../worker/src/config/dotenv";
+
+// `.env`, when present: read without overriding what is set, and named. The stores, tables, bucket
+// and Graph endpoint are this run's own; the worker's tuning variables are passed on to it.
+const dotenv = loadDotEnv(process.env);
+const dotenvSaid = describeDotEnv(dotenv);
+if (dotenvSaid) console.error(dotenvSaid);
+const PASSED_ON = ["SYNC_CONCURRENCY", "SYNC_LEASE_TTL_SECONDS", "SYNC_STALL_TIMEOUT_SECONDS", "LOG_LEVEL"] as const;
+const passedOn = Object.fromEntries(
+  PASSED_ON.filter((name) => process.env[name]).map((name) => [name, process.env[name]]),
+);
 
 function count(name: string) {
   return (value: string): number => {
@@ -48,7 +59,8 @@ async function main(): Promise<void> {
     library.generate({ files: opts.files, folders: opts.folders, seed: 2026 });
     const args = opts.concurrency === undefined ? [] : ["--concurrency", String(opts.concurrency)];
 
-    const full = await h.sync(args);
+    const env = h.env(passedOn);
+    const full = await h.sync(args, env);
     describe("Full round", full);
     if (full.code !== 0) throw new Error(`the full round failed:\n${full.stderr}`);
 
@@ -61,7 +73,7 @@ async function main(): Promise<void> {
     if (folders.length > 0) library.rename(folders[0], "Renamed folder");
     console.log("\nChanged the library: 10 updated, 5 deleted, 5 added, 1 folder renamed");
 
-    const incremental = await h.sync(args);
+    const incremental = await h.sync(args, env);
     describe("Incremental round", incremental);
     if (incremental.code !== 0) throw new Error(`the incremental round failed:\n${incremental.stderr}`);
 

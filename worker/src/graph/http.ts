@@ -8,6 +8,7 @@ import type { GetTokenOptions, TokenCredential } from "@azure/identity";
 import { backOff } from "exponential-backoff";
 import { GRAPH_SCOPE } from "../credentials";
 import { systemClock, type Clock } from "../runtime/clock";
+import { linkedAbort } from "../runtime/linked-abort";
 import { redact } from "./errors";
 import { ThrottleGate, retryAfterMs } from "./throttle-gate";
 
@@ -96,19 +97,23 @@ export class GraphHttp {
   private withRetries<T>(url: string, init: RequestInit, read: (response: Response) => Promise<T>): Promise<T> {
     return backOff(
       async () => {
-        const timeout = new AbortController();
-        const timer = setTimeout(() => timeout.abort(), this.opts.requestTimeoutMs);
-        const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
+        const request = linkedAbort(init.signal);
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          request.abort(new Error("timeout"));
+        }, this.opts.requestTimeoutMs);
         try {
-          return await read(await this.untilNotThrottled(url, { ...init, signal }));
+          return await read(await this.untilNotThrottled(url, { ...init, signal: request.signal }));
         } catch (err) {
-          if (timeout.signal.aborted && !init.signal?.aborted) {
+          if (timedOut && !init.signal?.aborted) {
             this.counts.timeouts++;
             throw new TransientError(`no answer within ${this.opts.requestTimeoutMs} ms`);
           }
           throw err;
         } finally {
           clearTimeout(timer);
+          request.dispose();
         }
       },
       {

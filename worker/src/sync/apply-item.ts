@@ -7,6 +7,7 @@
 // which the redone page removes (`ctx.redoing`).
 import { fenceOfKey, itemPrefix, newContentKey, SourceStreamError } from "../content/content-store";
 import type { DriveItem } from "../graph/drive-item";
+import { linkedAbort } from "../runtime/linked-abort";
 import { LeaseLostError } from "../stores/errors";
 import type { DocumentKind, DocumentRecord } from "../stores/document-store";
 import { forItem, ItemFailure } from "./item-failure";
@@ -132,17 +133,20 @@ async function applyFile(
     const key = newContentKey(ctx.siteId, current.id, ctx.lease.fence);
     ctx.lease.assertHeld();
     let stored;
+    const upload = linkedAbort(ctx.abort, ctx.lease.lost);
     try {
       stored = await ctx.content.put(key, opened.body, {
         size: current.size,
         contentType: current.file?.mimeType,
-        signal: AbortSignal.any([ctx.abort, ctx.lease.lost]),
+        signal: upload.signal,
       });
     } catch (err) {
       opened.body.destroy();
       if (ctx.lease.lost.aborted) throw ctx.lease.lost.reason;
       if (err instanceof SourceStreamError) throw new ItemFailure(current.id, path, err);
       throw err;
+    } finally {
+      upload.dispose();
     }
     const expected = current.file?.hashes?.quickXorHash;
     const hashMismatch = expected !== undefined && expected !== stored.quickXorHash;
