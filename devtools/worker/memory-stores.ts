@@ -10,7 +10,7 @@
 import { Readable } from "node:stream";
 import { SourceStreamError } from "../../worker/src/content/content-store";
 import { QuickXorHash } from "../../worker/src/content/quick-xor-hash";
-import type { Checkpoint } from "../../worker/src/stores/checkpoint-store";
+import { ROUND_FIELDS, type Checkpoint } from "../../worker/src/stores/checkpoint-store";
 import type { DocumentRecord } from "../../worker/src/stores/document-store";
 import { LeaseHeldError, LeaseLostError } from "../../worker/src/stores/errors";
 import type { Lease } from "../../worker/src/stores/lease-store";
@@ -175,21 +175,6 @@ class MemoryFencedItems<T extends object> {
     this.items.set(siteId, next as Partial<T> & { fence?: number });
   }
 }
-
-const ROUND_FIELDS = [
-  "nextLink",
-  "roundId",
-  "mode",
-  "pages",
-  "items",
-  "bytes",
-  "startedAt",
-  "pathsDirty",
-  "reason",
-  "phase",
-  "deltaLink",
-  "sweepFrom",
-];
 
 export class MemoryCheckpoints extends MemoryFencedItems<Checkpoint> implements CheckpointStorePort {
   override async read(siteId: string): Promise<Checkpoint | undefined> {

@@ -28,7 +28,8 @@ export type Checkpoint = {
   sweepFrom?: string;
 };
 
-const ROUND_FIELDS = [
+/** Every field of a round in progress: what `clear` removes. */
+export const ROUND_FIELDS = [
   "nextLink",
   "roundId",
   "mode",
