@@ -10,6 +10,7 @@ import { GRAPH_SCOPE } from "../credentials";
 import { systemClock, type Clock } from "../runtime/clock";
 import { linkedAbort } from "../runtime/linked-abort";
 import { redact } from "./errors";
+import { Pacer } from "./pacer";
 import { ThrottleGate, retryAfterMs } from "./throttle-gate";
 
 export interface GraphHttpOptions {
@@ -50,6 +51,7 @@ function freshTokenClaims(now: number): string {
 
 export class GraphHttp {
   readonly gate: ThrottleGate;
+  readonly pacer: Pacer;
   private readonly clock: Clock;
   private readonly opts: Required<Omit<GraphHttpOptions, "credential" | "gate" | "onRetry" | "clock">>;
   /** Counters for the run summary. */
@@ -58,6 +60,7 @@ export class GraphHttp {
   constructor(private readonly options: GraphHttpOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.gate = options.gate ?? new ThrottleGate(this.clock);
+    this.pacer = new Pacer(this.clock);
     this.opts = {
       maxAttempts: options.maxAttempts ?? 8,
       startingDelayMs: options.startingDelayMs ?? 250,
@@ -135,6 +138,10 @@ export class GraphHttp {
     let refreshed = false;
     for (let throttled = 0; ;) {
       await this.gate.pass(init.signal);
+      // API calls count against the application's budget; download URLs do not. A request that
+      // waited for room while another was throttled waits for the gate again.
+      const sentAt = init.authenticated ? await this.pacer.admit(init.signal) : 0;
+      if (this.gate.closed) continue;
       const response = await this.fetchOnce(url, init, refreshed);
       // A token Graph no longer accepts (revoked, or signed with a retired key) may still sit in the
       // credential's cache: ask for a fresh one once before the 401 reaches the caller.
@@ -146,6 +153,11 @@ export class GraphHttp {
         continue;
       }
       const isThrottle = response.status === 429 || (response.status === 503 && response.headers.has("retry-after"));
+      if (init.authenticated) {
+        // Only 429 speaks of the application's budget; a 503 with Retry-After is the service's own state.
+        if (response.status === 429) this.pacer.throttled(sentAt);
+        else this.pacer.answered();
+      }
       if (!isThrottle) {
         if (response.status >= 500) {
           await response.body?.cancel();
