@@ -8,6 +8,8 @@ import { GraphCredentialError } from "./errors";
 export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
 export const ASSERTION_ALGORITHM = "RS256";
 export const ASSERTION_LIFETIME_SECONDS = 300;
+/** Connection and request (socket idle) timeouts of the STS client. */
+const STS_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 };
 /** Ask for a new token when less than this is left: Entra must still find it valid on arrival. */
 const REFRESH_MARGIN_MS = 60_000;
 
@@ -35,7 +37,8 @@ export class WebIdentityAssertion {
     // AWS_ENDPOINT_URL_STS (a local emulator, a VPC endpoint) wins; otherwise name the regional
     // endpoint explicitly rather than trusting a default that has been global in some SDK versions.
     const endpoint = env.AWS_ENDPOINT_URL_STS ?? `https://sts.${region}.amazonaws.com`;
-    this.sts = new STSClient({ region, endpoint, ...stsConfig });
+    // Timeouts as on every other AWS call of the worker: an unreachable STS fails the token request.
+    this.sts = new STSClient({ region, endpoint, requestHandler: STS_TIMEOUTS, ...stsConfig });
   }
 
   /** The claims of the last token, so that failures can name the issuer and subject Entra saw. */

@@ -1,5 +1,5 @@
 // Counts DynamoDB writes per table (one per logical call, retries excluded), for the run summary
-// and bench/worker-writes.ts: the checkpoint must be written once per page, not once per item.
+// and bench/worker-throughput.ts: the checkpoint must be written once per page, not once per item.
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 
 const WRITE_COMMANDS = new Set(["PutItemCommand", "UpdateItemCommand", "DeleteItemCommand", "BatchWriteItemCommand"]);

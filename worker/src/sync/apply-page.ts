@@ -67,7 +67,18 @@ export async function applyWithRetries(
       },
     );
   } catch (err) {
-    if (!(err instanceof ItemFailure) || ctx.abort.aborted) throw err;
+    if (!(err instanceof ItemFailure) || ctx.abort.aborted) {
+      // Not the item's own fault (a store, the lease, a shutdown): the page fails, but the log still
+      // says which item it was working on.
+      if (!ctx.abort.aborted && !(err instanceof LeaseLostError)) {
+        const path = existing?.path ?? item.name;
+        ctx.logger.error(
+          { item: { id: item.id, path }, err },
+          `item ${item.id} (${path ?? "path unknown"}) failed: ${(err as Error).message}`,
+        );
+      }
+      throw err;
+    }
     await quarantine(ctx, err, attempts);
     ctx.counters.items++;
     ctx.onItemDone?.(0);
