@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const opts = program.parse().opts<{ records: string; folders: string; kills: string; seed: string }>();
   const records = Number(opts.records);
   const random = seededRandom(Number(opts.seed));
-  const h = await WorkerHarness.start();
+  const h = await WorkerHarness.start({}, { dynamoOnDisk: true });
   try {
     const env = h.env({ SYNC_LEASE_TTL_SECONDS: "30" });
     // Tables first (a status run creates them), then the rows.

@@ -10,7 +10,7 @@ import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
-import { startLocalStores, type LocalStores } from "../local-stores";
+import { startLocalStores, type LocalStores, type LocalStoresOptions } from "../local-stores";
 
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
@@ -69,8 +69,11 @@ export class WorkerHarness {
     });
   }
 
-  static async start(graphOptions: GraphEmulatorOptions = {}): Promise<WorkerHarness> {
-    const stores = await startLocalStores();
+  static async start(
+    graphOptions: GraphEmulatorOptions = {},
+    storeOptions: LocalStoresOptions = {},
+  ): Promise<WorkerHarness> {
+    const stores = await startLocalStores(storeOptions);
     const graph = await GraphEmulator.start({ seed: 7, ...graphOptions });
     return new WorkerHarness(stores, graph);
   }
