@@ -255,7 +255,11 @@ export class MemoryContent implements ContentStorePort {
     return transfer();
   }
 
-  async put(key: string, body: Readable, opts: { signal?: AbortSignal } = {}): Promise<StoredContent> {
+  async put(
+    key: string,
+    body: Readable,
+    opts: { signal?: AbortSignal; onBytes?: () => void } = {},
+  ): Promise<StoredContent> {
     this.puts++;
     this.onPut?.(key);
     await this.connected();
@@ -266,6 +270,7 @@ export class MemoryContent implements ContentStorePort {
         opts.signal?.throwIfAborted();
         chunks.push(chunk);
         hash.update(chunk);
+        opts.onBytes?.();
       }
     } catch (err) {
       // As the S3 store does: a failing source is told apart from the store refusing the upload.

@@ -38,8 +38,10 @@ export interface RunOptions {
   itemAttempts?: number;
   finishPageRows?: number;
   http?: GraphHttpOptions;
-  /** Called once the lease is held and the items claimed (e.g. to arm a fault mid-round). */
+  /** Called for every log line the worker writes (a test acts at an exact point of the round). */
   onLogLine?: (line: Record<string, unknown>) => void;
+  /** Called whenever the round makes progress (what the watchdog is told). */
+  onProgress?: () => void;
 }
 
 export class RoundWorld {
@@ -101,6 +103,7 @@ export class RoundWorld {
         itemAttempts: opts.itemAttempts,
         retryDelayMs: 5,
         finishPageRows: opts.finishPageRows,
+        onProgress: opts.onProgress,
       };
       const result = await runRound(deps);
       if (keeper.lost.aborted) throw keeper.lost.reason;

@@ -3,6 +3,7 @@
 import { strict as assert } from "node:assert";
 import pino from "pino";
 import { ManualClock } from "../../../devtools/worker/manual-clock";
+import { RoundWorld } from "../../../devtools/worker/round-world";
 import { LEASE_SAFETY_MARGIN, LeaseKeeper } from "../../../worker/src/runtime/lease-keeper";
 import { Watchdog } from "../../../worker/src/runtime/watchdog";
 import { LeaseLostError } from "../../../worker/src/stores/errors";
@@ -56,6 +57,19 @@ describe("worker runtime: lease expiry known locally, and the no-progress watchd
       assert.match((watchdog.stalled.reason as Error).message, /no progress for 10 s/);
     } finally {
       watchdog.dispose();
+    }
+  });
+
+  it("counts bytes of a long upload as progress: a big file is not a stalled run", async () => {
+    const world = await RoundWorld.start();
+    try {
+      world.library().addFile(null, "Big.bin", { size: 3 * 1024 * 1024, seed: 1 });
+      let touches = 0;
+      const run = await world.run({ onProgress: () => touches++ });
+      assert.ifError(run.error);
+      assert.ok(touches > 20, `the 3 MiB upload touched the watchdog as its bytes passed (${touches} times)`);
+    } finally {
+      await world.close();
     }
   });
 });

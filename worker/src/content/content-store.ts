@@ -56,9 +56,13 @@ export function fenceOfKey(key: string): number | undefined {
 class Measure extends Transform {
   readonly hash = new QuickXorHash();
   bytes = 0;
+  constructor(private readonly onBytes?: () => void) {
+    super();
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null, data?: Buffer) => void) {
     this.hash.update(chunk);
     this.bytes += chunk.length;
+    this.onBytes?.();
     done(null, chunk);
   }
 }
@@ -91,9 +95,9 @@ export class ContentStore implements ContentStorePort {
   async put(
     key: string,
     body: Readable,
-    opts: { size?: number; contentType?: string; signal?: AbortSignal },
+    opts: { size?: number; contentType?: string; signal?: AbortSignal; onBytes?: () => void },
   ): Promise<StoredContent> {
-    const measure = new Measure();
+    const measure = new Measure(opts.onBytes);
     let sourceError: unknown;
     const piped = pipeline(body, measure).catch((err: unknown) => {
       sourceError = err;

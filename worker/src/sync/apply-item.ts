@@ -139,6 +139,7 @@ async function applyFile(
         size: current.size,
         contentType: current.file?.mimeType,
         signal: upload.signal,
+        onBytes: ctx.onActivity,
       });
     } catch (err) {
       opened.body.destroy();

@@ -79,10 +79,11 @@ export interface StoredContent {
 export interface ContentStorePort {
   /** Runs `transfer` once an upload slot for a file of `size` bytes is free. */
   withSlot<T>(size: number | undefined, transfer: () => Promise<T>): Promise<T>;
+  /** `onBytes` is called as bytes pass (a long upload is progress too, for the watchdog). */
   put(
     key: string,
     body: Readable,
-    opts: { size?: number; contentType?: string; signal?: AbortSignal },
+    opts: { size?: number; contentType?: string; signal?: AbortSignal; onBytes?: () => void },
   ): Promise<StoredContent>;
   delete(key: string): Promise<void>;
   /** Every key under `prefix`. */

@@ -78,6 +78,8 @@ export interface RoundContext {
   finishing: boolean;
   /** This page may be one an interrupted run was applying: remove leftover objects of its items. */
   redoing: boolean;
-  /** Called once per applied item (progress) and whenever anything moves (watchdog). */
+  /** Called once per applied item (progress and watchdog). */
   readonly onItemDone?: (bytes: number) => void;
+  /** Called while a long transfer moves (watchdog): bytes passing count as progress. */
+  readonly onActivity?: () => void;
 }

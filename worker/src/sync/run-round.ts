@@ -116,6 +116,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       deps.progress?.itemDone(bytes);
       deps.onProgress?.();
     },
+    onActivity: deps.onProgress,
   };
   (ctx as { folders: FolderResolver }).folders = new FolderResolver(
     new FolderMap(),
