@@ -141,7 +141,13 @@ async function main(): Promise<void> {
     const exits: WorkerExit[] = [];
     for (let k = 0; ; k++) {
       const killing = k < Number(opts.kills);
-      const worker = h.startSync([], env);
+      // The pass over a million rows takes minutes on a busy machine: the limit is for a hung run.
+      const worker = h.spawn(
+        ["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"],
+        env,
+        undefined,
+        60 * 60 * 1000,
+      );
       await worker.waitForLog((l) => l.msg === "round started", 120_000);
       let signalledAt = 0;
       if (killing) {
