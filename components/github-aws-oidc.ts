@@ -33,6 +33,8 @@ export interface GitHubRoleSpec {
   readonly statements: readonly PolicyStatement[];
   /** Seconds; default the component's `maxSessionDuration`. */
   readonly maxSessionDuration?: number;
+  /** Deny the role every write on itself (its policies, trust, boundary, tags). Default false. */
+  readonly denyEditingItself?: boolean;
 }
 
 export interface GitHubActionsOidcArgs {
@@ -170,6 +172,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
           statements: spec.statements,
           maxSessionDuration: duration,
           permissionsBoundary: args.permissionsBoundaryArn,
+          denyEditingItself: spec.denyEditingItself,
           tags: args.tags,
         },
         this,

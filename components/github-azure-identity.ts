@@ -10,10 +10,12 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Application } from "@pulumi/azuread/application";
 import { ApplicationFederatedIdentityCredential } from "@pulumi/azuread/applicationFederatedIdentityCredential";
+import { ApplicationFlexibleFederatedIdentityCredential } from "@pulumi/azuread/applicationFlexibleFederatedIdentityCredential";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   buildSubjects,
+  checkJobWorkflowRef,
   GitHubRepositoryRef,
   githubIssuerUrl,
   MAX_FEDERATED_CREDENTIALS,
@@ -50,6 +52,13 @@ export interface GitHubActionsIdentityArgs {
   readonly resourceGroupName: string;
   /** Azure region of the managed identity. */
   readonly location: pulumi.Input<string>;
+  /**
+   * Pin `job_workflow_ref` as well as `sub`, as the AWS deploy role does: each subject becomes a flexible federated
+   * credential `claims['sub'] eq '<subject>' and claims['job_workflow_ref'] eq '<ref>'` (Entra supports both claims
+   * for GitHub's issuer). Needs `kind: "application"`: the managed-identity credential of @pulumi/azure-native 3.x
+   * has no claimsMatchingExpression. Default none.
+   */
+  readonly jobWorkflowRef?: string;
   /** Role assignments. Default: none (the caller decides; never subscription Contributor by default). */
   readonly roleAssignments?: readonly AzureRoleAssignmentSpec[];
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -79,6 +88,16 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
         `subjects: ${built.length} subjects need ${built.length} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
       );
     }
+    const kind = args.kind ?? "managedIdentity";
+    if (args.jobWorkflowRef !== undefined) {
+      withField("jobWorkflowRef", () => checkJobWorkflowRef(args.jobWorkflowRef!));
+      if (kind !== "application") {
+        throw new pulumi.ResourceError(
+          'jobWorkflowRef: pinning the workflow needs flexible federated credentials, which only kind "application" can hold here; set kind (zerosecrets:azure.identityKind) to "application"',
+          this,
+        );
+      }
+    }
     for (const [i, assignment] of (args.roleAssignments ?? []).entries()) {
       checkGuid(`roleAssignments[${i}].roleDefinitionId`, assignment.roleDefinitionId);
     }
@@ -86,7 +105,7 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
     const issuer = githubIssuerUrl(args.enterpriseSlug);
     const labels = args.subjects.map(subjectFilterLabel);
 
-    if ((args.kind ?? "managedIdentity") === "managedIdentity") {
+    if (kind === "managedIdentity") {
       const identity = new managedidentity.UserAssignedIdentity(
         `${name}-identity`,
         { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
@@ -113,6 +132,21 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
       const application = new Application(`${name}-app`, { displayName: name }, { parent: this });
       const servicePrincipal = new ServicePrincipal(`${name}-sp`, { clientId: application.clientId }, { parent: this });
       this.subjects.forEach((subject, i) => {
+        if (args.jobWorkflowRef !== undefined) {
+          new ApplicationFlexibleFederatedIdentityCredential(
+            `${name}-fic-${labels[i]}`,
+            {
+              applicationId: application.id,
+              displayName: `github-${labels[i]}`,
+              description: `GitHub Actions: ${subject}, workflow ${args.jobWorkflowRef}`,
+              issuer,
+              audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
+              claimsMatchingExpression: `claims['sub'] eq '${subject}' and claims['job_workflow_ref'] eq '${args.jobWorkflowRef}'`,
+            },
+            { parent: this },
+          );
+          return;
+        }
         new ApplicationFederatedIdentityCredential(
           `${name}-fic-${labels[i]}`,
           {

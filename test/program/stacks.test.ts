@@ -73,6 +73,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
         const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
         assert.deepEqual(components.map((c) => c.type).sort(), [
           "zerosecrets:aws:GitHubActionsOidc",
+          // dev creates its own boundary; prod names the platform's.
+          ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
           "zerosecrets:azure:AwsWorkloadIdentity",
           "zerosecrets:azure:GitHubActionsIdentity",
           "zerosecrets:azure:GitHubActionsIdentity",
@@ -99,6 +101,23 @@ describe("the dev and prod stacks under the mock runtime", function () {
           }
         }
         assert.equal(ofType(runs[stack]!, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+      });
+
+      it("puts every role under the stack's permissions boundary", () => {
+        const boundary =
+          stack === "dev"
+            ? "arn:aws:iam::111122223333:policy/zs-dev-permissions-boundary"
+            : "arn:aws:iam::444455556666:policy/platform-deploy-boundary";
+        const roles = ofType(runs[stack]!, "aws:iam/role:Role");
+        assert.equal(roles.length, 5);
+        for (const role of roles) assert.equal(role.inputs.permissionsBoundary, boundary, role.name);
+        const deploy = json(byName(runs[stack]!, `zs-${stack}-github-deploy-permissions`), "policy");
+        const self = deploy.Statement.find((s: { Sid?: string }) => s.Sid === "DenyEditingItself");
+        assert.match(self.Resource, new RegExp(`^arn:aws:iam::\\d{12}:role/zs-${stack}-github-deploy-[0-9a-f]{7}$`));
+        assert.deepEqual(
+          deploy.Statement.find((s: { Sid?: string }) => s.Sid === "StackRolesCarryTheBoundary").Condition,
+          { StringEquals: { "iam:PermissionsBoundary": boundary } },
+        );
       });
 
       it("keeps the pull-request preview role read-only (its only writes are the state backend's lock files)", () => {
@@ -203,6 +222,17 @@ describe("the dev and prod stacks under the mock runtime", function () {
         "token.actions.githubusercontent.com:job_workflow_ref"
       ],
       "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+    );
+    // Azure parity: the prod deploy identity pins the same workflow (flexible credential on job_workflow_ref).
+    const flexible = ofType(
+      runs.prod!,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    ).filter((c) => c.name.startsWith("zs-prod-azure-deploy"));
+    assert.deepEqual(
+      flexible.map((c) => c.inputs.claimsMatchingExpression),
+      [
+        "claims['sub'] eq 'repo:contoso/zero-secrets-stack:environment:prod' and claims['job_workflow_ref'] eq 'contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main'",
+      ],
     );
     assert.equal(ofType(runs.prod!, "aws:scheduler/schedule:Schedule").length, 2);
     // Only dev publishes the repository-level preview variables.
