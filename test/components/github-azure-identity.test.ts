@@ -6,6 +6,8 @@ import {
 } from "../../components/github-azure-identity";
 import type { SubjectFilter } from "../../components/github-subjects";
 import { build, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
+import { check } from "../../devtools/policy-fixtures/fixtures";
+import { federation } from "../../policy/rules/federation";
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const base: GitHubActionsIdentityArgs = {
@@ -141,5 +143,40 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
         ),
       );
     });
+  });
+
+  it("pins job_workflow_ref with a flexible credential per subject, which the pack's rule passes", async () => {
+    const ref = "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main";
+    const { resources } = await build("a9", make({ ...base, kind: "application", jobWorkflowRef: ref }));
+    const flexible = ofType(
+      resources,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    );
+    assert.equal(flexible.length, 1);
+    const inputs = flexible[0]!.inputs;
+    assert.equal(
+      inputs.claimsMatchingExpression,
+      `claims['sub'] eq 'repo:contoso/infra:environment:prod' and claims['job_workflow_ref'] eq '${ref}'`,
+    );
+    assert.equal(inputs.audience, "api://AzureADTokenExchange");
+    const problems = await check(
+      federation,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+      inputs,
+    );
+    assert.deepEqual(problems, []);
+  });
+
+  it("refuses a workflow pin on a managed identity (no flexible credentials there), naming the field", () => {
+    assert.match(
+      refusal(
+        () =>
+          new GitHubActionsIdentity("a10", {
+            ...base,
+            jobWorkflowRef: "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
+          }),
+      ),
+      /jobWorkflowRef: pinning the workflow needs flexible federated credentials/,
+    );
   });
 });

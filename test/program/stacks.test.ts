@@ -266,7 +266,8 @@ describe("runStackUnderMocks", () => {
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
-    for (const item of ["Pulumi.yaml", "index.ts", "components"])
+    // The components import the pack's evaluator (policy/iam, which reads policy/lib/values.ts).
+    for (const item of ["Pulumi.yaml", "index.ts", "components", "policy/iam", "policy/lib/values.ts"])
       fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
   });
   after(() => fs.rmSync(copy, { recursive: true, force: true }));

@@ -30,6 +30,8 @@ const PROGRAM_FILES = [
   "Pulumi.prod.yaml",
   "index.ts",
   "components",
+  "policy/iam",
+  "policy/lib/values.ts",
   "package.json",
   "tsconfig.json",
 ];
