@@ -17,7 +17,7 @@ import {
   FOREIGN_CLASSES,
   freshCharacters,
   HOSTILE_DESCRIPTIONS,
-  HostileClass,
+  HOSTILE_CLASSES,
   hostileTemplates,
   isGitHubSubject,
 } from "./github-subjects";
@@ -120,17 +120,6 @@ export function fixedCredentialProblems(
   return problems;
 }
 
-const CLASSES: HostileClass[] = [
-  "anotherOwner",
-  "anotherRepository",
-  "anotherOwnerId",
-  "anotherRepositoryId",
-  "pullRequest",
-  "anyBranch",
-  "anyTag",
-  "anyEnvironment",
-];
-
 /** A flexible credential: `issuer` + `audience` + `claimsMatchingExpression`. */
 export function flexibleCredentialProblems(
   fic: { issuer: unknown; audience: unknown; expression: unknown },
@@ -159,7 +148,7 @@ export function flexibleCredentialProblems(
   const audience = typeof fic.audience === "string" ? fic.audience : ENTRA_TOKEN_EXCHANGE_AUDIENCE;
   const credential = { issuer, audiences: [audience], claimsMatchingExpression: expression };
   const admitted: string[] = [];
-  for (const cls of CLASSES) {
+  for (const cls of HOSTILE_CLASSES) {
     if (cls === "pullRequest" && options.allowPullRequests) continue;
     for (const template of hostileTemplates(cls, fresh)) {
       const witness = intersectGlobs([template, ...globs]);

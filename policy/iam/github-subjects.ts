@@ -24,6 +24,18 @@ export type HostileClass =
   | "anyTag"
   | "anyEnvironment";
 
+/** Every hostile class, in the order findings are reported. */
+export const HOSTILE_CLASSES: readonly HostileClass[] = [
+  "anotherOwner",
+  "anotherRepository",
+  "anotherOwnerId",
+  "anotherRepositoryId",
+  "pullRequest",
+  "anyBranch",
+  "anyTag",
+  "anyEnvironment",
+];
+
 export const HOSTILE_DESCRIPTIONS: Record<HostileClass | "noSub" | "anotherAudience" | "caseVariant", string> = {
   anotherOwner: "a token from another owner",
   anotherOwnerId: "the immutable subject form with another owner ID",

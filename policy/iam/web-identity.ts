@@ -20,6 +20,7 @@ import {
   claimsForSubject,
   FOREIGN_CLASSES,
   freshCharacters,
+  HOSTILE_CLASSES,
   HOSTILE_DESCRIPTIONS,
   HostileClass,
   hostileTemplates,
@@ -54,17 +55,6 @@ export interface TrustAnalysisOptions {
   /** The role may admit pull_request subjects (a reviewed, read-only identity). */
   allowPullRequests?: boolean;
 }
-
-const HOSTILE_ORDER: HostileClass[] = [
-  "anotherOwner",
-  "anotherRepository",
-  "anotherOwnerId",
-  "anotherRepositoryId",
-  "pullRequest",
-  "anyBranch",
-  "anyTag",
-  "anyEnvironment",
-];
 
 function keyEquals(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -198,7 +188,7 @@ function githubFindings(a: Analysis, options: TrustAnalysisOptions): TrustFindin
     const subs = positiveConstraints(s, subKey);
     const aud = pinnedLiterals(s, audKey)[0] ?? "sts.amazonaws.com";
     const trustedRepositoryId = pinnedLiterals(s, `${a.prefix}:repository_id`)[0];
-    for (const cls of HOSTILE_ORDER) {
+    for (const cls of HOSTILE_CLASSES) {
       if (found.has(cls) || (cls === "pullRequest" && options.allowPullRequests)) continue;
       if (cls === "anotherOwnerId" && found.has("anotherOwner")) continue;
       if (cls === "anotherRepositoryId" && (found.has("anotherRepository") || found.has("anotherOwner"))) continue;
