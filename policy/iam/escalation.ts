@@ -16,7 +16,7 @@
  * assumed met, a Deny's avoided): a restriction the analysis cannot see never makes a role look safe.
  */
 import { isUnknown } from "../lib/values";
-import { parsePolicy, PolicyDocument, PolicyDocumentError, Statement } from "./document";
+import { PolicyDocument, PolicyDocumentError, Statement, toDocument } from "./document";
 import { actionMatches, evaluatePolicies } from "./evaluate";
 
 export type EscalationKind =
@@ -85,7 +85,7 @@ function accountsOf(docs: PolicyDocument[]): string[] {
 export function analyseEscalation(policies: unknown[], subject: EscalationSubject = {}): EscalationFinding[] {
   let docs: PolicyDocument[];
   try {
-    docs = policies.filter((p) => !isUnknown(p) && p !== undefined && p !== null).map((p) => parsePolicy(p));
+    docs = policies.filter((p) => !isUnknown(p) && p !== undefined && p !== null).map(toDocument);
   } catch (error) {
     if (error instanceof PolicyDocumentError)
       return [{ kind: "unreadable", message: `cannot be read: ${error.message}` }];

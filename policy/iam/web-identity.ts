@@ -12,7 +12,7 @@
  */
 import { isUnknown } from "../lib/values";
 import { isNegatedOperator, operatorUsesWildcards, parseOperator } from "./conditions";
-import { parsePolicy, PolicyDocument, PolicyDocumentError, Statement } from "./document";
+import { PolicyDocument, PolicyDocumentError, Statement, toDocument } from "./document";
 import { evaluatePolicies, principalMatches, RequestPrincipal } from "./evaluate";
 import { Glob, intersectGlobs, literalCharacters, literalGlob, wildcardGlob } from "./glob";
 import { isGitHubPrefix, issuerPrefixOfProvider, webIdentityContext } from "./github";
@@ -312,7 +312,7 @@ export function analyseWebIdentityTrust(policy: unknown, options: TrustAnalysisO
   if (isUnknown(policy)) return [];
   let doc: PolicyDocument;
   try {
-    doc = parsePolicy(policy);
+    doc = toDocument(policy);
   } catch (error) {
     if (error instanceof PolicyDocumentError)
       return [{ kind: "unreadable", message: `cannot be read: ${error.message}` }];
