@@ -21,7 +21,13 @@ const deploySubjects = deploySubjectFilters(config);
 const boundaryArn = stackBoundaryArn(config.aws.accountId, prefix, config.aws.permissionsBoundaryArn);
 const boundary: pulumi.Input<string> =
   config.aws.permissionsBoundaryArn ??
-  new PermissionsBoundary(`${prefix}-boundary`, { accountId: config.aws.accountId, namePrefix: prefix, tags }).arn;
+  new PermissionsBoundary(`${prefix}-boundary`, {
+    accountId: config.aws.accountId,
+    region: config.region,
+    namePrefix: prefix,
+    stateBucket: config.aws.stateBucket,
+    tags,
+  }).arn;
 const scope = {
   accountId: config.aws.accountId,
   region: config.region,

@@ -79,13 +79,40 @@ describe("GitHub role specs (deploy and preview)", () => {
     );
   });
 
-  it("the boundary caps by service and carries the guards: it allows no escalation nor user keys", () => {
-    const boundary = doc(permissionsBoundaryStatements(BOUNDARY));
+  const boundaryArgs = {
+    accountId: ACCOUNT,
+    region: "ap-southeast-2",
+    namePrefix: "zs-dev",
+    stateBucket: "contoso-state",
+  };
+  const boundary = doc(permissionsBoundaryStatements(boundaryArgs, BOUNDARY));
+
+  it("the boundary caps at the stack's own resources and carries the guards", () => {
     const ask = (action: string, resource: string) => evaluateIdentityPolicy(boundary, { action, resource }).decision;
-    assert.equal(ask("dynamodb:Query", `arn:aws:dynamodb:ap-southeast-2:${ACCOUNT}:table/t`), "allow");
+    assert.equal(ask("dynamodb:Query", `arn:aws:dynamodb:ap-southeast-2:${ACCOUNT}:table/zs-dev-state-1`), "allow");
+    assert.equal(ask("dynamodb:Query", `arn:aws:dynamodb:ap-southeast-2:${ACCOUNT}:table/payroll`), "implicitDeny");
+    assert.equal(ask("s3:GetObject", "arn:aws:s3:::other-bucket/k"), "implicitDeny");
     assert.equal(ask("ec2:RunInstances", "*"), "implicitDeny");
     assert.equal(ask("iam:CreateAccessKey", `arn:aws:iam::${ACCOUNT}:user/x`), "deny");
-    assert.equal(ask("iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/x`), "deny");
+    assert.equal(ask("iam:CreateRole", `arn:aws:iam::${ACCOUNT}:role/zs-dev-x`), "deny", "without the boundary");
+    assert.equal(ask("iam:PutRolePolicy", `arn:aws:iam::${ACCOUNT}:role/zs-dev-github-deploy-1a2b3c4`), "deny");
+  });
+
+  it("everything the deploy and preview roles are granted lies within the boundary (they carry it)", () => {
+    const statements = [
+      ...deployRoleSpec({ ...scope, stateBucket: "contoso-state" }, env).statements,
+      ...previewRoleSpec({ ...scope, stateBucket: "contoso-state" }).statements,
+    ];
+    for (const s of statements) {
+      if (s.Effect !== "Allow") continue;
+      for (const action of [s.Action].flat())
+        for (const pattern of [s.Resource].flat() as string[]) {
+          const resource = pattern.replace(/\*/g, "x1");
+          const context = { "iam:PermissionsBoundary": BOUNDARY, "iam:PassedToService": "ecs-tasks.amazonaws.com" };
+          const decision = evaluateIdentityPolicy(boundary, { action, resource, context }).decision;
+          assert.equal(decision, "allow", `${s.Sid}: ${action} on ${resource}`);
+        }
+    }
   });
 });
 
@@ -113,11 +140,11 @@ describe("GitHubActionsOidc: the component's own checks use the pack's evaluator
   it("creates the stack's boundary policy under its fixed name", async () => {
     const { resources } = await build(
       "b1",
-      (name) => new PermissionsBoundary(name, { accountId: ACCOUNT, namePrefix: "zs-dev" }),
+      (name) => new PermissionsBoundary(name, { accountId: ACCOUNT, region: "ap-southeast-2", namePrefix: "zs-dev" }),
     );
     assert.equal(named(resources, "b1-policy").inputs.name, "zs-dev-permissions-boundary");
     assert.throws(
-      () => new PermissionsBoundary("b2", { accountId: "12", namePrefix: "zs-dev" }),
+      () => new PermissionsBoundary("b2", { accountId: "12", region: "ap-southeast-2", namePrefix: "zs-dev" }),
       /accountId "12" is not a 12-digit AWS account ID/,
     );
   });

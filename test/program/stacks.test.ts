@@ -3,6 +3,7 @@
  * under the mock runtime (`runStackUnderMocks`); every assertion below reads those two runs.
  */
 import { strict as assert } from "node:assert";
+import { evaluateIdentityPolicy } from "../../policy/iam";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
@@ -242,6 +243,26 @@ describe("the dev and prod stacks under the mock runtime", function () {
         (v) => v.inputs.variableName === "AWS_PREVIEW_ROLE_ARN",
       ),
     );
+  });
+
+  it("dev: every permission any role is granted lies within the boundary the stack creates (ADR 0002)", () => {
+    const boundary = json(byName(runs.dev!, "zs-dev-boundary-policy"), "policy");
+    for (const policy of ofType(runs.dev!, "aws:iam/rolePolicy:RolePolicy")) {
+      for (const statement of json(policy, "policy").Statement) {
+        if (statement.Effect !== "Allow") continue;
+        for (const action of [statement.Action].flat() as string[])
+          for (const pattern of [statement.Resource].flat() as string[]) {
+            const resource = pattern.replace(/\*/g, "x1");
+            const context = {
+              "iam:PermissionsBoundary": boundary.Statement.find(
+                (s: { Sid: string }) => s.Sid === "DenyEditingTheBoundary",
+              ).Resource,
+            };
+            const decision = evaluateIdentityPolicy(boundary, { action, resource, context }).decision;
+            assert.equal(decision, "allow", `${policy.name} ${statement.Sid}: ${action} on ${resource}`);
+          }
+      }
+    }
   });
 
   it("publishes the variable names the workflows read", () => {
