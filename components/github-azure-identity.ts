@@ -21,7 +21,9 @@ import {
   MAX_FEDERATED_CREDENTIALS,
   SubjectFilter,
   subjectFilterLabel,
+  workflowPinnedExpression,
 } from "./github-subjects";
+import { assertCredentialsAdmitOnlyTheirSubjects } from "./trust-checks";
 import { checkGuid, withField } from "./validation";
 
 /** Built-in Azure role definition IDs (public, identical in every tenant). */
@@ -104,6 +106,12 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
     this.subjects = built.map((s) => s.value);
     const issuer = githubIssuerUrl(args.enterpriseSlug);
     const labels = args.subjects.map(subjectFilterLabel);
+    // The pack's own judgement of each credential, before anything is registered.
+    assertCredentialsAdmitOnlyTheirSubjects(
+      "subjects",
+      this.subjects.map((subject) => ({ issuer, subject, jobWorkflowRef: args.jobWorkflowRef })),
+      args.subjects.some((f) => f.kind === "pullRequest"),
+    );
 
     if (kind === "managedIdentity") {
       const identity = new managedidentity.UserAssignedIdentity(
@@ -141,7 +149,7 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
               description: `GitHub Actions: ${subject}, workflow ${args.jobWorkflowRef}`,
               issuer,
               audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
-              claimsMatchingExpression: `claims['sub'] eq '${subject}' and claims['job_workflow_ref'] eq '${args.jobWorkflowRef}'`,
+              claimsMatchingExpression: workflowPinnedExpression(subject, args.jobWorkflowRef),
             },
             { parent: this },
           );

@@ -3,7 +3,9 @@
  * role this program builds must pass the same judgement the pack will make of it, so a bad argument fails at
  * construction with the field named, not at the gate.
  */
-import { analyseEscalation, analyseWebIdentityTrust } from "../policy/iam";
+import { analyseEscalation, analyseWebIdentityTrust, ENTRA_TOKEN_EXCHANGE_AUDIENCE } from "../policy/iam";
+import { fixedCredentialProblems, flexibleCredentialProblems } from "../policy/iam/entra-analysis";
+import { workflowPinnedExpression } from "./github-subjects";
 import { ROLE_WRITE_ACTIONS, type PolicyStatement } from "./iam-policy";
 
 /** A provider ARN to judge a trust document with before the real one (often an Output) exists. */
@@ -45,4 +47,33 @@ export function assertCannotRaiseItself(
   ];
   const findings = analyseEscalation([{ Version: "2012-10-17", Statement: all }], { roleArn: self });
   if (findings.length > 0) throw new Error(`${where}: the role ${findings.map((f) => f.message).join("; ")}`);
+}
+
+/**
+ * Throws, naming `where`, when an Entra federated credential this program is about to create would fail the pack:
+ * a fixed one (issuer, exact subject), or a flexible one pinning `job_workflow_ref` as well.
+ */
+export function assertCredentialsAdmitOnlyTheirSubjects(
+  where: string,
+  credentials: ReadonlyArray<{ issuer: string; subject: string; jobWorkflowRef?: string }>,
+  allowPullRequests: boolean,
+): void {
+  const options = { allowPullRequests };
+  for (const c of credentials) {
+    const problems =
+      c.jobWorkflowRef === undefined
+        ? fixedCredentialProblems(
+            { issuer: c.issuer, subject: c.subject, audiences: [ENTRA_TOKEN_EXCHANGE_AUDIENCE] },
+            options,
+          )
+        : flexibleCredentialProblems(
+            {
+              issuer: c.issuer,
+              audience: ENTRA_TOKEN_EXCHANGE_AUDIENCE,
+              expression: workflowPinnedExpression(c.subject, c.jobWorkflowRef),
+            },
+            options,
+          );
+    if (problems.length > 0) throw new Error(`${where}: the credential for ${c.subject} ${problems.join("; ")}`);
+  }
 }
