@@ -62,7 +62,7 @@ const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
   ...azureCommon,
   subjects: deploySubjects,
   // Prod parity with the AWS deploy role: the workflow file is pinned too.
-  jobWorkflowRef: config.github.jobWorkflowRef,
+  jobWorkflowRefs: config.github.jobWorkflowRef === undefined ? undefined : [config.github.jobWorkflowRef],
   roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
 });
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {

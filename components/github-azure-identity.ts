@@ -15,7 +15,6 @@ import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
   buildSubjects,
-  checkJobWorkflowRef,
   GitHubRepositoryRef,
   githubIssuerUrl,
   MAX_FEDERATED_CREDENTIALS,
@@ -55,12 +54,13 @@ export interface GitHubActionsIdentityArgs {
   /** Azure region of the managed identity. */
   readonly location: pulumi.Input<string>;
   /**
-   * Pin `job_workflow_ref` as well as `sub`, as the AWS deploy role does: each subject becomes a flexible federated
-   * credential `claims['sub'] eq '<subject>' and claims['job_workflow_ref'] eq '<ref>'` (Entra supports both claims
-   * for GitHub's issuer). Needs `kind: "application"`: the managed-identity credential of @pulumi/azure-native 3.x
-   * has no claimsMatchingExpression. Default none.
+   * Pin `job_workflow_ref` as well as `sub`, as the AWS deploy role does: each subject and workflow ref become a
+   * flexible federated credential `claims['sub'] eq '<subject>' and claims['job_workflow_ref'] eq '<ref>'` (`matches`
+   * for a ref with a wildcard; Entra supports both claims for GitHub's issuer, and no `or`, hence one credential per
+   * pair). Needs `kind: "application"`: the managed-identity credential of @pulumi/azure-native 3.x has no
+   * claimsMatchingExpression. Default none.
    */
-  readonly jobWorkflowRef?: string;
+  readonly jobWorkflowRefs?: readonly string[];
   /** Role assignments. Default: none (the caller decides; never subscription Contributor by default). */
   readonly roleAssignments?: readonly AzureRoleAssignmentSpec[];
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -85,17 +85,26 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
         `subjects: "${pattern.value}" contains a wildcard, but Entra matches federated subjects exactly; list each subject`,
       );
     }
-    if (built.length > MAX_FEDERATED_CREDENTIALS) {
+    const credentialCount = built.length * Math.max(1, args.jobWorkflowRefs?.length ?? 0);
+    if (credentialCount > MAX_FEDERATED_CREDENTIALS) {
       throw new Error(
-        `subjects: ${built.length} subjects need ${built.length} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
+        `subjects: ${built.length} subjects${args.jobWorkflowRefs?.length ? ` x ${args.jobWorkflowRefs.length} workflow refs` : ""} need ${credentialCount} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
       );
     }
     const kind = args.kind ?? "managedIdentity";
-    if (args.jobWorkflowRef !== undefined) {
-      withField("jobWorkflowRef", () => checkJobWorkflowRef(args.jobWorkflowRef!));
+    const workflowRefs = args.jobWorkflowRefs ?? [];
+    if (workflowRefs.length > 0) {
+      for (const [i, ref] of workflowRefs.entries()) {
+        if (!/^[^/\s']+\/[^/\s']+\/\.github\/workflows\/[^@\s']+@refs\/[^\s']+$/.test(ref)) {
+          throw new pulumi.ResourceError(
+            `jobWorkflowRefs[${i}]: "${ref}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH`,
+            this,
+          );
+        }
+      }
       if (kind !== "application") {
         throw new pulumi.ResourceError(
-          'jobWorkflowRef: pinning the workflow needs flexible federated credentials, which only kind "application" can hold here; set kind (zerosecrets:azure.identityKind) to "application"',
+          'jobWorkflowRefs: pinning the workflow needs flexible federated credentials, which only kind "application" can hold here; set kind (zerosecrets:azure.identityKind) to "application"',
           this,
         );
       }
@@ -109,7 +118,11 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
     // The pack's own judgement of each credential, before anything is registered.
     assertCredentialsAdmitOnlyTheirSubjects(
       "subjects",
-      this.subjects.map((subject) => ({ issuer, subject, jobWorkflowRef: args.jobWorkflowRef })),
+      this.subjects.flatMap((subject) =>
+        workflowRefs.length === 0
+          ? [{ issuer, subject }]
+          : workflowRefs.map((jobWorkflowRef) => ({ issuer, subject, jobWorkflowRef })),
+      ),
       args.subjects.some((f) => f.kind === "pullRequest"),
     );
 
@@ -140,19 +153,22 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
       const application = new Application(`${name}-app`, { displayName: name }, { parent: this });
       const servicePrincipal = new ServicePrincipal(`${name}-sp`, { clientId: application.clientId }, { parent: this });
       this.subjects.forEach((subject, i) => {
-        if (args.jobWorkflowRef !== undefined) {
-          new ApplicationFlexibleFederatedIdentityCredential(
-            `${name}-fic-${labels[i]}`,
-            {
-              applicationId: application.id,
-              displayName: `github-${labels[i]}`,
-              description: `GitHub Actions: ${subject}, workflow ${args.jobWorkflowRef}`,
-              issuer,
-              audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
-              claimsMatchingExpression: workflowPinnedExpression(subject, args.jobWorkflowRef),
-            },
-            { parent: this },
-          );
+        if (workflowRefs.length > 0) {
+          workflowRefs.forEach((ref, j) => {
+            const suffix = workflowRefs.length === 1 ? "" : `-${j}`;
+            new ApplicationFlexibleFederatedIdentityCredential(
+              `${name}-fic-${labels[i]}${suffix}`,
+              {
+                applicationId: application.id,
+                displayName: `github-${labels[i]}${suffix}`,
+                description: `GitHub Actions: ${subject}, workflow ${ref}`,
+                issuer,
+                audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
+                claimsMatchingExpression: workflowPinnedExpression(subject, ref),
+              },
+              { parent: this },
+            );
+          });
           return;
         }
         new ApplicationFederatedIdentityCredential(

@@ -236,8 +236,10 @@ export function checkDeploySubjects(filters: readonly SubjectFilter[], allowUnpr
 
 /**
  * A flexible federated credential's expression that pins the workflow as well as the subject (Entra supports `sub`
- * and `job_workflow_ref` for GitHub's issuer, compared with `eq`; clauses joined with `and`).
+ * and `job_workflow_ref` for GitHub's issuer; `eq` compares exactly, `matches` takes `*` and `?`; clauses joined
+ * with `and`).
  */
 export function workflowPinnedExpression(subject: string, jobWorkflowRef: string): string {
-  return `claims['sub'] eq '${subject}' and claims['job_workflow_ref'] eq '${jobWorkflowRef}'`;
+  const operator = WILDCARD_CHARACTERS.test(jobWorkflowRef) ? "matches" : "eq";
+  return `claims['sub'] eq '${subject}' and claims['job_workflow_ref'] ${operator} '${jobWorkflowRef}'`;
 }

@@ -147,7 +147,7 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
 
   it("pins job_workflow_ref with a flexible credential per subject, which the pack's rule passes", async () => {
     const ref = "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main";
-    const { resources } = await build("a9", make({ ...base, kind: "application", jobWorkflowRef: ref }));
+    const { resources } = await build("a9", make({ ...base, kind: "application", jobWorkflowRefs: [ref] }));
     const flexible = ofType(
       resources,
       "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
@@ -173,10 +173,35 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
         () =>
           new GitHubActionsIdentity("a10", {
             ...base,
-            jobWorkflowRef: "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
+            jobWorkflowRefs: ["contoso/infra/.github/workflows/pulumi.yml@refs/heads/main"],
           }),
       ),
-      /jobWorkflowRef: pinning the workflow needs flexible federated credentials/,
+      /jobWorkflowRefs: pinning the workflow needs flexible federated credentials/,
+    );
+  });
+
+  it("one flexible credential per subject and workflow ref; a pull request's ref number matched by pattern", async () => {
+    const refs = [
+      "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
+      "contoso/infra/.github/workflows/pulumi.yml@refs/pull/*/merge",
+    ];
+    const { resources } = await build(
+      "a11",
+      make({ ...base, kind: "application", subjects: [{ kind: "pullRequest" }], jobWorkflowRefs: refs }),
+    );
+    const expressions = ofType(
+      resources,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    ).map((c) => c.inputs.claimsMatchingExpression);
+    assert.deepEqual(expressions, [
+      `claims['sub'] eq 'repo:contoso/infra:pull_request' and claims['job_workflow_ref'] eq '${refs[0]}'`,
+      `claims['sub'] eq 'repo:contoso/infra:pull_request' and claims['job_workflow_ref'] matches '${refs[1]}'`,
+    ]);
+    assert.match(
+      refusal(
+        () => new GitHubActionsIdentity("a12", { ...base, kind: "application", jobWorkflowRefs: ["pulumi.yml"] }),
+      ),
+      /jobWorkflowRefs\[0\]: "pulumi.yml" must look like OWNER\/REPO\/.github\/workflows\/FILE@refs\/heads\/BRANCH/,
     );
   });
 });
