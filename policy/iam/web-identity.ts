@@ -148,19 +148,16 @@ interface Analysis {
   prefix: string;
   principal: RequestPrincipal;
   allows: Statement[];
-  /** True when a statement's principal is unknown during preview or names every provider: Principal always matches. */
-  principalOpen: boolean;
 }
 
 function admitted(a: Analysis, claims: Record<string, string | undefined>): boolean {
   const prefix = a.prefix.toLowerCase();
-  const doc = a.principalOpen
-    ? {
-        statements: a.doc.statements.map((s) =>
-          s.principal?.Federated?.some(isUnknown) ? { ...s, principal: { "*": ["*"] } } : s,
-        ),
-      }
-    : a.doc;
+  // A provider ARN unknown during preview is the provider the condition keys name: it matches.
+  const doc = {
+    statements: a.doc.statements.map((s) =>
+      s.principal?.Federated?.some(isUnknown) ? { ...s, principal: { "*": ["*"] } } : s,
+    ),
+  };
   const decision = evaluatePolicies(
     doc,
     { action: WEB_IDENTITY_ACTION, principal: a.principal, context: webIdentityContext(a.prefix, claims) },
@@ -342,7 +339,7 @@ export function analyseWebIdentityTrust(policy: unknown, options: TrustAnalysisO
         ? !principalMatches(s.notPrincipal, principal)
         : s.principal && (principalMatches(s.principal, principal) || s.principal.Federated?.some(isUnknown)),
     );
-    const analysis: Analysis = { doc, prefix, principal, allows: applicable, principalOpen: true };
+    const analysis: Analysis = { doc, prefix, principal, allows: applicable };
     findings.push(...(isGitHubPrefix(prefix) ? githubFindings(analysis, options) : genericFindings(analysis)));
   }
   return findings;
