@@ -15,6 +15,7 @@ const args: SyncTaskArgs = {
   azureTenantId: MOCK_ENV.tenantId,
   azureClientId: "5a510fbb-ca29-40bd-90a0-f4c2cbb126b1",
   region: MOCK_ENV.region,
+  accountId: MOCK_ENV.accountId,
   imageTag: "0.1.0",
   subnetIds: ["subnet-0a1b2c3d4e5f60718"],
   securityGroupIds: ["sg-0123456789abcdef0"],
