@@ -41,6 +41,16 @@ function concurrencyOption(): Option {
   });
 }
 
+function maxDurationOption(): Option {
+  return new Option(
+    "--max-duration <seconds>",
+    "run for a bounded chunk: after this many seconds, stop at the next durable page and exit 3 if work is left (0: one page)",
+  ).argParser((value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of seconds");
+    return value;
+  });
+}
+
 /** Loads the configuration or prints every problem and exits 78. */
 function configOrExit(switches: CliSwitches, logger: Logger): WorkerConfig {
   try {
@@ -85,6 +95,7 @@ export function buildProgram(logger: Logger): Command {
     .addOption(createMissingOption())
     .addOption(graphAuthOption())
     .addOption(concurrencyOption())
+    .addOption(maxDurationOption())
     .action(async (opts: CliSwitches) => {
       const config = configOrExit(opts, logger);
       const run = await syncCommand(config, logger.child({ siteId: config.siteId }));

@@ -45,6 +45,8 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
       concurrency: config.concurrency,
       stop: shutdown.stop,
       abort: shutdown.abort,
+      deadline:
+        config.maxDurationSeconds === undefined ? undefined : AbortSignal.timeout(config.maxDurationSeconds * 1000),
       logger,
       progress,
     });
@@ -53,9 +55,11 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     const exitCode =
       result.status === "completed"
         ? EXIT.ok
-        : signal
-          ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
-          : EXIT.failed;
+        : result.status === "deadline"
+          ? EXIT.moreWork
+          : signal
+            ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
+            : EXIT.failed;
     logSummary(logger, result, services, started, progress);
     return { exitCode, result };
   } catch (err) {

@@ -18,6 +18,7 @@ export interface CliSwitches {
   readonly createMissing?: boolean;
   readonly graphAuth?: string;
   readonly concurrency?: string | number;
+  readonly maxDuration?: string | number;
 }
 
 export interface WorkerConfig {
@@ -33,6 +34,8 @@ export interface WorkerConfig {
   readonly graphBaseUrl: string;
   readonly graphAuth: GraphAuthMode;
   readonly concurrency: number;
+  /** `sync --max-duration`: stop at the first page boundary after this many seconds (exit 3); undefined = no limit. */
+  readonly maxDurationSeconds?: number;
   /** Lifetime of the site lease; renewed every third of it. */
   readonly leaseTtlMs: number;
   readonly createMissing: boolean;
@@ -110,6 +113,12 @@ const cliSchema = z.object({
     .int("--concurrency must be a whole number")
     .min(1, "--concurrency must be at least 1")
     .max(MAX_CONCURRENCY, `--concurrency must be at most ${MAX_CONCURRENCY}`)
+    .optional(),
+  maxDuration: z.coerce
+    .number({ error: "--max-duration must be a whole number of seconds" })
+    .int("--max-duration must be a whole number of seconds")
+    .min(0, "--max-duration must be 0 or more seconds")
+    .max(7 * 86_400, "--max-duration must be at most 604800 seconds (a week)")
     .optional(),
 });
 
@@ -195,6 +204,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     graphBaseUrl: env.GRAPH_BASE_URL.replace(/\/+$/, ""),
     graphAuth: cli.graphAuth,
     concurrency: cli.concurrency ?? env.SYNC_CONCURRENCY ?? DEFAULT_CONCURRENCY,
+    maxDurationSeconds: cli.maxDuration,
     leaseTtlMs: env.SYNC_LEASE_TTL_SECONDS * 1000,
     createMissing: cli.createMissing,
     endpoints,

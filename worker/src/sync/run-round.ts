@@ -34,12 +34,15 @@ export interface RoundDeps {
   readonly concurrency: number;
   readonly stop: AbortSignal;
   readonly abort: AbortSignal;
+  /** Chunk deadline (`sync --max-duration`): honoured at page boundaries, after at least one page of this run. */
+  readonly deadline?: AbortSignal;
   readonly logger: Logger;
   readonly progress?: Progress;
 }
 
 export interface RoundResult {
-  readonly status: "completed" | "stopped";
+  /** `deadline`: stopped at a durable page because the chunk's time was up; work is left. */
+  readonly status: "completed" | "stopped" | "deadline";
   readonly mode: RoundMode;
   readonly roundId: string;
   readonly resumed: boolean;
@@ -95,10 +98,12 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   );
 
   let resyncs = 0;
+  let pagesThisRun = 0;
   let url = start.url;
   let prefetched: Promise<DeltaPage> | undefined;
   for (;;) {
     if (deps.stop.aborted) return stopped();
+    if (deps.deadline?.aborted && pagesThisRun > 0) return stopped("deadline");
     let page: DeltaPage;
     try {
       page = await (prefetched ?? graph.deltaPage(url, deps.abort));
@@ -127,6 +132,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     const { completed } = await applyPage(ctx, page.items);
     if (!completed) return stopped();
     ctx.counters.pages++;
+    pagesThisRun++;
 
     if (page.nextLink !== undefined) {
       await deps.checkpoints.save(siteId, fence, {
@@ -171,13 +177,21 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     };
   }
 
-  function stopped(): RoundResult {
+  function stopped(why: "stopped" | "deadline" = "stopped"): RoundResult {
     logger.warn(
-      { round: { roundId: ctx.roundId, pages: ctx.counters.pages } },
-      "round stopped before completion; the checkpoint holds the last durable page",
+      {
+        round: {
+          roundId: ctx.roundId,
+          pages: ctx.counters.pages,
+          reason: why === "deadline" ? "max-duration" : "stop",
+        },
+      },
+      why === "deadline"
+        ? "chunk time is up: stopped at a durable page with work left; the next run resumes there"
+        : "round stopped before completion; the checkpoint holds the last durable page",
     );
     return {
-      status: "stopped",
+      status: why,
       mode: ctx.mode,
       roundId: ctx.roundId,
       resumed: start.resumed,
