@@ -75,6 +75,8 @@ const sync = new SyncTask(`${prefix}-sync`, {
   memory: config.sync.memory,
   logRetentionDays: config.sync.logRetentionDays,
   graphBaseUrl: config.sync.graphBaseUrl,
+  orchestration: config.sync.orchestration,
+  chunking: config.sync.chunking,
   tags,
 });
 const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
@@ -138,3 +140,4 @@ export const contentBucket = sync.bucketName;
 export const ecrRepositoryUrl = sync.repositoryUrl;
 export const clusterArn = sync.clusterArn;
 export const scheduleNames = sync.scheduleNames;
+export const stateMachineArns = sync.stateMachineArns;

@@ -18,6 +18,7 @@ import {
   SubjectError,
   SubjectFilter,
 } from "./github-subjects";
+import { CHUNKING_DEFAULTS } from "./sync-orchestration";
 import { GUID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
@@ -135,6 +136,33 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number()
+    .int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`);
+
+/** `sync.chunking`: how the `stepFunctions` orchestration splits a round (defaults in sync-orchestration.ts). */
+const chunkingSchema = z
+  .strictObject({
+    chunkMinutes: wholeNumber(1, 1440).optional(),
+    taskTimeoutMinutes: wholeNumber(2, 1440).optional(),
+    maxChunks: wholeNumber(1, 1000).optional(),
+    maxFailures: wholeNumber(1, 10).optional(),
+    maxLeaseWaits: wholeNumber(1, 100).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const chunk = c.chunkMinutes ?? CHUNKING_DEFAULTS.chunkMinutes;
+    const timeout = c.taskTimeoutMinutes ?? CHUNKING_DEFAULTS.taskTimeoutMinutes;
+    if (chunk + 5 > timeout)
+      ctx.addIssue({
+        code: "custom",
+        path: ["chunkMinutes"],
+        message: `a ${chunk}-minute chunk needs taskTimeoutMinutes of at least ${chunk + 5} (5 minutes to checkpoint); it is ${timeout}`,
+      });
+  });
+
 const syncSchema = z.strictObject({
   siteIds: z
     .array(
@@ -168,6 +196,8 @@ const syncSchema = z.strictObject({
   fargateSpot: z.boolean().default(false),
   cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
   memory: z.number().int().min(512).max(30720).default(1024),
+  orchestration: z.enum(["schedule", "stepFunctions"]).default("schedule"),
+  chunking: chunkingSchema.optional(),
   logRetentionDays: z
     .number()
     .refine(

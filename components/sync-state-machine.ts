@@ -24,7 +24,18 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (Retry, Catch, States.TaskFailed),
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html (newest first).
  */
-import { EXIT } from "../worker/src/runtime/exit-codes";
+
+/**
+ * The worker's exit codes the state machine acts on (`worker/src/runtime/exit-codes.ts`; a test keeps the two equal).
+ * Mirrored rather than imported: the Pulumi program must not depend on the worker's source tree.
+ */
+export const WORKER_EXIT = {
+  ok: 0,
+  moreWork: 3,
+  leaseHeld: 75,
+  config: 78,
+  interrupted: { SIGINT: 130, SIGTERM: 143 },
+} as const;
 
 /** The Task states a local interpreter has to stand in for. */
 export const STATE = {
@@ -231,12 +242,12 @@ export function chunkedSyncDefinition(o: ChunkedSyncOptions): Record<string, unk
         Type: "Choice",
         Choices: [
           { Not: { Variable: exitCode, IsPresent: true }, Next: STATE.chunkFailed },
-          exitIs(EXIT.ok, STATE.roundCompleted),
-          exitIs(EXIT.moreWork, STATE.nextChunk),
-          exitIs(EXIT.leaseHeld, STATE.leaseHeld),
-          exitIs(EXIT.interrupted.SIGTERM, STATE.nextChunk),
-          exitIs(EXIT.interrupted.SIGINT, STATE.nextChunk),
-          exitIs(EXIT.config, STATE.describeBadConfiguration),
+          exitIs(WORKER_EXIT.ok, STATE.roundCompleted),
+          exitIs(WORKER_EXIT.moreWork, STATE.nextChunk),
+          exitIs(WORKER_EXIT.leaseHeld, STATE.leaseHeld),
+          exitIs(WORKER_EXIT.interrupted.SIGTERM, STATE.nextChunk),
+          exitIs(WORKER_EXIT.interrupted.SIGINT, STATE.nextChunk),
+          exitIs(WORKER_EXIT.config, STATE.describeBadConfiguration),
         ],
         Default: STATE.chunkFailed,
       },

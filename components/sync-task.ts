@@ -15,6 +15,7 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
+import { SyncStateMachines, type ChunkingArgs } from "./sync-orchestration";
 import { checkGuid } from "./validation";
 
 /** Key prefix of synced content; the task role can touch nothing else in the bucket. */
@@ -54,6 +55,13 @@ export interface SyncTaskArgs {
   readonly logRetentionDays?: number;
   /** Graph endpoint override (sovereign clouds). Default none: the worker uses `https://graph.microsoft.com`. */
   readonly graphBaseUrl?: string;
+  /**
+   * How runs start. `schedule` (default): each schedule runs one ECS task that syncs until the round completes.
+   * `stepFunctions`: each schedule starts the site's state machine, which runs bounded chunks until it completes.
+   */
+  readonly orchestration?: "schedule" | "stepFunctions";
+  /** Chunking of the `stepFunctions` orchestration. Defaults: see `CHUNKING_DEFAULTS`. */
+  readonly chunking?: ChunkingArgs;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -72,6 +80,11 @@ export class SyncTask extends pulumi.ComponentResource {
   };
   /** Schedule names by site ID. */
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
+  /** State machine ARNs by site ID (orchestration `stepFunctions`; empty otherwise). */
+  public readonly stateMachineArns: Record<string, pulumi.Output<string>>;
+  /** The task definition family (for the ECS task-state events the alarms count). */
+  public readonly taskDefinitionFamily: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     // The client ID is usually a deferred output resolved by a resource that depends on this component's task
@@ -256,34 +269,64 @@ export class SyncTask extends pulumi.ComponentResource {
       child,
     );
 
-    const schedulerRole = roleWithPolicy(
-      `${name}-scheduler`,
-      {
-        description: "Lets EventBridge Scheduler start the sync task",
-        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
-        statements: [
-          {
-            Sid: "RunSyncTask",
-            Effect: "Allow",
-            Action: "ecs:RunTask",
-            Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
-            Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
-          },
-          {
-            Sid: "PassSyncRoles",
-            Effect: "Allow",
-            Action: "iam:PassRole",
-            Resource: [taskRole.arn, executionRole.arn],
-            Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-          },
-        ],
-        tags: args.tags,
-      },
-      this,
-    );
-
     this.scheduleNames = {};
-    for (const siteId of args.siteIds) {
+    this.stateMachineArns = {};
+    if (args.orchestration === "stepFunctions") {
+      const machines = new SyncStateMachines(
+        `${name}-orchestration`,
+        {
+          siteIds: args.siteIds,
+          siteLabel,
+          clusterArn,
+          taskDefinitionArn: taskDefinition.arn,
+          taskDefinitionFamilyArn: taskDefinition.arnWithoutRevision,
+          taskRoleArn: taskRole.arn,
+          executionRoleArn: executionRole.arn,
+          containerName: CONTAINER_NAME,
+          subnetIds: args.subnetIds,
+          securityGroupIds: args.securityGroupIds,
+          assignPublicIp: args.assignPublicIp ?? false,
+          fargateSpot: args.fargateSpot ?? false,
+          scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          chunking: args.chunking,
+          tags: args.tags,
+        },
+        child,
+      );
+      this.scheduleNames = machines.scheduleNames;
+      this.stateMachineArns = machines.stateMachineArns;
+    }
+
+    const schedulerRole =
+      args.orchestration === "stepFunctions"
+        ? undefined
+        : roleWithPolicy(
+            `${name}-scheduler`,
+            {
+              description: "Lets EventBridge Scheduler start the sync task",
+              assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
+              statements: [
+                {
+                  Sid: "RunSyncTask",
+                  Effect: "Allow",
+                  Action: "ecs:RunTask",
+                  Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
+                  Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+                },
+                {
+                  Sid: "PassSyncRoles",
+                  Effect: "Allow",
+                  Action: "iam:PassRole",
+                  Resource: [taskRole.arn, executionRole.arn],
+                  Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                },
+              ],
+              tags: args.tags,
+            },
+            this,
+          );
+
+    for (const siteId of schedulerRole === undefined ? [] : args.siteIds) {
       const schedule = new scheduler.Schedule(
         `${name}-site-${siteLabel(siteId)}`,
         {
@@ -292,7 +335,7 @@ export class SyncTask extends pulumi.ComponentResource {
           flexibleTimeWindow: { mode: "OFF" },
           target: {
             arn: clusterArn,
-            roleArn: schedulerRole.arn,
+            roleArn: schedulerRole!.arn,
             ecsParameters: {
               taskDefinitionArn: taskDefinition.arn,
               taskCount: 1,
@@ -323,6 +366,8 @@ export class SyncTask extends pulumi.ComponentResource {
     this.taskDefinitionArn = taskDefinition.arn;
     this.repositoryUrl = repository.repositoryUrl;
     this.bucketName = bucket.bucket;
+    this.taskDefinitionFamily = taskDefinition.family;
+    this.logGroupName = logGroup.name;
     this.tableNames = {
       checkpoints: tables.checkpoints.name,
       state: tables.state.name,
@@ -337,6 +382,7 @@ export class SyncTask extends pulumi.ComponentResource {
       bucketName: this.bucketName,
       tableNames: this.tableNames,
       scheduleNames: this.scheduleNames,
+      stateMachineArns: this.stateMachineArns,
     });
   }
 }
