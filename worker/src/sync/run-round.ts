@@ -49,6 +49,8 @@ export interface RoundResult {
   readonly resyncs: number;
   readonly counters: RoundCounters;
   readonly finish?: FinishReport;
+  /** When the round (not this run) started: a resumed round keeps its first run's time. */
+  readonly startedAt: string;
 }
 
 interface RoundStart {
@@ -174,6 +176,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       resyncs,
       counters: ctx.counters,
       finish,
+      startedAt: start.startedAt,
     };
   }
 
@@ -197,6 +200,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       resumed: start.resumed,
       resyncs,
       counters: ctx.counters,
+      startedAt: start.startedAt,
     };
   }
 }
