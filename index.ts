@@ -10,7 +10,8 @@ import { GitHubActionsOidc } from "./components/github-aws-oidc";
 import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity } from "./components/github-azure-identity";
 import { deployRoleSpec, previewRoleSpec } from "./components/github-roles";
 import { ActionsVariables } from "./components/github-variables";
-import { SyncTask } from "./components/sync-task";
+import { SyncAlarms } from "./components/sync-alarms";
+import { siteLabel, SyncTask } from "./components/sync-task";
 
 const config = loadStackConfig();
 const prefix = `zs-${config.stack}`;
@@ -90,6 +91,24 @@ const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
 });
 resolveSyncClientId(workload.clientId);
 
+// What operators see: alarms to an SNS topic and a dashboard (docs/operations.md).
+const alarms = new SyncAlarms(`${prefix}-ops`, {
+  siteIds: config.sync.siteIds,
+  siteLabel,
+  region: config.region,
+  clusterArn: sync.clusterArn,
+  taskDefinitionFamilyArn: sync.taskDefinitionFamilyArn,
+  scheduleExpression: config.sync.scheduleExpression,
+  intervalMinutes: config.sync.alarms.intervalMinutes,
+  missedIntervals: config.sync.alarms.missedIntervals,
+  spotInterruptionsPerDay: config.sync.alarms.spotInterruptionsPerDay,
+  fargateSpot: config.sync.fargateSpot,
+  stateMachineArns: sync.stateMachineArns,
+  topicArn: config.sync.alarms.topicArn,
+  eventRetentionDays: config.sync.logRetentionDays,
+  tags,
+});
+
 // Public IDs for the workflows, as Actions variables (never secrets).
 const sharedIds: Record<string, string> = {
   AWS_REGION: config.region,
@@ -141,3 +160,5 @@ export const ecrRepositoryUrl = sync.repositoryUrl;
 export const clusterArn = sync.clusterArn;
 export const scheduleNames = sync.scheduleNames;
 export const stateMachineArns = sync.stateMachineArns;
+export const alarmTopicArn = alarms.topicArn;
+export const dashboardName = alarms.dashboardName;

@@ -197,6 +197,17 @@ const syncSchema = z.strictObject({
   cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
   memory: z.number().int().min(512).max(30720).default(1024),
   orchestration: z.enum(["schedule", "stepFunctions"]).default("schedule"),
+  alarms: z
+    .strictObject({
+      topicArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/, "expected an SNS topic ARN")
+        .optional(),
+      missedIntervals: wholeNumber(1, 288).default(3),
+      spotInterruptionsPerDay: wholeNumber(0, 1000).default(5),
+      intervalMinutes: wholeNumber(1, 1440).optional(),
+    })
+    .prefault({}),
   chunking: chunkingSchema.optional(),
   logRetentionDays: z
     .number()

@@ -82,8 +82,8 @@ export class SyncTask extends pulumi.ComponentResource {
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
   /** State machine ARNs by site ID (orchestration `stepFunctions`; empty otherwise). */
   public readonly stateMachineArns: Record<string, pulumi.Output<string>>;
-  /** The task definition family (for the ECS task-state events the alarms count). */
-  public readonly taskDefinitionFamily: pulumi.Output<string>;
+  /** The task definition ARN without revision (the ECS task-state events the alarms count). */
+  public readonly taskDefinitionFamilyArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -366,7 +366,7 @@ export class SyncTask extends pulumi.ComponentResource {
     this.taskDefinitionArn = taskDefinition.arn;
     this.repositoryUrl = repository.repositoryUrl;
     this.bucketName = bucket.bucket;
-    this.taskDefinitionFamily = taskDefinition.family;
+    this.taskDefinitionFamilyArn = taskDefinition.arnWithoutRevision;
     this.logGroupName = logGroup.name;
     this.tableNames = {
       checkpoints: tables.checkpoints.name,
@@ -464,6 +464,6 @@ function checkSyncTaskArgs(args: SyncTaskArgs): void {
 }
 
 /** A stable resource-name part for a site: its site GUID (the last part of the ID). */
-function siteLabel(siteId: string): string {
+export function siteLabel(siteId: string): string {
   return siteId.split(",")[2]!.toLowerCase();
 }

@@ -80,5 +80,27 @@ describe("orchestration modes in the dev and prod stacks", function () {
         "the state machines live in their own component",
       );
     });
+
+    for (const mode of MODES)
+      it(`${stack}, ${mode}: the plan holds the alarms (to one topic) and the dashboard`, () => {
+        const run = runs[`${stack}/${mode}`]!;
+        const alarms = run.resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm");
+        const perSite = [
+          "failed-runs",
+          "no-completed-round",
+          "quarantined",
+          ...(mode === "stepFunctions" ? ["failed-executions"] : []),
+        ];
+        const spot = stack === "dev" ? ["spot-interruptions"] : []; // dev runs on Fargate Spot
+        assert.deepEqual(
+          alarms.map((a) => a.name.replace(/^zs-\w+-ops-([0-9a-f-]{36}-)?/, "")).sort(),
+          [...Array(sites).fill(perSite).flat(), "failed-tasks", ...spot].sort(),
+        );
+        const topics = new Set(alarms.map((a) => JSON.stringify(a.inputs.alarmActions)));
+        assert.equal(topics.size, 1, "every alarm goes to the one topic");
+        assert.equal(run.resources.filter((r) => r.type === "aws:cloudwatch/dashboard:Dashboard").length, 1);
+        assert.ok(run.outputs.alarmTopicArn);
+        assert.equal(run.outputs.dashboardName, `zs-${stack}${mode}-ops`);
+      });
   }
 });

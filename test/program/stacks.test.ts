@@ -93,6 +93,7 @@ describe("the dev and prod stacks under the mock runtime", function () {
             "zerosecrets:azure:GitHubActionsIdentity",
             "zerosecrets:azure:GitHubActionsIdentity",
             "zerosecrets:github:ActionsVariables",
+            "zerosecrets:sync:SyncAlarms",
             "zerosecrets:sync:SyncTask",
           ],
         );
