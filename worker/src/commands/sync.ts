@@ -10,6 +10,7 @@ import { createMissingResources, createServices } from "../runtime/services";
 import { installShutdown } from "../runtime/shutdown";
 import { LeaseHeldError, LeaseLostError } from "../stores/errors";
 import { runRound, type RoundResult } from "../sync/run-round";
+import { DownloadQueue } from "../fanout/download-queue";
 import { emitRunMetrics, type RunMetrics } from "../runtime/run-metrics";
 
 export interface SyncRun {
@@ -28,6 +29,15 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
   let keeper: LeaseKeeper | undefined;
   let progress: Progress | undefined;
   let metrics: RunMetrics = { siteId: config.siteId, failed: true, roundCompleted: false };
+  const downloads =
+    config.downloadQueue === undefined
+      ? undefined
+      : DownloadQueue.create({
+          region: config.region,
+          endpoint: config.endpoints.sqs,
+          queueUrl: config.downloadQueue.url,
+          deadLetterQueueUrl: config.downloadQueue.deadLetterUrl,
+        });
   try {
     if (config.createMissing) await createMissingResources(config, services, logger);
     keeper = await LeaseKeeper.acquire(services.lease, config.siteId, leaseOwner(), config.leaseTtlMs, logger);
@@ -52,6 +62,7 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
         config.maxDurationSeconds === undefined ? undefined : AbortSignal.timeout(config.maxDurationSeconds * 1000),
       logger,
       progress,
+      downloads,
     });
     if (keeper.lost.aborted) throw keeper.lost.reason;
     const signal = shutdown.received();
@@ -65,6 +76,9 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
             : EXIT.failed;
     logSummary(logger, result, services, started, progress);
     metrics = await runMetrics(config.siteId, exitCode, result, before, services);
+    // Fan-out: the dead-letter queue is the quarantine of downloads that kept failing.
+    if (downloads?.deadLetterQueueUrl !== undefined)
+      metrics = { ...metrics, quarantined: await downloads.quarantined() };
     return { exitCode, result };
   } catch (err) {
     if (keeper?.lost.aborted || err instanceof LeaseLostError) {
@@ -96,6 +110,7 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     );
     await keeper?.release().catch((err) => logger.warn({ err }, "could not release the lease; it expires by itself"));
     shutdown.dispose();
+    downloads?.close();
     services.close();
   }
 }

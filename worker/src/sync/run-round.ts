@@ -15,6 +15,7 @@ import type { Progress } from "../runtime/progress";
 import type { CheckpointStore, RoundMode } from "../stores/checkpoint-store";
 import type { DocumentStore } from "../stores/document-store";
 import type { StateStore } from "../stores/state-store";
+import type { DownloadQueue } from "../fanout/download-queue";
 import { applyPage } from "./apply-page";
 import { finishRound, type FinishReport } from "./finish-round";
 import { FolderMap, folderEntryOf } from "./folder-map";
@@ -38,6 +39,8 @@ export interface RoundDeps {
   readonly deadline?: AbortSignal;
   readonly logger: Logger;
   readonly progress?: Progress;
+  /** Fan-out: downloads go to this queue; the round completes only after it drains. */
+  readonly downloads?: DownloadQueue;
 }
 
 export interface RoundResult {
@@ -81,6 +84,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     abort: deps.abort,
     counters: start.counters,
     pathsDirty: start.pathsDirty,
+    downloads: deps.downloads,
     onItemDone: (bytes) => deps.progress?.itemDone(bytes),
   };
   deps.progress?.restart(start.mode === "full" ? previous?.files : undefined);
@@ -135,6 +139,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     if (!completed) return stopped();
     ctx.counters.pages++;
     pagesThisRun++;
+    // Fan-out: the page's download tasks are in the queue before its checkpoint (a crash re-sends, never loses).
+    await deps.downloads?.flush();
 
     if (page.nextLink !== undefined) {
       await deps.checkpoints.save(siteId, fence, {
@@ -156,6 +162,18 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       continue;
     }
 
+    if (deps.downloads !== undefined) {
+      logger.info(
+        { round: { roundId: ctx.roundId, queued: ctx.counters.queued } },
+        "waiting for the download queue to drain",
+      );
+      try {
+        await deps.downloads.drained(deps.stop);
+      } catch (err) {
+        if (deps.stop.aborted) return stopped();
+        throw err;
+      }
+    }
     const finish = await finishRound(ctx);
     await deps.state.save(siteId, fence, {
       deltaLink: page.deltaLink!,
