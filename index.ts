@@ -78,6 +78,7 @@ const sync = new SyncTask(`${prefix}-sync`, {
   graphBaseUrl: config.sync.graphBaseUrl,
   orchestration: config.sync.orchestration,
   chunking: config.sync.chunking,
+  fanOut: config.sync.fanOut,
   tags,
 });
 const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {

@@ -163,7 +163,7 @@ const chunkingSchema = z
       });
   });
 
-const syncSchema = z.strictObject({
+const syncSchemaFields = z.strictObject({
   siteIds: z
     .array(
       z
@@ -209,6 +209,16 @@ const syncSchema = z.strictObject({
     })
     .prefault({}),
   chunking: chunkingSchema.optional(),
+  fanOut: z
+    .strictObject({
+      siteIds: z.array(z.string()).min(1, "expected the sites whose downloads fan out"),
+      minConsumers: wholeNumber(0, 50).optional(),
+      maxConsumers: wholeNumber(1, 50).optional(),
+      backlogPerConsumer: wholeNumber(1, 100_000).optional(),
+      maxReceiveCount: wholeNumber(1, 1000).optional(),
+      visibilityTimeoutSeconds: wholeNumber(30, 43_200).optional(),
+    })
+    .optional(),
   logRetentionDays: z
     .number()
     .refine(
@@ -216,6 +226,14 @@ const syncSchema = z.strictObject({
       `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
     )
     .default(30),
+});
+
+/** `sync` with its cross-field rules: fan-out sites must be synced sites. */
+const syncSchema = syncSchemaFields.superRefine((sync, ctx) => {
+  sync.fanOut?.siteIds.forEach((siteId, i) => {
+    if (!sync.siteIds.includes(siteId))
+      ctx.addIssue({ code: "custom", path: ["fanOut", "siteIds", i], message: `"${siteId}" is not one of siteIds` });
+  });
 });
 
 /** Config keys of this project and their schemas, in the order they are reported. */

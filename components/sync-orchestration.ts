@@ -62,6 +62,8 @@ export interface SyncStateMachinesArgs {
   readonly fargateSpot: boolean;
   readonly scheduleExpression: string;
   readonly chunking?: ChunkingArgs;
+  /** Extra container environment by site (fan-out sites: their download queue). */
+  readonly environmentBySite?: Record<string, pulumi.Input<Array<{ name: string; value: string }>>>;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -76,7 +78,13 @@ export class SyncStateMachines extends pulumi.ComponentResource {
     const { siteLabel: _label, ...recorded } = args;
     super("zerosecrets:sync:SyncStateMachines", name, recorded, opts);
     const chunking = { ...CHUNKING_DEFAULTS, ...args.chunking };
-    const options = (siteId: string, clusterArn: string, taskDefinitionArn: string): ChunkedSyncOptions => ({
+    const options = (
+      siteId: string,
+      clusterArn: string,
+      taskDefinitionArn: string,
+      environment?: Array<{ name: string; value: string }>,
+    ): ChunkedSyncOptions => ({
+      environment,
       siteId,
       clusterArn,
       taskDefinitionArn,
@@ -171,9 +179,9 @@ export class SyncStateMachines extends pulumi.ComponentResource {
           type: "STANDARD",
           roleArn: role.arn,
           definition: pulumi
-            .all([clusterArn, args.taskDefinitionArn])
-            .apply(([cluster, taskDefinition]) =>
-              JSON.stringify(chunkedSyncDefinition(options(siteId, cluster, taskDefinition))),
+            .all([clusterArn, args.taskDefinitionArn, pulumi.output(args.environmentBySite?.[siteId] ?? [])])
+            .apply(([cluster, taskDefinition, environment]) =>
+              JSON.stringify(chunkedSyncDefinition(options(siteId, cluster, taskDefinition, environment))),
             ),
           tags: args.tags,
         },

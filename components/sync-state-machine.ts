@@ -95,6 +95,8 @@ export interface ChunkedSyncOptions {
   readonly leaseWaitSeconds: number;
   /** Pause between chunks. Seconds. */
   readonly chunkPauseSeconds: number;
+  /** Extra container environment for this site's runs (fan-out: the download queue). */
+  readonly environment?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
 }
 
 /** Backoff after the n-th consecutive failed chunk (index n; index 0 is unused), doubling from 30 s. */
@@ -209,6 +211,9 @@ export function chunkedSyncDefinition(o: ChunkedSyncOptions): Record<string, unk
               {
                 Name: o.containerName,
                 Command: ["sync", "--site", o.siteId, "--max-duration", String(o.chunkSeconds)],
+                ...(o.environment?.length
+                  ? { Environment: o.environment.map((e) => ({ Name: e.name, Value: e.value })) }
+                  : {}),
               },
             ],
           },

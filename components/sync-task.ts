@@ -15,6 +15,7 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
+import { SyncFanOut, type FanOutArgs } from "./sync-fanout";
 import { SyncStateMachines, type ChunkingArgs } from "./sync-orchestration";
 import { checkGuid } from "./validation";
 
@@ -62,6 +63,8 @@ export interface SyncTaskArgs {
   readonly orchestration?: "schedule" | "stepFunctions";
   /** Chunking of the `stepFunctions` orchestration. Defaults: see `CHUNKING_DEFAULTS`. */
   readonly chunking?: ChunkingArgs;
+  /** Fan-out of downloads through SQS for the listed sites. Default none. */
+  readonly fanOut?: FanOutArgs;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -82,6 +85,8 @@ export class SyncTask extends pulumi.ComponentResource {
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
   /** State machine ARNs by site ID (orchestration `stepFunctions`; empty otherwise). */
   public readonly stateMachineArns: Record<string, pulumi.Output<string>>;
+  /** The fan-out's queues and consumers, when configured. */
+  public readonly fanOut?: SyncFanOut;
   /** The task definition ARN without revision (the ECS task-state events the alarms count). */
   public readonly taskDefinitionFamilyArn: pulumi.Output<string>;
   public readonly logGroupName: pulumi.Output<string>;
@@ -269,6 +274,32 @@ export class SyncTask extends pulumi.ComponentResource {
       child,
     );
 
+    for (const siteId of args.fanOut?.siteIds ?? [])
+      if (!args.siteIds.includes(siteId))
+        throw new pulumi.ResourceError(`fanOut.siteIds: ${siteId} is not one of siteIds`, this);
+    const fanOut =
+      args.fanOut === undefined || args.fanOut.siteIds.length === 0
+        ? undefined
+        : new SyncFanOut(
+            `${name}-fanout`,
+            {
+              ...args.fanOut,
+              clusterArn,
+              taskDefinition,
+              taskRoleName: taskRole.name,
+              containerName: CONTAINER_NAME,
+              subnetIds: args.subnetIds,
+              securityGroupIds: args.securityGroupIds,
+              assignPublicIp: args.assignPublicIp ?? false,
+              fargateSpot: args.fargateSpot ?? false,
+              tags: args.tags,
+            },
+            child,
+          );
+    this.fanOut = fanOut;
+    const environmentFor = (siteId: string) =>
+      fanOut !== undefined && args.fanOut!.siteIds.includes(siteId) ? fanOut.environmentFor() : undefined;
+
     this.scheduleNames = {};
     this.stateMachineArns = {};
     if (args.orchestration === "stepFunctions") {
@@ -289,6 +320,9 @@ export class SyncTask extends pulumi.ComponentResource {
           fargateSpot: args.fargateSpot ?? false,
           scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
           chunking: args.chunking,
+          environmentBySite: Object.fromEntries(
+            args.siteIds.flatMap((s) => (environmentFor(s) === undefined ? [] : [[s, environmentFor(s)!]])),
+          ),
           tags: args.tags,
         },
         child,
@@ -348,8 +382,14 @@ export class SyncTask extends pulumi.ComponentResource {
                 assignPublicIp: args.assignPublicIp ?? false,
               },
             },
-            input: JSON.stringify({
-              containerOverrides: [{ name: CONTAINER_NAME, command: ["sync", "--site", siteId] }],
+            input: pulumi.jsonStringify({
+              containerOverrides: [
+                {
+                  name: CONTAINER_NAME,
+                  command: ["sync", "--site", siteId],
+                  ...(environmentFor(siteId) === undefined ? {} : { environment: environmentFor(siteId) }),
+                },
+              ],
             }),
             // A missed run is picked up by the next one; retries would only race the lease.
             retryPolicy: { maximumRetryAttempts: 0 },

@@ -75,7 +75,7 @@ describe("the dev and prod stacks under the mock runtime", function () {
         const nested = components.filter((c) => c.parent !== root[0]!.urn);
         assert.deepEqual(
           nested.map((c) => c.type),
-          stack === "prod" ? ["zerosecrets:sync:SyncStateMachines"] : [],
+          stack === "prod" ? ["zerosecrets:sync:SyncFanOut", "zerosecrets:sync:SyncStateMachines"] : [],
         );
         for (const c of nested)
           assert.ok(
@@ -107,8 +107,9 @@ describe("the dev and prod stacks under the mock runtime", function () {
 
       it("creates no role that allows a `*` action or a whole service", () => {
         const policies = ofType(runs[stack]!, "aws:iam/rolePolicy:RolePolicy");
-        // prod's state machines replace the ECS scheduler role with their own role and a scheduler role of their own.
-        assert.equal(policies.length, stack === "prod" ? 6 : 5);
+        // prod's state machines replace the ECS scheduler role with their own role and a scheduler role of their own,
+        // and its fan-out adds the task role's SQS policy.
+        assert.equal(policies.length, stack === "prod" ? 7 : 5);
         for (const policy of policies) {
           for (const statement of json(policy, "policy").Statement) {
             const actions: string[] = [statement.Action].flat();

@@ -127,6 +127,15 @@ export function mockResourceState(
       const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
       return withId(arn, { name, arn });
     }
+    case "aws:sqs/queue:Queue": {
+      const name = phys("name");
+      const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+      return withId(url, { name, url, arn: `arn:aws:sqs:${region}:${account}:${name}` });
+    }
+    case "aws:ecs/service:Service": {
+      const name = phys("name");
+      return withId(name, { name });
+    }
     case "aws:sns/topic:Topic": {
       const name = phys("name");
       const arn = `arn:aws:sns:${region}:${account}:${name}`;
