@@ -3,20 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DEFAULT_GRAPH_BASE_URL, SITE_ROLES } from "../components/site-grant";
 import type { SiteRole } from "../components/site-permissions-api";
-import { GUID_PATTERN } from "../components/validation";
+import { GUID_PATTERN, SITE_ID_PATTERN } from "../components/validation";
 
 export const BOOTSTRAP_NAMESPACE = "zerosecrets-bootstrap";
 
 const schema = z.strictObject({
   siteIds: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i,
-          "expected a Graph site ID: hostname,siteCollectionId,siteId",
-        ),
-    )
+    .array(z.string().regex(SITE_ID_PATTERN, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
     .min(1, "expected at least one site"),
   syncClientId: z
     .string()

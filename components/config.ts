@@ -19,7 +19,7 @@ import {
   SubjectFilter,
 } from "./github-subjects";
 import { CHUNKING_DEFAULTS } from "./sync-orchestration";
-import { GUID_PATTERN } from "./validation";
+import { GUID_PATTERN, SITE_ID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
 export const CONFIG_NAMESPACE = "zerosecrets";
@@ -165,14 +165,7 @@ const chunkingSchema = z
 
 const syncSchemaFields = z.strictObject({
   siteIds: z
-    .array(
-      z
-        .string()
-        .regex(
-          /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i,
-          "expected a Graph site ID: hostname,siteCollectionId,siteId",
-        ),
-    )
+    .array(z.string().regex(SITE_ID_PATTERN, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
     .min(1, "expected at least one SharePoint site ID"),
   scheduleExpression: z
     .string()

@@ -8,11 +8,10 @@
  * `up` creates it again), and roles changed there show as drift that the next `up` puts back.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { GUID_PATTERN } from "./validation";
+import { GUID_PATTERN, SITE_ID_PATTERN } from "./validation";
 import { SitePermissionsApi, type SitePermission, type SiteRole } from "./site-permissions-api";
 
 export const SITE_ROLES: readonly SiteRole[] = ["read", "write", "owner", "fullcontrol"];
-const SITE_ID = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
 export const DEFAULT_GRAPH_BASE_URL = "https://graph.microsoft.com/v1.0";
 
 /** What the provider stores: the inputs and the permission Graph made. */
@@ -46,7 +45,7 @@ export function administratorGraph(graphBaseUrl: string): SitePermissionsApi {
 /** Problems with the inputs, each naming its property. */
 export function checkGrantInputs(p: Partial<SiteGrantProps>): Array<{ property: string; reason: string }> {
   const failures: Array<{ property: string; reason: string }> = [];
-  if (typeof p.siteId !== "string" || !SITE_ID.test(p.siteId))
+  if (typeof p.siteId !== "string" || !SITE_ID_PATTERN.test(p.siteId))
     failures.push({
       property: "siteId",
       reason: `expected a Graph site ID hostname,siteCollectionId,siteId; got ${JSON.stringify(p.siteId)}`,

@@ -17,7 +17,7 @@ import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
 import { SyncFanOut, type FanOutArgs } from "./sync-fanout";
 import { SyncStateMachines, type ChunkingArgs } from "./sync-orchestration";
-import { checkGuid } from "./validation";
+import { checkGuid, SITE_ID_PATTERN } from "./validation";
 
 /** Key prefix of synced content; the task role can touch nothing else in the bucket. */
 export const CONTENT_PREFIX = "sharepoint/";
@@ -26,8 +26,7 @@ export const STOP_TIMEOUT_SECONDS = 120;
 /** Longest web identity token the task role may request (seconds). */
 export const MAX_WEB_IDENTITY_TOKEN_SECONDS = 300;
 export const CONTAINER_NAME = "worker";
-/** Graph site IDs as the worker and Graph use them: `hostname,siteCollectionGuid,siteGuid`. */
-export const SITE_ID_PATTERN = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
+export { SITE_ID_PATTERN } from "./validation";
 
 export interface SyncTaskArgs {
   /** SharePoint site IDs (`host,siteCollectionId,siteId`); one schedule per site. */
