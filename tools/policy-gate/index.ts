@@ -10,6 +10,7 @@ import { enforcementLevelName, EnforcementLevel, PolicySummary, toConfigureReque
 import { GateResource, toAnalyzeRequest, toAnalyzerResource } from "./encode";
 import { EngineLogEntry, startEngineServer } from "./engine-server";
 import { analyzerProto, analyzerRpc, emptyProto, grpc, runPolicyPackScript, ServiceError } from "./protocol";
+import { ensurePackBuilt } from "../../policy/build";
 
 export { GateResource, secretValue, UNKNOWN_STRING } from "./encode";
 export { EnforcementLevel } from "./config";
@@ -45,7 +46,7 @@ export interface StartPolicyPackOptions {
   packDir?: string;
   /** Policy configuration, as in a `--policy-pack-config` file. */
   config?: Record<string, unknown>;
-  /** How long start-up (ts-node type-checks the pack) may take. Default 120 s. */
+  /** How long start-up may take. Default 120 s. */
   startTimeoutMs?: number;
   /** Extra node flags for the pack process, e.g. ["--cpu-prof"] to profile it. */
   nodeArgs?: string[];
@@ -143,6 +144,8 @@ function spawnPack(
 
 export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promise<PolicyPackSession> {
   const packDir = path.resolve(opts.packDir ?? defaultPackDir);
+  // This project's pack is served as JavaScript (policy/build.ts); rebuild it first if a rule changed since.
+  await ensurePackBuilt(packDir);
   const engine = await startEngineServer();
   const { child, port } = spawnPack(packDir, engine, opts.startTimeoutMs ?? 120_000, opts.nodeArgs ?? []);
   let client: Client | undefined;
