@@ -11,6 +11,7 @@ import { GateResource, toAnalyzeRequest, toAnalyzerResource } from "./encode";
 import { EngineLogEntry, startEngineServer } from "./engine-server";
 import { analyzerProto, analyzerRpc, emptyProto, grpc, runPolicyPackScript, ServiceError } from "./protocol";
 import { ensurePackBuilt } from "../../policy/build";
+import { withCompileCache } from "../compile-cache";
 
 export { GateResource, secretValue, UNKNOWN_STRING } from "./encode";
 export { EnforcementLevel } from "./config";
@@ -32,7 +33,8 @@ export interface PolicyPackInfo {
 
 export interface PolicyPackSession {
   info(): Promise<PolicyPackInfo>;
-  analyze(resources: GateResource[]): Promise<GateDiagnostic[]>;
+  /** Analyze for each resource (in parallel); `onProgress` hears how many are done. */
+  analyze(resources: GateResource[], onProgress?: (done: number) => void): Promise<GateDiagnostic[]>;
   analyzeStack(resources: GateResource[]): Promise<GateDiagnostic[]>;
   /** What the pack sent to the engine's Log service (its warnings and errors). */
   logs(): EngineLogEntry[];
@@ -85,6 +87,7 @@ function toInfo(res: InstanceType<typeof analyzerProto.AnalyzerInfo>): PolicyPac
       const schema = p.getConfigschema();
       return {
         name: p.getName(),
+        description: p.getDescription(),
         enforcementLevel: enforcementLevelName(p.getEnforcementlevel()),
         configSchema: schema && {
           properties: (schema.getProperties()?.toJavaScript() ?? {}) as NonNullable<
@@ -115,7 +118,7 @@ function spawnPack(
       .join("\n");
   const child = spawn(process.execPath, [...nodeArgs, runPolicyPackScript, engineAddress, packDir], {
     cwd: packDir,
-    env: { ...process.env, PULUMI_NODEJS_ENGINE: engineAddress },
+    env: withCompileCache({ ...process.env, PULUMI_NODEJS_ENGINE: engineAddress }),
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -167,13 +170,15 @@ export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promis
     const c = client;
     return {
       info: async () => info,
-      async analyze(resources) {
+      async analyze(resources, onProgress) {
         const results: GateDiagnostic[][] = new Array(resources.length);
         let next = 0;
+        let done = 0;
         const worker = async () => {
           while (next < resources.length) {
             const i = next++;
             results[i] = toDiagnostics(await call(c.analyze.bind(c), toAnalyzeRequest(resources[i])), resources[i].urn);
+            onProgress?.(++done);
           }
         };
         await Promise.all(Array.from({ length: Math.min(ANALYZE_CONCURRENCY, resources.length) }, worker));
