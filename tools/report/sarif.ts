@@ -7,7 +7,7 @@
  * resource stays the same alert when the line it was declared on moves.
  */
 import { createHash } from "node:crypto";
-import { isAbsolute, relative, sep } from "node:path";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Finding, Report, RuleDescription, Severity } from "./finding";
 
@@ -16,10 +16,12 @@ export const SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
 /** GitHub orders alerts by this number (0.1–10): high for a blocking finding, medium for advice. */
 const SECURITY_SEVERITY: Record<Severity, string> = { error: "8.0", warning: "5.0", note: "2.0" };
 
+/** Inside the repository: a path relative to its root (what code scanning needs); outside: a file URL. */
 function artifactUri(file: string, baseDir: string): { uri: string; uriBaseId?: string } {
-  const path = isAbsolute(file) ? relative(baseDir, file) : file;
-  if (path.startsWith("..") || isAbsolute(path)) return { uri: pathToFileURL(isAbsolute(file) ? file : path).href };
-  return { uri: path.split(sep).join("/"), uriBaseId: "%SRCROOT%" };
+  const absolute = resolve(baseDir, file);
+  const path = relative(baseDir, absolute);
+  if (path.startsWith("..") || isAbsolute(path)) return { uri: pathToFileURL(absolute).href };
+  return { uri: path.split(sep).join("/") || ".", uriBaseId: "%SRCROOT%" };
 }
 
 function fingerprint(finding: Finding): string {
