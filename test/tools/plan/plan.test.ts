@@ -13,8 +13,16 @@ import { recordedPlanRun } from "../../../devtools/recorded-stacks";
 import { REPO_ROOT } from "../../../devtools/repo-root";
 import { suiteTempDir } from "../../../devtools/temp-dir";
 import { memoryIo } from "../../../tools/cli/io";
+import { sarifErrors } from "../../../devtools/sarif-validator";
 import { run } from "../../../tools/plan/cli";
+import { toSarif } from "../../../tools/report/sarif";
 import { runPlan, type PlanOutcome, type PlanOptions } from "../../../tools/plan/plan";
+
+interface SarifResult {
+  level: string;
+  message: { text: string };
+  locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+}
 
 const PROGRAM_FILES = ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml", "index.ts", "components", "tsconfig.json"];
 
@@ -113,10 +121,15 @@ describe("offline plan and policy gate", function () {
       assert.ok(!written.includes(value), "plan wrote a secret value to the plan file");
     }
     assert.match(written, /\[secret\]/);
-    // Each finding points at the line of the program that declared the resource.
-    const accessKey = outcome.report!.findings.find((f) => f.message.includes("planted-access-key"))!;
-    assert.match(accessKey.location.file!, /program[\\/]index\.ts$/);
-    assert.ok((accessKey.location.line ?? 0) > 1);
+    // Each finding points at the line of the program that declared the resource, in SARIF as code scanning reads it.
+    const sarif = toSarif(outcome.report!, dir.path) as { runs: { results: SarifResult[] }[] };
+    assert.deepEqual(sarifErrors(sarif), []);
+    const accessKey = sarif.runs[0]!.results.find((r) => r.message.text.includes('"planted-access-key"'))!;
+    assert.equal(accessKey.level, "error");
+    assert.equal(accessKey.locations[0]!.physicalLocation.artifactLocation.uri, "program/index.ts");
+    const declared = readFileSync(join(copy, "index.ts"), "utf8").split("\n");
+    assert.match(declared[accessKey.locations[0]!.physicalLocation.region.startLine - 1]!, /planted-access-key/);
+    assert.ok(!JSON.stringify(sarif).includes(awsSecret), "the SARIF holds a secret value");
   });
 
   it("stops on a bad stack file with the program's own message naming the stack and the key", async () => {
