@@ -50,6 +50,24 @@ describe("CI workflows", () => {
     assert.doesNotMatch(comment, /actions\/checkout|npm (ci|run)|pull_request_target/);
   });
 
+  it("sends the gate's and the lint's SARIF to code scanning from a job that runs no pull-request code", () => {
+    const pullRequest = readFileSync(join(workflowsDir, "pull-request.yml"), "utf8");
+    assert.match(pullRequest, /npm run lint-workflows -- \.github --sarif \.local\/sarif\/lint-workflows\.sarif/);
+    assert.match(pullRequest, /--sarif "\.local\/sarif\/plan-\$stack\.sarif"/);
+    assert.equal((pullRequest.match(/name: sarif-/g) ?? []).length, 2, "both SARIF artifacts are kept");
+    const comment = parse(readFileSync(join(workflowsDir, "plan-comment.yml"), "utf8")) as {
+      jobs: Record<
+        string,
+        { permissions: Record<string, string>; steps: { uses?: string; with?: Record<string, string> }[] }
+      >;
+    };
+    const upload = comment.jobs["code-scanning"]!;
+    assert.deepEqual(upload.permissions, { actions: "read", "pull-requests": "read", "security-events": "write" });
+    const sarifStep = upload.steps.find((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"))!;
+    assert.match(sarifStep.uses!, /@[0-9a-f]{40}$/);
+    assert.equal(sarifStep.with!.ref, "refs/pull/${{ steps.pr.outputs.number }}/head");
+  });
+
   for (const file of files) {
     it(`${file} validates against the GitHub Actions workflow schema`, () => {
       const state = validateWorkflow(readFileSync(join(workflowsDir, file), "utf8"));
