@@ -5,7 +5,7 @@
  * lives, and derived from a seed so that every run gives the same ones.
  */
 import type { MockEnvironment } from "./environment";
-import type { Shape } from "./sdk-shapes";
+import { resolveRef, type Shape } from "./sdk-shapes";
 import { physicalName, stableGuid, stableHex } from "./stable-values";
 
 export interface PlaceholderContext {
@@ -36,6 +36,8 @@ const AWS_ID_PREFIXES: [RegExp, string][] = [
   [/dhcpoptions/i, "dopt"],
   [/prefixlist/i, "pl"],
 ];
+
+const MAX_NESTING = 12;
 
 const lowerFirst = (text: string) => text.charAt(0).toLowerCase() + text.slice(1);
 
@@ -139,9 +141,11 @@ export function placeholderFor(
   lists: "two" | "empty" = "two",
 ): unknown {
   const key = [...path].reverse().find((segment) => !/^\d+$/.test(segment)) ?? "value";
+  // Types can refer to themselves; no provider returns a value nested this deep.
+  if (path.length > MAX_NESTING) return shape.kind === "array" ? [] : shape.kind === "string" ? "" : {};
   switch (shape.kind) {
     case "ref":
-      return placeholderFor(shape.resolve(), path, ctx, lists);
+      return placeholderFor(resolveRef(shape), path, ctx, lists);
     case "string":
       return shape.literal ?? stringFor(key, path, ctx);
     case "number":

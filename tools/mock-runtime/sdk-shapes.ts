@@ -5,9 +5,11 @@
  * from each provider's schema, so these declarations are the schema as installed, at the installed version.
  *
  * TypeScript's own parser reads the declarations (syntax only, no type-checking); it is loaded only when a shape is
- * needed, and each file is parsed once per process.
+ * needed, and each file is parsed once per process. Shapes read once are kept on disk per package version
+ * (node_modules/.cache/zerosecrets/sdk-shapes/<package>@<version>.json): they depend on nothing else, and a warm
+ * cache spares every later run the parser's start-up.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type * as TS from "typescript";
 
@@ -19,8 +21,8 @@ export type Shape =
   | { kind: "array"; items: Shape }
   | { kind: "map"; values: Shape }
   | { kind: "object"; typeName?: string; properties: PropertyShape[] }
-  /** A named type in the SDK's `types/output.d.ts`, read only when a value of it is needed. */
-  | { kind: "ref"; typeName: string; resolve(): Shape };
+  /** A named type in the SDK's `types/output.d.ts` (`outputs.ec2.X` → ["ec2", "X"]), read when a value needs it. */
+  | { kind: "ref"; typeName: string; packageDir: string; path: string[] };
 
 export interface PropertyShape {
   name: string;
@@ -185,22 +187,7 @@ function typeToShape(node: TS.TypeNode | undefined, packageDir: string, depth: n
     if (name.startsWith("enums.")) return { kind: "string" };
     if (name.startsWith("outputs.")) {
       const path = name.split(".").slice(1);
-      let resolved: Shape | undefined;
-      return {
-        kind: "ref",
-        typeName: path[path.length - 1]!,
-        resolve: () => {
-          const declaration = outputInterface(packageDir, path);
-          resolved ??= declaration
-            ? {
-                kind: "object",
-                typeName: path[path.length - 1],
-                properties: membersToShapes(declaration.members, packageDir, depth + 1),
-              }
-            : { kind: "any" };
-          return resolved;
-        },
-      };
+      return { kind: "ref", typeName: path[path.length - 1]!, packageDir, path };
     }
   }
   return { kind: "any" };
@@ -235,14 +222,85 @@ function membersToShapes(
   return shapes;
 }
 
+/** Shapes already read, per package version, kept between runs. */
+interface ShapeCache {
+  file: string;
+  entries: Record<string, Shape | null>;
+  dirty: boolean;
+}
+
+const CACHE_DIR = join(__dirname, "..", "..", "node_modules", ".cache", "zerosecrets", "sdk-shapes");
+const caches = new Map<string, ShapeCache>();
+
+function cacheOf(packageDir: string): ShapeCache {
+  let cache = caches.get(packageDir);
+  if (!cache) {
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as {
+      name: string;
+      version: string;
+    };
+    const file = join(CACHE_DIR, `${manifest.name.replace("/", "+")}@${manifest.version}.json`);
+    let entries: Record<string, Shape | null> = {};
+    try {
+      entries = JSON.parse(readFileSync(file, "utf8")) as Record<string, Shape | null>;
+    } catch {
+      // no cache yet, or an unreadable one: start afresh
+    }
+    cache = { file, entries, dirty: false };
+    caches.set(packageDir, cache);
+    if (caches.size === 1) process.once("exit", saveCaches);
+  }
+  return cache;
+}
+
+function saveCaches(): void {
+  for (const cache of caches.values()) {
+    if (!cache.dirty) continue;
+    try {
+      mkdirSync(dirname(cache.file), { recursive: true });
+      const staging = `${cache.file}.${process.pid}.tmp`;
+      writeFileSync(staging, JSON.stringify(cache.entries));
+      renameSync(staging, cache.file); // atomic: a concurrent reader sees the old file or the new one
+    } catch {
+      // a cache that cannot be written costs the next run the parser's start-up, nothing else
+    }
+  }
+}
+
+function cached(packageDir: string, key: string, read: () => Shape | undefined): Shape | undefined {
+  const cache = cacheOf(packageDir);
+  if (!(key in cache.entries)) {
+    cache.entries[key] = read() ?? null;
+    cache.dirty = true;
+  }
+  return cache.entries[key] ?? undefined;
+}
+
+/** The object shape a `ref` names. */
+export function resolveRef(ref: Extract<Shape, { kind: "ref" }>): Shape {
+  const shape = cached(ref.packageDir, `outputs:${ref.path.join(".")}`, () => {
+    const declaration = outputInterface(ref.packageDir, ref.path);
+    return declaration
+      ? { kind: "object", typeName: ref.typeName, properties: membersToShapes(declaration.members, ref.packageDir, 1) }
+      : undefined;
+  });
+  return shape ?? { kind: "any" };
+}
+
 export interface SdkShape {
   shape: Shape;
   /** The package version the shape was read from, for messages. */
   packageVersion: string;
 }
 
+const versions = new Map<string, string>();
+
 function packageVersion(packageDir: string): string {
-  return (JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { version?: string }).version ?? "?";
+  if (!versions.has(packageDir)) {
+    const manifest = JSON.parse(readFileSync(join(packageDir, "package.json"), "utf8")) as { version?: string };
+    versions.set(packageDir, manifest.version ?? "?");
+  }
+  return versions.get(packageDir)!;
 }
 
 function declarationFile(location: TokenLocation, packageDir: string): TS.SourceFile | undefined {
@@ -254,17 +312,15 @@ export function functionResultShape(token: string, resolve: PackageResolver): Sd
   const location = locateToken(token);
   const packageDir = location && resolve(location.packageName);
   if (!location || !packageDir) return undefined;
-  const file = declarationFile(location, packageDir);
-  const wanted = `${upperFirst(location.member)}Result`;
-  const result = file?.statements.find(
-    (statement): statement is TS.InterfaceDeclaration =>
-      ts().isInterfaceDeclaration(statement) && statement.name.text === wanted,
-  );
-  if (!result) return undefined;
-  return {
-    shape: { kind: "object", typeName: wanted, properties: membersToShapes(result.members, packageDir, 0) },
-    packageVersion: packageVersion(packageDir),
-  };
+  const shape = cached(packageDir, `function:${token}`, () => {
+    const wanted = `${upperFirst(location.member)}Result`;
+    const result = declarationFile(location, packageDir)?.statements.find(
+      (statement): statement is TS.InterfaceDeclaration =>
+        ts().isInterfaceDeclaration(statement) && statement.name.text === wanted,
+    );
+    return result && { kind: "object", typeName: wanted, properties: membersToShapes(result.members, packageDir, 0) };
+  });
+  return shape && { shape, packageVersion: packageVersion(packageDir) };
 }
 
 /** The outputs of a resource class, e.g. `readonly arn: pulumi.Output<string>` of `aws:iam/role:Role`. */
@@ -272,20 +328,20 @@ export function resourceOutputShape(type: string, resolve: PackageResolver): Sdk
   const location = locateToken(type);
   const packageDir = location && resolve(location.packageName);
   if (!location || !packageDir) return undefined;
-  const file = declarationFile(location, packageDir);
-  const declaration = file?.statements.find(
-    (statement): statement is TS.ClassDeclaration =>
-      ts().isClassDeclaration(statement) && statement.name?.text === location.member,
-  );
-  if (!declaration) return undefined;
-  return {
-    shape: {
-      kind: "object",
-      typeName: location.member,
-      properties: membersToShapes(declaration.members, packageDir, 0),
-    },
-    packageVersion: packageVersion(packageDir),
-  };
+  const shape = cached(packageDir, `resource:${type}`, () => {
+    const declaration = declarationFile(location, packageDir)?.statements.find(
+      (statement): statement is TS.ClassDeclaration =>
+        ts().isClassDeclaration(statement) && statement.name?.text === location.member,
+    );
+    return (
+      declaration && {
+        kind: "object",
+        typeName: location.member,
+        properties: membersToShapes(declaration.members, packageDir, 0),
+      }
+    );
+  });
+  return shape && { shape, packageVersion: packageVersion(packageDir) };
 }
 
 /** The installed version of the package that declares `token`, when it is installed. */
