@@ -192,7 +192,10 @@ describe("foreign programs and their provider functions, planned offline and jud
     };
     for (const name of ["storage", "kubeconfig", "registry"])
       assert.equal(written.resources.find((r) => r.name === name)!.inputs.plaintextValue, "[secret]", name);
+    // A computed output the program reads (the storage account's auto-assigned name) is plausible, never undefined.
+    assert.match(p.outcome.run.outputs.storageAccount as string, /^files-[0-9a-f]{7}$/);
     const keys = p.outcome.run.resources.find((r) => r.name === "storage")!.inputs.plaintextValue as string;
+    assert.match(keys, /AccountName=files-[0-9a-f]{7};AccountKey=[A-Za-z0-9+/]{86}==;/);
     assert.ok(!p.output.includes(keys.split("AccountKey=")[1]!.split(";")[0]!), "a key was printed");
   });
 
@@ -228,6 +231,22 @@ describe("foreign programs and their provider functions, planned offline and jud
     assert.equal(p.outcome.exitCode, 1);
     const written = readFileSync(p.planFile, "utf8");
     assert.equal((written.match(/\[secret\]/g) ?? []).length >= 3, true, written);
+  });
+
+  it("another project's program gets this project's policy configuration only when --policy-config names it", async () => {
+    const lenient = join(dir.path, "all-advisory.json");
+    writeFileSync(lenient, JSON.stringify({ all: "advisory" }));
+    const io = memoryIo(dir.path);
+    const program = join(PROGRAMS, "aws-lookups");
+    const code = await run(
+      ["plan", "--project-dir", program, "--stack", "open", "--out", "open.json", "--policy-config", lenient],
+      io,
+    );
+    assert.equal(code, 0, io.out);
+    assert.match(io.out, /Policy configuration: .*all-advisory\.json/);
+    assert.match(io.out, /! \[advisory\] federation\S*\s+aws:iam:Role "deploy"/);
+    const strict = await planOf("aws-lookups", "open");
+    assert.match(strict.output, /Policy configuration: none: another project's program/);
   });
 
   it("an SDK of another major version: names the resource type, the resource, the property and the installed version", async () => {
