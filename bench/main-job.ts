@@ -7,8 +7,11 @@
  *   npx tsx bench/main-job.ts [runs] --baseline [ref]     # and the same runs of <ref> (default main), alternated
  *
  * With a baseline, each round runs the baseline's `npm start` then this checkout's, so both see the same load.
+ * CPU seconds (user + system of npm and every process it starts, from GNU time when installed) are printed beside
+ * the wall times: on a machine shared with other work they vary much less.
  */
 import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { baselineRef, load, median, prepareBaseline, ROOT } from "./baseline";
 
@@ -16,15 +19,21 @@ const TARGET_SECONDS = 4;
 const runs = Number(process.argv[2] && !process.argv[2].startsWith("--") ? process.argv[2] : 5);
 if (!Number.isInteger(runs) || runs < 1) throw new Error(`runs must be a positive integer, got ${process.argv[2]}`);
 
-function npmStart(cwd: string): { seconds: number; status: number | null } {
+const GNU_TIME = "/usr/bin/time";
+
+function npmStart(cwd: string): { seconds: number; cpu: number; status: number | null } {
+  const timed = existsSync(GNU_TIME);
   const started = performance.now();
-  const run = spawnSync("npm", ["start", "--silent"], { cwd, encoding: "utf8" });
+  const run = timed
+    ? spawnSync(GNU_TIME, ["-f", "cpu %U %S", "npm", "start", "--silent"], { cwd, encoding: "utf8" })
+    : spawnSync("npm", ["start", "--silent"], { cwd, encoding: "utf8" });
   const seconds = (performance.now() - started) / 1000;
   // A failed gate is still a complete main job; a crash is not a measurement.
   if (run.status !== 0 && !/Gate: FAILED/.test(run.stdout)) {
     throw new Error(`npm start in ${cwd} failed (exit ${run.status}):\n${run.stdout}\n${run.stderr}`);
   }
-  return { seconds, status: run.status };
+  const usage = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(run.stderr);
+  return { seconds, cpu: usage ? Number(usage[1]) + Number(usage[2]) : Number.NaN, status: run.status };
 }
 
 const ref = baselineRef(process.argv);

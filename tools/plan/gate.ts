@@ -4,7 +4,7 @@
  * way a reviewer needs them: level, policy, resource, and the pack's message (which names the property path
  * and the fix, and never the value). The same result becomes findings for JSON and SARIF (`gateReport`).
  */
-import { relative } from "node:path";
+import { isAbsolute, relative } from "node:path";
 import { startPolicyPack, type GateDiagnostic, type GateResource, type PolicyPackSession } from "../policy-gate";
 import type { PolicySummary } from "../policy-gate/config";
 import type { Finding, Report, RuleDescription, Severity } from "../report/finding";
@@ -131,7 +131,9 @@ export function gateReport(result: GateResult, context: GateReportContext): Repo
   const findings: Finding[] = result.diagnostics.map((diagnostic) => {
     const resource = byUrn.get(diagnostic.urn);
     const source = resource?.source;
-    const file = source ? relative(context.baseDir, source.file) : context.fallbackFile;
+    // Inside the checkout, relative to it (code scanning wants that); outside it, the absolute path.
+    const shown = source ? relative(context.baseDir, source.file) : context.fallbackFile;
+    const file = source && (shown.startsWith("..") || isAbsolute(shown)) ? source.file : shown;
     return {
       ruleId: diagnostic.policyName,
       severity: severityOf(diagnostic.enforcementLevel),

@@ -79,6 +79,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   // Its failure is reported where the gate awaits it; until then it must not count as unhandled.
   session?.catch(() => undefined);
   let run: StackRun;
+  if (!options.stackRun) options.progress?.start("Running the program under the mock runtime", 1);
   try {
     run =
       options.stackRun ??
@@ -92,6 +93,8 @@ export async function runPlan(options: PlanOptions): Promise<PlanOutcome> {
   } catch (error) {
     await session?.then((started) => started.close()).catch(() => undefined);
     throw error;
+  } finally {
+    options.progress?.stop();
   }
   const resources = await Promise.all(
     run.resources.map(async (resource) =>
