@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 
-const CACHE_DIR = join(__dirname, "..", "node_modules", ".cache", "zerosecrets", "node-compile-cache");
+export const COMPILE_CACHE_DIR = join(__dirname, "..", "node_modules", ".cache", "zerosecrets", "node-compile-cache");
 
 /** The environment for a child process, with the compile cache on unless the caller chose a cache already. */
 export function withCompileCache(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return env.NODE_COMPILE_CACHE ? env : { ...env, NODE_COMPILE_CACHE: CACHE_DIR };
+  return env.NODE_COMPILE_CACHE ? env : { ...env, NODE_COMPILE_CACHE: COMPILE_CACHE_DIR };
 }

@@ -6,6 +6,7 @@
  * `buildProgram(io)` returns the commander program and where its exit code lands; `run(argv, io)` runs it, so
  * tests drive the CLI in-process.
  */
+import "../cli/compile-cache";
 import { existsSync, readdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";

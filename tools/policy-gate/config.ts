@@ -44,7 +44,9 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
-const ajv = new Ajv({ allErrors: false, strict: false });
+// The schemas come from the pack itself (its policies' configSchema) and Ajv refuses a malformed one when it
+// compiles it; checking them against the JSON Schema meta-schema first would only add a compile of the meta-schema.
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
 
 /** Reads an Ajv error the way a person fixing the file needs it: the property, what was expected, what was there. */
 function describe(policy: PolicySummary, error: ErrorObject, props: Record<string, unknown>): string {
@@ -68,14 +70,20 @@ function describe(policy: PolicySummary, error: ErrorObject, props: Record<strin
   return `policy config "${where}": ${error.message ?? "invalid"}`;
 }
 
+/** Compiled validators by schema text: the pack's policies share a handful of configuration shapes. */
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+
 /** Validates one policy's properties against the schema the pack published for it. */
 function checkProperties(policy: PolicySummary, props: Record<string, unknown>): void {
-  const validate = ajv.compile({
+  const schema = {
     type: "object",
     properties: policy.configSchema?.properties ?? {},
     ...(policy.configSchema?.required?.length ? { required: policy.configSchema.required } : {}),
     additionalProperties: false,
-  });
+  };
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, (validate = ajv.compile(schema)));
   if (!validate(props)) throw new Error(describe(policy, validate.errors![0]!, props));
 }
 

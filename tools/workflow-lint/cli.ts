@@ -3,6 +3,7 @@
  * job, step and fix, and exits 1 if there is any (at the chosen severity, in the chosen categories). Usable on any
  * repository. `--only credentials` gates on credentials alone, so a team can adopt it before pinning every action.
  */
+import "../cli/compile-cache";
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import { processIo, type CliIo } from "../cli/io";
