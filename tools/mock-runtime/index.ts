@@ -113,7 +113,7 @@ export async function runStackUnderMocks(opts: RunOptions): Promise<StackRun> {
   const args = ["--require", require.resolve("tsx/cjs"), CHILD, JSON.stringify(request)];
   try {
     const stderr = await new Promise<string>((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         args,
         {
@@ -122,8 +122,14 @@ export async function runStackUnderMocks(opts: RunOptions): Promise<StackRun> {
           timeout: opts.timeoutMs ?? 60_000,
           maxBuffer: 64 * 1024 * 1024,
         },
-        (_err, _stdout, stderrText) => resolve(stderrText),
+        (_err, _stdout, stderrText) => {
+          process.removeListener("exit", killOnExit);
+          resolve(stderrText);
+        },
       );
+      // The program's process must not outlive the one that started it.
+      const killOnExit = () => child.kill("SIGKILL");
+      process.once("exit", killOnExit);
     });
     if (!fs.existsSync(request.outFile)) {
       throw new StackRunError(`stack "${opts.stack}" did not finish under the mock runtime:\n${tail(stderr)}`, stderr);

@@ -121,6 +121,10 @@ function spawnPack(
     env: withCompileCache({ ...process.env, PULUMI_NODEJS_ENGINE: engineAddress }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A pack must not outlive the process that started it (a test run that exits mid-way, a CLI stopped early).
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
