@@ -8,7 +8,8 @@ import { AwsWorkloadIdentity } from "./components/aws-workload-identity";
 import { deploySubjectFilters, loadStackConfig } from "./components/config";
 import { GitHubActionsOidc } from "./components/github-aws-oidc";
 import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity } from "./components/github-azure-identity";
-import { deployRoleSpec, previewRoleSpec } from "./components/github-roles";
+import { deployRoleSpec, previewRoleSpec, stackBoundaryArn } from "./components/github-roles";
+import { PermissionsBoundary } from "./components/permissions-boundary";
 import { ActionsVariables } from "./components/github-variables";
 import { SyncTask } from "./components/sync-task";
 
@@ -16,11 +17,23 @@ const config = loadStackConfig();
 const prefix = `zs-${config.stack}`;
 const tags = { project: "zero-secrets", stack: config.stack };
 const deploySubjects = deploySubjectFilters(config);
+// Every role of the stack carries a permissions boundary (ADR 0002): the one the stack file names, or the stack's own.
+const boundaryArn = stackBoundaryArn(config.aws.accountId, prefix, config.aws.permissionsBoundaryArn);
+const boundary: pulumi.Input<string> =
+  config.aws.permissionsBoundaryArn ??
+  new PermissionsBoundary(`${prefix}-boundary`, {
+    accountId: config.aws.accountId,
+    region: config.region,
+    namePrefix: prefix,
+    stateBucket: config.aws.stateBucket,
+    tags,
+  }).arn;
 const scope = {
   accountId: config.aws.accountId,
   region: config.region,
   namePrefix: prefix,
   stateBucket: config.aws.stateBucket,
+  permissionsBoundaryArn: boundaryArn,
 };
 
 // GitHub Actions -> AWS: a read-only preview role for pull requests, a deploy role for this stack's environment.
@@ -28,10 +41,10 @@ const githubAws = new GitHubActionsOidc(`${prefix}-github`, {
   repository: config.github,
   enterpriseSlug: config.github.enterpriseSlug,
   existingProviderArn: config.aws.existingOidcProviderArn,
-  roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects)],
+  roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects, config.github.allowUnprotectedDeploySubjects)],
   pinnedClaims: { repositoryId: config.github.pinRepositoryId, jobWorkflowRef: config.github.jobWorkflowRef },
   maxSessionDuration: config.aws.maxSessionDuration,
-  permissionsBoundaryArn: config.aws.permissionsBoundaryArn,
+  permissionsBoundaryArn: boundary,
   tags,
 });
 
@@ -48,6 +61,8 @@ const azureCommon = {
 const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
   ...azureCommon,
   subjects: deploySubjects,
+  // Prod parity with the AWS deploy role: the workflow file is pinned too.
+  jobWorkflowRefs: config.github.jobWorkflowRef === undefined ? undefined : [config.github.jobWorkflowRef],
   roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
 });
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {
@@ -64,6 +79,8 @@ const sync = new SyncTask(`${prefix}-sync`, {
   azureTenantId: config.azure.tenantId,
   azureClientId: syncClientId,
   region: config.region,
+  accountId: config.aws.accountId,
+  permissionsBoundaryArn: boundary,
   imageTag: config.workerImageTag,
   scheduleExpression: config.sync.scheduleExpression,
   existingClusterArn: config.sync.existingClusterArn,

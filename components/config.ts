@@ -10,6 +10,7 @@ import { z } from "zod";
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
 import {
   buildSubjects,
+  checkDeploySubjects,
   checkJobWorkflowRef,
   checkRepositoryRef,
   githubConditionKeyPrefix,
@@ -67,6 +68,8 @@ const githubSchema = z
       .record(z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a GitHub environment name"), environmentSchema)
       .refine((r) => Object.keys(r).length > 0, "expected at least one environment"),
     extraDeploySubjects: z.array(subjectFilterSchema).default([]),
+    /** Subject contexts (`ref:refs/heads/main`) accepted on the deploy identity although they bypass the environment's protection. */
+    allowUnprotectedDeploySubjects: z.array(z.string().min(1)).default([]),
     publishRepositoryVariables: z.boolean().default(false),
     manageRepositorySettings: z.boolean().default(true),
     pinRepositoryId: z.boolean().default(false),
@@ -287,11 +290,18 @@ function crossKeyProblems(config: Omit<StackConfig, "stack" | "region">): string
         problems.push(
           `${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: "${subject!.value}" is a pattern, but the deploy subjects also become Entra federated credentials, which match exactly`,
         );
+      } else {
+        checkDeploySubjects([filter], config.github.allowUnprotectedDeploySubjects);
       }
     } catch (err) {
       problems.push(`${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: ${(err as Error).message}`);
     }
   });
+  if (config.github.jobWorkflowRef !== undefined && config.azure.identityKind !== "application") {
+    problems.push(
+      `${CONFIG_NAMESPACE}:azure.identityKind: "${config.azure.identityKind}" cannot pin zerosecrets:github.jobWorkflowRef on Azure (flexible federated credentials need an app registration); set identityKind: application`,
+    );
+  }
   const credentials = deploySubjectFilters(config).length;
   if (credentials > MAX_FEDERATED_CREDENTIALS) {
     problems.push(

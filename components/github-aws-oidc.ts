@@ -17,6 +17,7 @@ import {
 } from "./github-subjects";
 import { assertLeastPrivilege, ConditionBlock, PolicyStatement } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
+import { assertCannotRaiseItself, assertTrustAdmitsOnlyItsSubjects, placeholderProviderArn } from "./trust-checks";
 import { withField } from "./validation";
 
 /** AWS accepts 3600 to 43200 seconds for a role's maximum session. */
@@ -33,6 +34,8 @@ export interface GitHubRoleSpec {
   readonly statements: readonly PolicyStatement[];
   /** Seconds; default the component's `maxSessionDuration`. */
   readonly maxSessionDuration?: number;
+  /** Deny the role every write on itself (its policies, trust, boundary, tags). Default false. */
+  readonly denyEditingItself?: boolean;
 }
 
 export interface GitHubActionsOidcArgs {
@@ -75,12 +78,19 @@ export function checkSessionDuration(field: string, seconds: number): void {
  * caller asked for a pattern, a second one for the patterns (`StringLike`). They must be separate statements because
  * keys inside one condition block are ANDed.
  */
-export function githubTrustPolicy(args: {
+export function githubTrustPolicy(args: GitHubTrustArgs): pulumi.Output<string> {
+  return pulumi.jsonStringify(githubTrustDocument(args));
+}
+
+export interface GitHubTrustArgs {
   providerArn: pulumi.Input<string>;
   subjects: readonly Subject[];
   enterpriseSlug?: string;
   pinned?: Record<string, string>;
-}): pulumi.Output<string> {
+}
+
+/** The trust policy document itself (the provider ARN may still be an Output). */
+export function githubTrustDocument(args: GitHubTrustArgs) {
   const prefix = githubConditionKeyPrefix(args.enterpriseSlug);
   const pinned: Record<string, string> = { [`${prefix}:aud`]: AWS_STS_AUDIENCE };
   for (const [claim, value] of Object.entries(args.pinned ?? {})) pinned[`${prefix}:${claim}`] = value;
@@ -106,7 +116,7 @@ export function githubTrustPolicy(args: {
       }),
     );
   }
-  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 export class GitHubActionsOidc extends pulumi.ComponentResource {
@@ -135,6 +145,24 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
       checkSessionDuration(`roles[${spec.key}].maxSessionDuration`, duration);
       const subjects = withField(`roles[${spec.key}].subjects`, () => buildSubjects(args.repository, spec.subjects));
       assertLeastPrivilege(`roles[${spec.key}].statements`, spec.statements);
+      // The pack's own evaluator, before anything is registered: the trust admits only the intended runs, and the
+      // permissions cannot raise the role (ADR 0002).
+      assertTrustAdmitsOnlyItsSubjects(
+        `roles[${spec.key}]`,
+        githubTrustDocument({
+          providerArn: placeholderProviderArn(githubConditionKeyPrefix(args.enterpriseSlug)),
+          subjects,
+          enterpriseSlug: args.enterpriseSlug,
+          pinned,
+        }),
+        spec.subjects.some((s) => s.kind === "pullRequest"),
+      );
+      assertCannotRaiseItself(
+        `roles[${spec.key}].statements`,
+        `${name}-${spec.key}`,
+        spec.statements,
+        spec.denyEditingItself,
+      );
       return { spec, duration, subjects };
     });
     this.issuerUrl = githubIssuerUrl(args.enterpriseSlug);
@@ -170,6 +198,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
           statements: spec.statements,
           maxSessionDuration: duration,
           permissionsBoundary: args.permissionsBoundaryArn,
+          denyEditingItself: spec.denyEditingItself,
           tags: args.tags,
         },
         this,
