@@ -11,7 +11,8 @@ import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity } from "./components/github-
 import { deployRoleSpec, previewRoleSpec, stackBoundaryArn } from "./components/github-roles";
 import { PermissionsBoundary } from "./components/permissions-boundary";
 import { ActionsVariables } from "./components/github-variables";
-import { SyncTask } from "./components/sync-task";
+import { SyncAlarms } from "./components/sync-alarms";
+import { siteLabel, SyncTask } from "./components/sync-task";
 
 const config = loadStackConfig();
 const prefix = `zs-${config.stack}`;
@@ -93,6 +94,9 @@ const sync = new SyncTask(`${prefix}-sync`, {
   logRetentionDays: config.sync.logRetentionDays,
   noncurrentVersionDays: config.sync.noncurrentVersionDays,
   graphBaseUrl: config.sync.graphBaseUrl,
+  orchestration: config.sync.orchestration,
+  chunking: config.sync.chunking,
+  fanOut: config.sync.fanOut,
   tags,
 });
 const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
@@ -105,6 +109,24 @@ const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
   tags,
 });
 resolveSyncClientId(workload.clientId);
+
+// What operators see: alarms to an SNS topic and a dashboard (docs/operations.md).
+const alarms = new SyncAlarms(`${prefix}-ops`, {
+  siteIds: config.sync.siteIds,
+  siteLabel,
+  region: config.region,
+  clusterArn: sync.clusterArn,
+  taskDefinitionFamilyArn: sync.taskDefinitionFamilyArn,
+  scheduleExpression: config.sync.scheduleExpression,
+  intervalMinutes: config.sync.alarms.intervalMinutes,
+  missedIntervals: config.sync.alarms.missedIntervals,
+  spotInterruptionsPerDay: config.sync.alarms.spotInterruptionsPerDay,
+  fargateSpot: config.sync.fargateSpot,
+  stateMachineArns: sync.stateMachineArns,
+  topicArn: config.sync.alarms.topicArn,
+  eventRetentionDays: config.sync.logRetentionDays,
+  tags,
+});
 
 // Public IDs for the workflows, as Actions variables (never secrets).
 const sharedIds: Record<string, string> = {
@@ -156,3 +178,6 @@ export const contentBucket = sync.bucketName;
 export const ecrRepositoryUrl = sync.repositoryUrl;
 export const clusterArn = sync.clusterArn;
 export const scheduleNames = sync.scheduleNames;
+export const stateMachineArns = sync.stateMachineArns;
+export const alarmTopicArn = alarms.topicArn;
+export const dashboardName = alarms.dashboardName;

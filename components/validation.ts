@@ -1,5 +1,8 @@
 /** Small validation helpers shared by the components and the config schema, so both report the same way. */
 
+/** Graph site IDs as the worker and Graph use them: `hostname,siteCollectionGuid,siteGuid`. */
+export const SITE_ID_PATTERN = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
+
 /** Entra tenant, client, subscription and object IDs. */
 export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

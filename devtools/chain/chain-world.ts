@@ -8,6 +8,7 @@ import { GraphEmulator } from "../graph";
 import { startLocalStores, type LocalStores } from "../local-stores";
 import { acceptInS3rver, startChain, type Chain, type ChainOptions } from "./chain-fixture";
 import { runTs, type ChildResult } from "./run-child";
+import { grantSiteAccess } from "./admin-grant";
 
 export const SITE_ID =
   "contoso.sharepoint.com,5a58bb09-1fba-41c1-8125-69da264370a0,9f2ec1da-0be4-4a74-917b-d4b0e8a8a3ac";
@@ -30,6 +31,8 @@ export interface ChainWorld {
    * the first accepted call) instead of at a wall-clock moment.
    */
   onAccepted?: (accepted: number) => Promise<void> | void;
+  /** The administrator's step (bootstrap/): grant the sync identity `read` on the site; returns the permission id. */
+  grantSiteAccess(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export interface ChainWorldOptions extends ChainOptions {
   folders?: number;
   graphLatencyMs?: number;
   seed?: number;
+  /** Run the administrator's grant before handing the world over. Default true; false to see the 403 first. */
+  grantSiteAccess?: boolean;
 }
 
 export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<ChainWorld> {
@@ -84,10 +89,20 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     CONTENT_BUCKET: BUCKET,
   });
 
+  const grant = () =>
+    grantSiteAccess(chain.entra, {
+      siteId: SITE_ID,
+      appId: chain.app.clientId,
+      displayName: chain.app.displayName,
+      roles: ["read"],
+      graphBaseUrl: graph.baseUrl,
+    });
+
   world = {
     chain,
     graph,
     stores,
+    grantSiteAccess: grant,
     workerEnv,
     runWorker: (args, extraEnv = {}) =>
       runTs("worker/src/cli.ts", args, { ...workerEnv(), ...extraEnv }, { timeoutMs: 120_000 }),
@@ -123,5 +138,6 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
       await stores.close();
     },
   };
+  if (opts.grantSiteAccess !== false) await grant();
   return world;
 }

@@ -35,8 +35,8 @@ export async function serveDownload(
   token: string,
 ): Promise<void> {
   ctx.stats.downloads++;
-  ctx.events.emit("download");
   ctx.stats.routes.download = (ctx.stats.routes.download ?? 0) + 1;
+  ctx.events.emit("download");
   const throttle = ctx.faults.takeDownloadThrottle();
   if (throttle) {
     ctx.stats.throttled++;

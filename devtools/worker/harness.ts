@@ -242,6 +242,37 @@ export class WorkerHarness {
     return docs;
   }
 
+  /**
+   * Resolves once the Graph emulator has served `count` requests of `route` ("download", "delta", ...) in all:
+   * driven by the emulator's events, so a test acts at a point of the run rather than at a moment.
+   */
+  served(route: string, count: number, timeoutMs = 60_000): Promise<void> {
+    const done = () => (this.graph.stats.routes[route] ?? 0) >= count;
+    if (done()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.graph.events.off(route, onRequest);
+        reject(new Error(`the emulator served ${this.graph.stats.routes[route] ?? 0} of ${count} ${route} requests`));
+      }, timeoutMs);
+      const onRequest = () => {
+        if (!done()) return;
+        clearTimeout(timer);
+        this.graph.events.off(route, onRequest);
+        resolve();
+      };
+      this.graph.events.on(route, onRequest);
+    });
+  }
+
+  /** Polls until `check` holds (benches: conditions no event reports, such as a drained queue). */
+  async until(check: () => Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async item(table: keyof WorkerHarness["tables"], siteId = SITE_ID): Promise<Record<string, unknown> | undefined> {
     return (await this.doc.send(new GetCommand({ TableName: this.tables[table], Key: { siteId } }))).Item;
   }

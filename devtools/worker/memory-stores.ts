@@ -12,12 +12,13 @@ import { SourceStreamError } from "../../worker/src/content/content-store";
 import { QuickXorHash } from "../../worker/src/content/quick-xor-hash";
 import { ROUND_FIELDS, type Checkpoint } from "../../worker/src/stores/checkpoint-store";
 import type { DocumentRecord } from "../../worker/src/stores/document-store";
-import { LeaseHeldError, LeaseLostError } from "../../worker/src/stores/errors";
+import { ContentChangedError, LeaseHeldError, LeaseLostError } from "../../worker/src/stores/errors";
 import type { Lease } from "../../worker/src/stores/lease-store";
 import type { QuarantineEntry } from "../../worker/src/stores/quarantine-store";
 import type { SyncState } from "../../worker/src/stores/state-store";
 import type {
   CheckpointStorePort,
+  ContentObject,
   ContentStorePort,
   DocumentPage,
   DocumentStorePort,
@@ -56,9 +57,14 @@ export class MemoryDocuments implements DocumentStorePort {
     return found;
   }
 
-  async put(record: DocumentRecord, fence: number): Promise<void> {
+  async put(record: DocumentRecord, fence: number, opts: { ifContent?: string | null } = {}): Promise<void> {
     this.writes++;
     this.check(record.siteId, record.itemId, fence);
+    if (opts.ifContent !== undefined) {
+      const current = this.rows.get(this.key(record.siteId, record.itemId));
+      if ((current?.s3Key ?? null) !== opts.ifContent || (opts.ifContent !== null && current === undefined))
+        throw new ContentChangedError(record.siteId, record.itemId, opts.ifContent ?? undefined, current);
+    }
     this.rows.set(this.key(record.siteId, record.itemId), structuredClone({ ...record, fence }));
   }
 
@@ -70,10 +76,12 @@ export class MemoryDocuments implements DocumentStorePort {
     await this.update(siteId, itemId, fence, (row) => (row.path = path));
   }
 
-  async delete(siteId: string, itemId: string, fence: number): Promise<void> {
+  async delete(siteId: string, itemId: string, fence: number): Promise<DocumentRecord | undefined> {
     this.writes++;
     this.check(siteId, itemId, fence);
+    const removed = this.rows.get(this.key(siteId, itemId));
     this.rows.delete(this.key(siteId, itemId));
+    return removed && structuredClone(removed);
   }
 
   async page(siteId: string, opts: { after?: string; limit: number; foldersOnly?: boolean }): Promise<DocumentPage> {
@@ -235,19 +243,25 @@ export class MemoryLeases {
 
 export class MemoryContent implements ContentStorePort {
   puts = 0;
+  /** Store time of each object's writing: a counter, so that later writes always compare later. */
+  private static clock = 0;
   /** Called when an upload starts (a test's way to act "mid-upload"). */
   onPut?: (key: string) => void;
+  /** Awaited once an upload's bytes are read, before the object lands (a test holds an upload there). */
+  beforeStored?: (key: string) => Promise<void>;
 
   /** `partition`: this view of the bucket is cut off while it is cut (uploads in flight never land). */
   constructor(
     readonly objects = new Map<string, Buffer>(),
     private readonly partition?: Partition,
+    readonly written = new Map<string, number>(),
   ) {}
 
   /** The same bucket, as seen across `partition`. */
   through(partition: Partition): MemoryContent {
-    const view = new MemoryContent(this.objects, partition);
+    const view = new MemoryContent(this.objects, partition, this.written);
     view.onPut = (key) => this.onPut?.(key);
+    view.beforeStored = (key) => this.beforeStored?.(key) ?? Promise.resolve();
     return view;
   }
 
@@ -276,22 +290,26 @@ export class MemoryContent implements ContentStorePort {
       // As the S3 store does: a failing source is told apart from the store refusing the upload.
       throw opts.signal?.aborted ? err : new SourceStreamError(err);
     }
+    await this.beforeStored?.(key);
     // The last part and the completion must reach the store too.
     await this.connected();
     opts.signal?.throwIfAborted();
     const bytes = Buffer.concat(chunks);
     this.objects.set(key, bytes);
+    this.written.set(key, ++MemoryContent.clock);
     return { bytes: bytes.length, quickXorHash: hash.digest() };
   }
 
   async delete(key: string): Promise<void> {
     await this.connected();
     this.objects.delete(key);
+    this.written.delete(key);
   }
 
-  async *list(prefix: string): AsyncIterable<string> {
+  async *list(prefix: string): AsyncIterable<ContentObject> {
     await this.connected();
-    for (const key of [...this.objects.keys()].sort()) if (key.startsWith(prefix)) yield key;
+    for (const key of [...this.objects.keys()].sort())
+      if (key.startsWith(prefix)) yield { key, lastModified: this.written.get(key) ?? 0 };
   }
 
   private async connected(): Promise<void> {

@@ -5,6 +5,10 @@ import { createHash, randomUUID } from "node:crypto";
 import { GraphClient } from "../../worker/src/graph/client";
 import { GraphHttp, type GraphHttpOptions } from "../../worker/src/graph/http";
 import { LeaseKeeper } from "../../worker/src/runtime/lease-keeper";
+import { consumeTask, type ConsumerDeps, type Delivery, type TaskOutcome } from "../../worker/src/fanout/consume-task";
+import type { DownloadTask } from "../../worker/src/fanout/download-queue";
+import { systemClock } from "../../worker/src/runtime/clock";
+import type { DownloadQueuePort } from "../../worker/src/sync/ports";
 import { runRound, type RoundDeps, type RoundResult } from "../../worker/src/sync/run-round";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
 import { memoryLogger } from "./memory-logger";
@@ -42,6 +46,10 @@ export interface RunOptions {
   onLogLine?: (line: Record<string, unknown>) => void;
   /** Called whenever the round makes progress (what the watchdog is told). */
   onProgress?: () => void;
+  /** `sync --max-duration`: the chunk's deadline. */
+  deadline?: AbortSignal;
+  /** Fan-out: downloads go to this queue. */
+  downloads?: DownloadQueuePort;
 }
 
 export class RoundWorld {
@@ -104,6 +112,8 @@ export class RoundWorld {
         retryDelayMs: 5,
         finishPageRows: opts.finishPageRows,
         onProgress: opts.onProgress,
+        deadline: opts.deadline,
+        downloads: opts.downloads,
       };
       const result = await runRound(deps);
       if (keeper.lost.aborted) throw keeper.lost.reason;
@@ -116,6 +126,25 @@ export class RoundWorld {
     } finally {
       await keeper?.release().catch(() => undefined);
     }
+  }
+
+  /** One fan-out consumer's handling of one delivery of `task`, against the same stores; throws as `consume` would. */
+  async consume(
+    task: DownloadTask,
+    delivery: Delivery = { receiveCount: 1, last: false },
+    logs: Array<Record<string, unknown>> = [],
+  ): Promise<TaskOutcome> {
+    const deps: ConsumerDeps = {
+      graph: new GraphClient(this.graph.baseUrl, new GraphHttp({ startingDelayMs: 5, maxDelayMs: 50 })),
+      documents: this.documents,
+      content: this.content,
+      quarantine: this.quarantine,
+      logger: memoryLogger(logs),
+      clock: systemClock,
+      abort: new AbortController().signal,
+      counters: { hashMismatches: 0 },
+    };
+    return consumeTask(deps, task, delivery);
   }
 
   /** What is wrong with the mirror: rows, paths, object bytes, and objects no row names. */

@@ -5,7 +5,9 @@
 import { strict as assert } from "node:assert";
 import { evaluateIdentityPolicy } from "../../policy/iam";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
+import { recordedPlanRun } from "../../devtools/recorded-stacks";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
 import { readProject, readStackConfig } from "../../tools/mock-runtime/stack-file";
 
@@ -50,10 +52,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
   const runs: Record<string, StackRun> = {};
 
   before(async function () {
-    const [dev, prod] = await Promise.all([
-      runStackUnderMocks({ stack: "dev" }),
-      runStackUnderMocks({ stack: "prod" }),
-    ]);
+    // The test run's shared recordings (also read by the gate and plan suites).
+    const [dev, prod] = await Promise.all([recordedPlanRun("dev"), recordedPlanRun("prod")]);
     runs.dev = dev;
     runs.prod = prod;
   });
@@ -72,17 +72,34 @@ describe("the dev and prod stacks under the mock runtime", function () {
         for (const r of run.resources)
           if (r.parent !== undefined) assert.ok(urns.has(r.parent), `${r.name}: parent missing`);
         const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
-        assert.deepEqual(components.map((c) => c.type).sort(), [
-          "zerosecrets:aws:GitHubActionsOidc",
-          // dev creates its own boundary; prod names the platform's.
-          ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
-          "zerosecrets:azure:AwsWorkloadIdentity",
-          "zerosecrets:azure:GitHubActionsIdentity",
-          "zerosecrets:azure:GitHubActionsIdentity",
-          "zerosecrets:github:ActionsVariables",
-          "zerosecrets:sync:SyncTask",
-        ]);
-        for (const c of components) assert.equal(c.parent, root[0]!.urn);
+        // Components the program composes sit under the stack; a component's own sub-components sit under it.
+        const nested = components.filter((c) => c.parent !== root[0]!.urn);
+        assert.deepEqual(
+          nested.map((c) => c.type),
+          stack === "prod" ? ["zerosecrets:sync:SyncFanOut", "zerosecrets:sync:SyncStateMachines"] : [],
+        );
+        for (const c of nested)
+          assert.ok(
+            components.some((p) => p.urn === c.parent),
+            `${c.name}: parent not a component`,
+          );
+        assert.deepEqual(
+          components
+            .filter((c) => !nested.includes(c))
+            .map((c) => c.type)
+            .sort(),
+          [
+            "zerosecrets:aws:GitHubActionsOidc",
+            // dev creates its own boundary; prod names the platform's.
+            ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
+            "zerosecrets:azure:AwsWorkloadIdentity",
+            "zerosecrets:azure:GitHubActionsIdentity",
+            "zerosecrets:azure:GitHubActionsIdentity",
+            "zerosecrets:github:ActionsVariables",
+            "zerosecrets:sync:SyncAlarms",
+            "zerosecrets:sync:SyncTask",
+          ],
+        );
         for (const r of run.resources.filter((x) => x.custom)) {
           assert.ok(
             components.some((c) => c.urn === r.parent),
@@ -93,7 +110,9 @@ describe("the dev and prod stacks under the mock runtime", function () {
 
       it("creates no role that allows a `*` action or a whole service", () => {
         const policies = ofType(runs[stack]!, "aws:iam/rolePolicy:RolePolicy");
-        assert.equal(policies.length, 5);
+        // prod's state machines replace the ECS scheduler role with their own role and a scheduler role of their own,
+        // and its fan-out adds the task role's SQS policy.
+        assert.equal(policies.length, stack === "prod" ? 7 : 5);
         for (const policy of policies) {
           for (const statement of json(policy, "policy").Statement) {
             const actions: string[] = [statement.Action].flat();
@@ -110,7 +129,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
             ? "arn:aws:iam::111122223333:policy/zs-dev-permissions-boundary"
             : "arn:aws:iam::444455556666:policy/platform-deploy-boundary";
         const roles = ofType(runs[stack]!, "aws:iam/role:Role");
-        assert.equal(roles.length, 5);
+        // preview, deploy, task, execution; then the schedule role (dev) or the state machine and its scheduler (prod).
+        assert.equal(roles.length, stack === "prod" ? 6 : 5);
         for (const role of roles) assert.equal(role.inputs.permissionsBoundary, boundary, role.name);
         const deploy = json(byName(runs[stack]!, `zs-${stack}-github-deploy-permissions`), "policy");
         const self = deploy.Statement.find((s: { Sid?: string }) => s.Sid === "DenyEditingItself");
@@ -283,7 +303,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
 });
 
 describe("runStackUnderMocks", () => {
-  const copy = path.join(ROOT, ".local", `stack-test-${process.pid}`);
+  // A copy outside the checkout: the gate runs programs wherever they are (this suite's own temporary directory).
+  const copy = fs.mkdtempSync(path.join(os.tmpdir(), "zerosecrets-stack-test-"));
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
@@ -327,13 +348,8 @@ describe("runStackUnderMocks", () => {
     );
   });
 
-  it("refuses encrypted config values and a missing stack file, naming them", () => {
+  it("refuses a missing stack file, naming it", () => {
     const project = readProject(ROOT);
-    fs.writeFileSync(path.join(copy, "Pulumi.secure.yaml"), "config:\n  zerosecrets:token:\n    secure: v1:abc\n");
-    assert.throws(() => readStackConfig(copy, project, "secure"), {
-      message:
-        'Stack "secure": config key "zerosecrets:token" is a secure (encrypted) value; this stack takes public values only',
-    });
     assert.throws(() => readStackConfig(copy, project, "qa"), {
       message: `Stack "qa": ${path.join(copy, "Pulumi.qa.yaml")} not found`,
     });

@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { startLocalStores, type LocalStores } from "../../devtools/local-stores";
 import { MemoryDocuments, MemoryQuarantine } from "../../devtools/worker/memory-stores";
 import { DocumentStore, type DocumentRecord } from "../../worker/src/stores/document-store";
-import { LeaseLostError } from "../../worker/src/stores/errors";
+import { ContentChangedError, LeaseLostError } from "../../worker/src/stores/errors";
 import { QuarantineStore } from "../../worker/src/stores/quarantine-store";
 import { createMissingTables } from "../../worker/src/stores/tables";
 import type { DocumentStorePort, QuarantineStorePort } from "../../worker/src/sync/ports";
@@ -52,6 +52,37 @@ function contract(name: string, make: () => { documents: DocumentStorePort; quar
       );
       await documents.delete(siteId, "a", 3);
       assert.equal((await documents.getMany(siteId, ["a"])).size, 0);
+    });
+
+    it("commits content only over the content the writer read, and a newer fence still wins", async () => {
+      const { documents } = make();
+      const siteId = nextSite();
+      // Two writers read "no content": the first commit lands, the second is told what is there now.
+      await documents.put(row(siteId, "f", { s3Key: "k1", eTag: "e1" }), 1, { ifContent: null });
+      const late = await documents.put(row(siteId, "f", { s3Key: "k2" }), 1, { ifContent: null }).catch((e) => e);
+      assert.ok(late instanceof ContentChangedError, String(late));
+      assert.equal(late.current?.s3Key, "k1");
+      assert.equal(late.current?.eTag, "e1");
+      // A writer that read k1 replaces it; one still holding k1 as what it read is refused.
+      await documents.put(row(siteId, "f", { s3Key: "k3" }), 1, { ifContent: "k1" });
+      await assert.rejects(
+        documents.put(row(siteId, "f", { s3Key: "k4" }), 1, { ifContent: "k1" }),
+        ContentChangedError,
+      );
+      // The fence is checked first: a stale writer is a lost lease, whatever it read.
+      await documents.markSeen(siteId, "f", "r2", 2);
+      await assert.rejects(documents.put(row(siteId, "f", { s3Key: "k5" }), 1, { ifContent: "k3" }), LeaseLostError);
+      // A row deleted meanwhile refuses a commit against the content it had.
+      assert.equal(
+        (await documents.delete(siteId, "f", 2))?.s3Key,
+        "k3",
+        "the deletion answers with the row it deleted",
+      );
+      const gone = await documents.put(row(siteId, "f", { s3Key: "k6" }), 2, { ifContent: "k3" }).catch((e) => e);
+      assert.ok(gone instanceof ContentChangedError, String(gone));
+      assert.equal(gone.current, undefined);
+      assert.equal((await documents.getMany(siteId, ["f"])).size, 0);
+      assert.equal(await documents.delete(siteId, "never", 2), undefined);
     });
 
     it("ignores an update of a row deleted meanwhile, without creating it", async () => {

@@ -4,6 +4,8 @@
 // bucket equals the library byte for byte.
 import { Command, InvalidArgumentError } from "commander";
 import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../devtools/worker/harness";
+import { SiteGrantProvider } from "../../components/site-grant";
+import { SitePermissionsApi } from "../../components/site-permissions-api";
 import { describeDotEnv, loadDotEnv } from "../../worker/src/config/dotenv";
 
 // `.env`, when present: read without overriding what is set, and named. The stores, tables, bucket
@@ -60,6 +62,25 @@ async function main(): Promise<void> {
     const args = opts.concurrency === undefined ? [] : ["--concurrency", String(opts.concurrency)];
 
     const env = h.env(passedOn);
+    // The administrator's step (bootstrap/): the site permission Sites.Selected needs. This run's Graph emulator is
+    // in open mode (the worker runs with --graph-auth none), so no token is sent; `npm run chain:local` runs the same
+    // provider with an administrator's token against Graph's authorisation, and shows the 403 before the grant.
+    const grants = new SiteGrantProvider(
+      (baseUrl) => new SitePermissionsApi({ baseUrl, token: async () => undefined }),
+    );
+    const syncClientId = env.AZURE_CLIENT_ID!;
+    const grant = await grants.create({
+      siteId: SITE_ID,
+      appId: syncClientId,
+      displayName: "zero-secrets SharePoint sync",
+      roles: ["read"],
+      graphBaseUrl: h.graph.baseUrl,
+    });
+    const readBack = await grants.read(grant.id, grant.outs as never);
+    console.log(
+      `\nGrant (bootstrap/, as an administrator): site permission ${grant.id.slice(0, 16)}… gives app ${syncClientId} ${JSON.stringify(readBack.props.roles)} on the site`,
+    );
+
     const full = await h.sync(args, env);
     describe("Full round", full);
     if (full.code !== 0) throw new Error(`the full round failed:\n${full.stderr}`);

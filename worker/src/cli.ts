@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { resetCommand } from "./commands/reset";
 import { statusCommand } from "./commands/status";
 import { syncCommand } from "./commands/sync";
+import { consumeCommand } from "./commands/consume";
 import { describeDotEnv, loadDotEnv } from "./config/dotenv";
 import {
   ConfigError,
@@ -16,6 +17,7 @@ import {
   type ConfigSources,
   type WorkerConfig,
 } from "./config/load";
+import { splitSiteIds } from "./config/site-ids";
 import { EXIT } from "./runtime/exit-codes";
 import { createLogger } from "./runtime/logger";
 import { createMissingResources, createServices, type Services } from "./runtime/services";
@@ -53,6 +55,19 @@ function concurrencyOption(): Option {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
     return value;
   });
+}
+
+/** A whole number of seconds, for --max-duration, --idle-exit and --visibility. */
+function wholeSeconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of seconds");
+  return Number(value);
+}
+
+function maxDurationOption(): Option {
+  return new Option(
+    "--max-duration <seconds>",
+    "run for a bounded chunk: after this many seconds, stop at the next durable page and exit 3 if work is left (0: one page)",
+  ).argParser(wholeSeconds);
 }
 
 /**
@@ -106,10 +121,41 @@ export function buildProgram(io: CliIo, exit: (code: number) => void): Command {
     .addOption(createMissingOption())
     .addOption(graphAuthOption())
     .addOption(concurrencyOption())
+    .addOption(maxDurationOption())
     .action(async (opts: CliSwitches) => {
       const config = configOrReport(opts, io);
       if (config === undefined) return exit(EXIT.config);
       exit((await syncCommand(config, io.logger.child({ siteId: config.siteId }))).exitCode);
+    });
+
+  program
+    .command("consume")
+    .description("fan-out consumer: download the tasks of DOWNLOAD_QUEUE_URL into S3 until stopped")
+    .addOption(siteOption())
+    .addOption(createMissingOption())
+    .addOption(graphAuthOption())
+    .addOption(concurrencyOption())
+    .addOption(
+      new Option(
+        "--idle-exit <seconds>",
+        "exit 0 after the queue stayed empty this long (default: run until stopped)",
+      ).argParser(wholeSeconds),
+    )
+    .addOption(
+      new Option(
+        "--visibility <seconds>",
+        "how long a received task stays invisible to other consumers (default 300)",
+      ).argParser(wholeSeconds),
+    )
+    .action(async (opts: CliSwitches & { idleExit?: number; visibility?: number }) => {
+      // Tasks name their own site; any configured site satisfies the configuration's site check.
+      const config = configOrReport({ ...opts, site: opts.site ?? splitSiteIds(io.env.SYNC_SITE_IDS ?? "")[0] }, io);
+      if (config === undefined) return exit(EXIT.config);
+      const run = await consumeCommand(config, io.logger, {
+        idleExitSeconds: opts.idleExit,
+        visibilitySeconds: opts.visibility,
+      });
+      exit(run.exitCode);
     });
 
   program

@@ -12,6 +12,8 @@ import { installShutdown } from "../runtime/shutdown";
 import { Watchdog } from "../runtime/watchdog";
 import { LeaseHeldError, LeaseLostError } from "../stores/errors";
 import { runRound, type RoundResult } from "../sync/run-round";
+import { DownloadQueue } from "../fanout/download-queue";
+import { emitRunMetrics, type RunMetrics } from "../runtime/run-metrics";
 
 export interface SyncRun {
   readonly exitCode: number;
@@ -30,6 +32,17 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
   shutdown.follow(watchdog.stalled);
   let keeper: LeaseKeeper | undefined;
   let progress: Progress | undefined;
+  // Until the run says otherwise, it failed (a crash before the round still emits Runs and RunsFailed).
+  let metrics: RunMetrics = { siteId: config.siteId, failed: true, roundCompleted: false };
+  const downloads =
+    config.downloadQueue === undefined
+      ? undefined
+      : DownloadQueue.create({
+          region: config.region,
+          endpoint: config.endpoints.sqs,
+          queueUrl: config.downloadQueue.url,
+          deadLetterQueueUrl: config.downloadQueue.deadLetterUrl,
+        });
   try {
     if (config.createMissing) await createMissingResources(config, services, logger);
     keeper = await LeaseKeeper.acquire(services.lease, config.siteId, leaseOwner(), config.leaseTtlMs, logger);
@@ -39,6 +52,7 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
     await services.checkpoints.claim(config.siteId, keeper.fence);
     await services.state.claim(config.siteId, keeper.fence);
     progress = new Progress(logger, undefined);
+    const before = await services.checkpoints.read(config.siteId);
     const result = await runRound({
       siteId: config.siteId,
       lease: keeper,
@@ -54,6 +68,9 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
       logger,
       progress,
       onProgress: () => watchdog.touch(),
+      deadline:
+        config.maxDurationSeconds === undefined ? undefined : AbortSignal.timeout(config.maxDurationSeconds * 1000),
+      downloads,
     });
     if (keeper.lost.aborted) throw keeper.lost.reason;
     if (watchdog.stalled.aborted) throw watchdog.stalled.reason;
@@ -63,12 +80,21 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
         ? result.quarantined > 0
           ? EXIT.completedWithQuarantine
           : EXIT.ok
-        : signal
-          ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
-          : EXIT.failed;
-    logSummary(logger, result, services, started, progress);
+        : result.status === "deadline"
+          ? EXIT.moreWork
+          : signal
+            ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed)
+            : EXIT.failed;
+    const deadLettered = await downloads?.deadLettered();
+    logSummary(logger, result, services, started, progress, deadLettered);
+    metrics = await runMetrics(config.siteId, exitCode, result, before, services);
     return { exitCode, result };
   } catch (err) {
+    // Only a run that failed counts in RunsFailed: a lost or held lease and a shutdown are not failures.
+    if (keeper?.lost.aborted || err instanceof LeaseLostError || err instanceof LeaseHeldError)
+      metrics = { ...metrics, failed: false };
+    else if (shutdown.received() && shutdown.abort.aborted && !watchdog.stalled.aborted)
+      metrics = { ...metrics, failed: false };
     if (keeper?.lost.aborted || err instanceof LeaseLostError) {
       logger.error(
         { err: keeper?.lost.reason ?? err },
@@ -97,10 +123,46 @@ export async function syncCommand(config: WorkerConfig, logger: Logger): Promise
   } finally {
     watchdog.dispose();
     progress?.stop();
+    await emitRunMetrics(logger, metrics).catch((err: unknown) =>
+      logger.warn({ err }, "could not write the run's metrics"),
+    );
     await keeper?.release().catch((err) => logger.warn({ err }, "could not release the lease; it expires by itself"));
     shutdown.dispose();
+    downloads?.close();
     services.close();
   }
+}
+
+/**
+ * The run's metrics: what THIS run did (a resumed round's checkpoint already counts earlier runs' items, unless a
+ * 410 restarted the round in this run), how many items of the site are in quarantine (the round's own and the
+ * fan-out's dead-lettered downloads: both are entries of one quarantine), and how long ago the site last completed
+ * a round.
+ */
+async function runMetrics(
+  siteId: string,
+  exitCode: number,
+  result: RoundResult,
+  before: { items: number; bytes: number; pages: number } | undefined,
+  services: Services,
+): Promise<RunMetrics> {
+  const base = result.resyncs > 0 || !result.resumed ? undefined : before;
+  const completed = result.status === "completed";
+  const state = completed ? undefined : await services.state.read(siteId);
+  const lastCompleted = completed ? Date.now() : state?.completedAt ? Date.parse(state.completedAt) : undefined;
+  return {
+    siteId,
+    failed: exitCode === EXIT.failed,
+    roundCompleted: completed,
+    items: result.counters.items - (base?.items ?? 0),
+    bytes: result.counters.bytes - (base?.bytes ?? 0),
+    pages: result.counters.pages - (base?.pages ?? 0),
+    throttled: services.graph.http.counts.throttled,
+    quarantined: result.quarantined,
+    roundDurationSeconds: completed ? Math.round((Date.now() - Date.parse(result.startedAt)) / 1000) : undefined,
+    secondsSinceLastCompletedRound:
+      lastCompleted === undefined ? undefined : Math.max(0, Math.round((Date.now() - lastCompleted) / 1000)),
+  };
 }
 
 /** What to do about failures an operator can fix. */
@@ -121,6 +183,7 @@ function logSummary(
   services: Services,
   started: number,
   progress: Progress,
+  deadLettered: number | undefined,
 ): void {
   const http = services.graph.http;
   logger.info(
@@ -133,6 +196,7 @@ function logSummary(
         resyncs: result.resyncs,
         ...result.counters,
         inQuarantine: result.quarantined,
+        ...(deadLettered === undefined ? {} : { deadLettered }),
         finish: result.finish,
         seconds: Math.round((Date.now() - started) / 100) / 10,
         rate: progress.snapshot(),

@@ -18,7 +18,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import pLimit from "p-limit";
-import type { ContentStorePort, StoredContent } from "../sync/ports";
+import type { ContentObject, ContentStorePort, StoredContent } from "../sync/ports";
 import { QuickXorHash } from "./quick-xor-hash";
 
 /** S3's smallest part; two in flight, so ~15 MiB of buffers per upload (bench/worker-memory.ts). */
@@ -131,14 +131,15 @@ export class ContentStore implements ContentStorePort {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 
-  async *list(prefix: string, signal?: AbortSignal): AsyncIterable<string> {
+  async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ContentObject> {
     let token: string | undefined;
     do {
       const out = await this.s3.send(
         new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
         { abortSignal: signal },
       );
-      for (const object of out.Contents ?? []) if (object.Key !== undefined) yield object.Key;
+      for (const object of out.Contents ?? [])
+        if (object.Key !== undefined) yield { key: object.Key, lastModified: object.LastModified?.getTime() ?? 0 };
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token !== undefined);
   }

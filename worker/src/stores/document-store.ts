@@ -5,6 +5,8 @@
 // Every write is fenced like the checkpoint: the row carries the fence of the lease holder that last
 // wrote it, and a write requires `fence <= ours`. A worker that lost its lease can therefore no
 // longer change a row the new holder has written, even when its request is delivered late.
+// A content commit (`ifContent`) also requires the row to still name the content it replaces, so of
+// two writers of the same item (fan-out consumers of duplicate tasks) only the first one lands.
 import {
   BatchGetCommand,
   type BatchGetCommandOutput,
@@ -16,7 +18,7 @@ import {
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
 import type { DocumentPage, DocumentStorePort } from "../sync/ports";
-import { LeaseLostError, isConditionalCheckFailed } from "./errors";
+import { ContentChangedError, LeaseLostError, isConditionalCheckFailed } from "./errors";
 
 export type DocumentKind = "file" | "folder" | "root";
 
@@ -71,16 +73,26 @@ export class DocumentStore implements DocumentStorePort {
     return found;
   }
 
-  async put(record: DocumentRecord, fence: number): Promise<void> {
-    await this.fenced(record.siteId, record.itemId, fence, () =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: { ...record, fence },
-          ConditionExpression: FENCE_OK,
-          ExpressionAttributeValues: { ":fence": fence },
-        }),
-      ),
+  async put(record: DocumentRecord, fence: number, opts: { ifContent?: string | null } = {}): Promise<void> {
+    const commit = opts.ifContent !== undefined;
+    const content =
+      opts.ifContent === null ? " AND attribute_not_exists(s3Key)" : commit ? " AND s3Key = :expected" : "";
+    await this.fenced(
+      record.siteId,
+      record.itemId,
+      fence,
+      () =>
+        this.doc.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: { ...record, fence },
+            ConditionExpression: `(${FENCE_OK})${content}`,
+            ExpressionAttributeValues: { ":fence": fence, ...(opts.ifContent ? { ":expected": opts.ifContent } : {}) },
+          }),
+        ),
+      commit
+        ? (current) => new ContentChangedError(record.siteId, record.itemId, opts.ifContent ?? undefined, current)
+        : undefined,
     );
   }
 
@@ -92,17 +104,22 @@ export class DocumentStore implements DocumentStorePort {
     await this.update(siteId, itemId, fence, "SET #path = :path", { ":path": path }, { "#path": "path" });
   }
 
-  async delete(siteId: string, itemId: string, fence: number): Promise<void> {
-    await this.fenced(siteId, itemId, fence, () =>
-      this.doc.send(
+  async delete(siteId: string, itemId: string, fence: number): Promise<DocumentRecord | undefined> {
+    let removed: DocumentRecord | undefined;
+    await this.fenced(siteId, itemId, fence, async () => {
+      const out = await this.doc.send(
         new DeleteCommand({
           TableName: this.table,
           Key: { siteId, itemId },
           ConditionExpression: FENCE_OK,
           ExpressionAttributeValues: { ":fence": fence },
+          // The row as deleted: a consumer may have committed newer content since the caller read it.
+          ReturnValues: "ALL_OLD",
         }),
-      ),
-    );
+      );
+      removed = out.Attributes as DocumentRecord | undefined;
+    });
+    return removed;
   }
 
   async page(siteId: string, opts: { after?: string; limit: number; foldersOnly?: boolean }): Promise<DocumentPage> {
@@ -146,8 +163,18 @@ export class DocumentStore implements DocumentStorePort {
     );
   }
 
-  /** Runs a conditional write; a refusal is a lost lease only when a newer fence holds the row. */
-  private async fenced(siteId: string, itemId: string, fence: number, write: () => Promise<unknown>): Promise<void> {
+  /**
+   * Runs a conditional write; a refusal is a lost lease only when a newer fence holds the row. A
+   * refused content commit (`changed`) is ContentChangedError; a refused update of a row deleted
+   * meanwhile needs nothing.
+   */
+  private async fenced(
+    siteId: string,
+    itemId: string,
+    fence: number,
+    write: () => Promise<unknown>,
+    changed?: (current: DocumentRecord | undefined) => Error,
+  ): Promise<void> {
     try {
       await write();
     } catch (err) {
@@ -155,10 +182,10 @@ export class DocumentStore implements DocumentStorePort {
       const out = await this.doc.send(
         new GetCommand({ TableName: this.table, Key: { siteId, itemId }, ConsistentRead: true }),
       );
-      const held = (out.Item as DocumentRecord | undefined)?.fence;
-      if (held !== undefined && held > fence)
-        throw new LeaseLostError(siteId, `document ${itemId} was written by fence ${held}, ours is ${fence}`);
-      // Row gone (an update of a row deleted meanwhile): nothing to change.
+      const current = out.Item as DocumentRecord | undefined;
+      if (current?.fence !== undefined && current.fence > fence)
+        throw new LeaseLostError(siteId, `document ${itemId} was written by fence ${current.fence}, ours is ${fence}`);
+      if (changed) throw changed(current);
     }
   }
 }

@@ -24,6 +24,18 @@ export function lastOccurrences(items: readonly DriveItem[]): DriveItem[] {
 
 export async function applyPage(ctx: RoundContext, items: readonly DriveItem[]): Promise<{ completed: boolean }> {
   const unique = lastOccurrences(items);
+  // Fan-out: a deletion, and the leftover removal of a redone page, must not race a consumer still
+  // committing an earlier task for the same item. Such a page waits until every task sent before it
+  // is done, which orders deletions after downloads as the round itself does.
+  if (ctx.downloads !== undefined && (ctx.redoing || unique.some((i) => i.deleted !== undefined))) {
+    await ctx.downloads.flush();
+    try {
+      await ctx.downloads.drained(ctx.stop);
+    } catch (err) {
+      if (ctx.stop.aborted) return { completed: false };
+      throw err;
+    }
+  }
   const existing = await ctx.documents.getMany(
     ctx.siteId,
     unique.map((i) => i.id),
@@ -88,7 +100,8 @@ export async function applyWithRetries(
   ctx.counters.items++;
   ctx.counters.bytes += result.bytes;
   ctx.onItemDone?.(result.bytes);
-  if (ctx.quarantined.has(item.id)) {
+  // A queued download leaves quarantine when its consumer commits it.
+  if (ctx.quarantined.has(item.id) && result.outcome !== "queued") {
     ctx.lease.assertHeld();
     await ctx.quarantine.clear(ctx.siteId, item.id, ctx.lease.fence);
     ctx.quarantined.delete(item.id);

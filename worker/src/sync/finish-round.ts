@@ -8,6 +8,7 @@
 // and a SIGTERM leaves a checkpoint the next run continues from.
 import { runPool } from "../runtime/pool";
 import type { DocumentRecord } from "../stores/document-store";
+import { deleteDocument } from "./content-commit";
 import type { RoundContext } from "./round-context";
 
 /** Rows per page of the pass: small enough that a page finishes within seconds of a stop. */
@@ -40,20 +41,23 @@ export async function finishRound(
     /** Called after each page with the last itemId handled: records progress. */
     onPage: (last: string, report: FinishReport) => Promise<void>;
     pageRows?: number;
+    /** True once the chunk's time is up (`sync --max-duration`): the pass stops after a recorded page. */
+    deadline?: () => boolean;
   },
-): Promise<{ completed: boolean }> {
+): Promise<{ status: "completed" | "stopped" | "deadline" }> {
   const { report } = opts;
   report.liveFiles ??= 0;
   let after = opts.from;
   for (;;) {
-    if (ctx.stop.aborted) return { completed: false };
+    if (ctx.stop.aborted) return { status: "stopped" };
+    if (opts.deadline?.()) return { status: "deadline" };
     ctx.lease.assertHeld();
     const page = await ctx.documents.page(ctx.siteId, { after, limit: opts.pageRows ?? FINISH_PAGE_ROWS });
     const done = await runPool(page.records, ctx.concurrency, (doc) => finishOne(ctx, doc, report));
-    if (!done.completed) return { completed: false };
+    if (!done.completed) return { status: "stopped" };
     report.rows += page.records.length;
     ctx.onItemDone?.(0);
-    if (page.last === undefined) return { completed: true };
+    if (page.last === undefined) return { status: "completed" };
     after = page.last;
     await opts.onPage(after, report);
   }
@@ -87,10 +91,5 @@ async function finishOne(ctx: RoundContext, doc: DocumentRecord, report: FinishR
 
 async function removeDocument(ctx: RoundContext, doc: DocumentRecord): Promise<void> {
   if (doc.kind !== "file") ctx.folders.delete(doc.itemId);
-  ctx.lease.assertHeld();
-  await ctx.documents.delete(ctx.siteId, doc.itemId, ctx.lease.fence);
-  if (doc.kind === "file" && doc.s3Key !== undefined) {
-    ctx.lease.assertHeld();
-    await ctx.content.delete(doc.s3Key);
-  }
+  await deleteDocument(ctx, doc.itemId, doc.s3Key);
 }

@@ -5,7 +5,9 @@
 //
 // Every write takes the writer's fence: a store refuses it (LeaseLostError) once a newer lease holder
 // has written the same item, which is how a worker that lost its lease is kept from overwriting the
-// work of the one that took over.
+// work of the one that took over. Content is committed by a row write that also names the content it
+// replaces (`ifContent`): of two writers that read the same row, only the first commit lands, which
+// is what keeps fan-out consumers (who hold no lease) from committing over each other.
 import type { Readable } from "node:stream";
 import type { DeltaPage, DriveItem } from "../graph/drive-item";
 import type { OpenedContent } from "../graph/client";
@@ -13,6 +15,7 @@ import type { Checkpoint } from "../stores/checkpoint-store";
 import type { DocumentRecord } from "../stores/document-store";
 import type { QuarantineEntry } from "../stores/quarantine-store";
 import type { SyncState } from "../stores/state-store";
+import type { DownloadTask } from "../fanout/download-queue";
 
 export interface GraphSource {
   /** The token-less delta URL: a full listing of the drive. */
@@ -32,12 +35,17 @@ export interface DocumentPage {
 
 export interface DocumentStorePort {
   getMany(siteId: string, itemIds: readonly string[]): Promise<Map<string, DocumentRecord>>;
-  /** Writes the record with our fence, unless a newer holder already wrote the row. */
-  put(record: DocumentRecord, fence: number): Promise<void>;
+  /**
+   * Writes the record with our fence, unless a newer holder already wrote the row (LeaseLostError).
+   * With `ifContent` it is a content commit: the row must still name that key (null: no content, or
+   * no row), else ContentChangedError.
+   */
+  put(record: DocumentRecord, fence: number, opts?: { ifContent?: string | null }): Promise<void>;
   /** Stamps an existing row with the round (a full round's sweep keeps what it stamped). */
   markSeen(siteId: string, itemId: string, roundId: string, fence: number): Promise<void>;
   setPath(siteId: string, itemId: string, path: string, fence: number): Promise<void>;
-  delete(siteId: string, itemId: string, fence: number): Promise<void>;
+  /** Deletes the row; resolves with the row as it was deleted (its s3Key is the content to remove). */
+  delete(siteId: string, itemId: string, fence: number): Promise<DocumentRecord | undefined>;
   /** One page of the site's rows in itemId order, after `after`; `foldersOnly` leaves files out. */
   page(siteId: string, opts: { after?: string; limit: number; foldersOnly?: boolean }): Promise<DocumentPage>;
 }
@@ -86,6 +94,20 @@ export interface ContentStorePort {
     opts: { size?: number; contentType?: string; signal?: AbortSignal; onBytes?: () => void },
   ): Promise<StoredContent>;
   delete(key: string): Promise<void>;
-  /** Every key under `prefix`. */
-  list(prefix: string, signal?: AbortSignal): AsyncIterable<string>;
+  /** Every object under `prefix`, with the store's time of writing (ms). */
+  list(prefix: string, signal?: AbortSignal): AsyncIterable<ContentObject>;
+}
+
+export interface ContentObject {
+  readonly key: string;
+  readonly lastModified: number;
+}
+
+/** Fan-out: where the round hands its downloads (worker/src/fanout/download-queue.ts on SQS). */
+export interface DownloadQueuePort {
+  /** Buffers a task; `flush` sends the buffer (before the page's checkpoint: a crash re-sends, never loses). */
+  add(task: DownloadTask): void;
+  flush(): Promise<number>;
+  /** Resolves once no task is waiting or in flight; rejects when `stop` fires first. */
+  drained(stop: AbortSignal): Promise<void>;
 }

@@ -5,7 +5,7 @@ import type { Clock } from "../runtime/clock";
 import type { LeaseGuard } from "../runtime/lease-keeper";
 import type { RoundMode } from "../stores/checkpoint-store";
 import type { FolderResolver } from "./folder-resolver";
-import type { ContentStorePort, DocumentStorePort, GraphSource, QuarantineStorePort } from "./ports";
+import type { ContentStorePort, DocumentStorePort, DownloadQueuePort, GraphSource, QuarantineStorePort } from "./ports";
 
 export interface RoundCounters {
   pages: number;
@@ -17,6 +17,8 @@ export interface RoundCounters {
   deleted: number;
   /** Files deleted between the listing and their download (removed at once, like a deletion). */
   vanished: number;
+  /** Files handed to the download queue (fan-out) instead of downloaded here. */
+  queued: number;
   itemRetries: number;
   /** Items that failed every attempt this round and were quarantined. */
   quarantined: number;
@@ -40,6 +42,7 @@ export function emptyCounters(): RoundCounters {
     unchanged: 0,
     deleted: 0,
     vanished: 0,
+    queued: 0,
     itemRetries: 0,
     quarantined: 0,
     released: 0,
@@ -78,6 +81,8 @@ export interface RoundContext {
   finishing: boolean;
   /** This page may be one an interrupted run was applying: remove leftover objects of its items. */
   redoing: boolean;
+  /** Fan-out: file downloads go to this queue (consumers commit them), and the round completes once it has drained. */
+  readonly downloads?: DownloadQueuePort;
   /** Called once per applied item (progress and watchdog). */
   readonly onItemDone?: (bytes: number) => void;
   /** Called while a long transfer moves (watchdog): bytes passing count as progress. */

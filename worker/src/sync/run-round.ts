@@ -6,13 +6,19 @@
 // - after the last page: quarantined items of earlier rounds are tried again, the checkpoint moves
 //   to the "finishing" phase with the deltaLink, the end-of-round pass runs (resumable from the
 //   checkpoint), then the deltaLink is saved, THEN the checkpoint cleared;
-// - 410 Gone on the deltaLink or on a nextLink restarts the round as a full resync.
+// - 410 Gone on the deltaLink or on a nextLink restarts the round as a full resync;
+// - `deadline` (sync --max-duration): after at least one durable page of this run, the round stops at
+//   the next page boundary (or between pages of the end-of-round pass) with status "deadline";
+// - fan-out (`downloads`): each page's download tasks are sent before its checkpoint, and the round
+//   waits for the queue to drain before the end-of-round pass, so the deltaLink is saved only once
+//   every download of the round is committed.
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { DeltaPage } from "../graph/drive-item";
 import { ResyncRequiredError, redact } from "../graph/errors";
 import { systemClock, type Clock } from "../runtime/clock";
 import type { LeaseGuard } from "../runtime/lease-keeper";
+import { linkedAbort } from "../runtime/linked-abort";
 import type { Progress } from "../runtime/progress";
 import type { Checkpoint, RoundMode } from "../stores/checkpoint-store";
 import type { SyncState } from "../stores/state-store";
@@ -25,6 +31,7 @@ import type {
   ContentStorePort,
   DocumentStorePort,
   GraphSource,
+  DownloadQueuePort,
   QuarantineStorePort,
   StateStorePort,
 } from "./ports";
@@ -57,10 +64,15 @@ export interface RoundDeps {
   readonly finishPageRows?: number;
   /** Called whenever the round makes progress (the watchdog listens). */
   readonly onProgress?: () => void;
+  /** Chunk deadline (`sync --max-duration`): honoured at durable points, after at least one page of this run. */
+  readonly deadline?: AbortSignal;
+  /** Fan-out: downloads go to this queue; the round completes only after it drains. */
+  readonly downloads?: DownloadQueuePort;
 }
 
 export interface RoundResult {
-  readonly status: "completed" | "stopped";
+  /** `deadline`: stopped at a durable point because the chunk's time was up; work is left. */
+  readonly status: "completed" | "stopped" | "deadline";
   readonly mode: RoundMode;
   readonly roundId: string;
   readonly resumed: boolean;
@@ -69,6 +81,8 @@ export interface RoundResult {
   readonly finish?: FinishReport;
   /** Items in quarantine once the round ended (this round's and earlier ones not yet released). */
   readonly quarantined: number;
+  /** When the round (not this run) started: a resumed round keeps its first run's time. */
+  readonly startedAt: string;
 }
 
 interface RoundStart {
@@ -112,6 +126,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     pathsDirty: start.pathsDirty,
     finishing: start.finishing !== undefined,
     redoing: start.resumed,
+    downloads: deps.downloads,
     onItemDone: (bytes) => {
       deps.progress?.itemDone(bytes);
       deps.onProgress?.();
@@ -156,8 +171,12 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
 
   let deltaLink = start.finishing?.deltaLink;
   let prefetched: Promise<DeltaPage> | undefined;
+  let pagesThisRun = 0;
+  /** The chunk's time is up, and this run has made a page durable (a chunk always makes progress). */
+  const outOfTime = () => deps.deadline?.aborted === true && pagesThisRun > 0;
   while (deltaLink === undefined) {
     if (deps.stop.aborted) return stopped();
+    if (outOfTime()) return stopped("deadline");
     let page: DeltaPage;
     try {
       page = await (prefetched ?? graph.deltaPage(url, deps.abort));
@@ -187,7 +206,10 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     const { completed } = await applyPage(ctx, page.items);
     if (!completed) return stopped();
     ctx.counters.pages++;
+    pagesThisRun++;
     ctx.redoing = false;
+    // Fan-out: the page's download tasks are in the queue before its checkpoint (a crash re-sends, never loses).
+    await deps.downloads?.flush();
 
     if (page.nextLink !== undefined) {
       url = page.nextLink;
@@ -198,14 +220,21 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       );
       continue;
     }
-    // Quarantined items of earlier rounds get their retry before the round can complete.
+    // Quarantined items of earlier rounds get their retry before the round can complete (with
+    // fan-out, once the round's own tasks are done: a retry may delete an item a task is writing).
     const entries = await deps.quarantine.list(siteId);
-    if (entries.length > 0) await retryQuarantined(ctx, entries);
+    if (entries.length > 0) {
+      if (!(await drained())) return stopped(outOfTime() ? "deadline" : "stopped");
+      await retryQuarantined(ctx, entries);
+      await deps.downloads?.flush();
+    }
     if (deps.stop.aborted) return stopped();
     deltaLink = page.deltaLink!;
     await save({ phase: "finishing", deltaLink });
   }
 
+  // Fan-out: the round completes only once every download it handed out is committed (or quarantined).
+  if (!(await drained())) return stopped(outOfTime() ? "deadline" : "stopped");
   ctx.finishing = true;
   const finish = emptyFinishReport();
   if (needsFinishPass(ctx)) {
@@ -213,9 +242,14 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       from: start.finishing?.sweepFrom,
       report: finish,
       pageRows: deps.finishPageRows,
-      onPage: (last) => save({ phase: "finishing", deltaLink, sweepFrom: last }),
+      onPage: async (last) => {
+        await save({ phase: "finishing", deltaLink, sweepFrom: last });
+        pagesThisRun++;
+      },
+      deadline: () => outOfTime(),
     });
-    if (!pass.completed) return stopped();
+    if (pass.status === "deadline") return stopped("deadline");
+    if (pass.status !== "completed") return stopped();
   }
   ctx.counters.foldersResolved = ctx.folders.resolved;
   const remaining = (await deps.quarantine.list(siteId)).length;
@@ -248,21 +282,51 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     counters: ctx.counters,
     finish,
     quarantined: remaining,
+    startedAt: start.startedAt,
   };
 
-  function stopped(): RoundResult {
+  /** Fan-out: waits for the queue to drain; false when the run must stop (shutdown or the chunk's deadline). */
+  async function drained(): Promise<boolean> {
+    if (deps.downloads === undefined) return true;
+    logger.info(
+      { round: { roundId: ctx.roundId, queued: ctx.counters.queued } },
+      "waiting for the download queue to drain",
+    );
+    const until = linkedAbort(deps.stop, pagesThisRun > 0 ? deps.deadline : undefined);
+    try {
+      await deps.downloads.drained(until.signal);
+      return true;
+    } catch (err) {
+      if (until.signal.aborted) return false;
+      throw err;
+    } finally {
+      until.dispose();
+    }
+  }
+
+  function stopped(why: "stopped" | "deadline" = "stopped"): RoundResult {
     logger.warn(
-      { round: { roundId: ctx.roundId, pages: ctx.counters.pages, finishing: ctx.finishing } },
-      "round stopped before completion; the checkpoint holds the last durable page",
+      {
+        round: {
+          roundId: ctx.roundId,
+          pages: ctx.counters.pages,
+          finishing: ctx.finishing,
+          reason: why === "deadline" ? "max-duration" : "stop",
+        },
+      },
+      why === "deadline"
+        ? "chunk time is up: stopped at a durable checkpoint with work left; the next run resumes there"
+        : "round stopped before completion; the checkpoint holds the last durable page",
     );
     return {
-      status: "stopped",
+      status: why,
       mode: ctx.mode,
       roundId: ctx.roundId,
       resumed: start.resumed,
       resyncs,
       counters: ctx.counters,
       quarantined: ctx.quarantined.size,
+      startedAt: start.startedAt,
     };
   }
 }
