@@ -27,7 +27,7 @@ export interface ChainWorld {
   expectedDigests(): Map<string, string>;
   /**
    * Runs before a Graph request the bearer check accepted is answered, with the count of accepted
-   * requests so far: a test acts at an exact point of the run (e.g. rotates Entra's signing key after
+   * requests since the world was handed over (the administrator's grant before it does not count): a test acts at an exact point of the run (e.g. rotates Entra's signing key after
    * the first accepted call) instead of at a wall-clock moment.
    */
   onAccepted?: (accepted: number) => Promise<void> | void;
@@ -49,10 +49,12 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
   const stores = await startLocalStores({ region: opts.region });
   const chain = await startChain({ ...opts, onCredentials: acceptInS3rver });
   let world: ChainWorld | undefined;
+  // Counted from the hand-over: the administrator's grant below is not the worker's first call.
+  let acceptedBefore = 0;
   const graph = await GraphEmulator.start({
     authorise: async (req) => {
       const refusal = await chain.authorise(req);
-      if (refusal === undefined) await world?.onAccepted?.(chain.authorise.stats.accepted);
+      if (refusal === undefined) await world?.onAccepted?.(chain.authorise.stats.accepted - acceptedBefore);
       return refusal;
     },
     latencyMs: opts.graphLatencyMs ?? 0,
@@ -139,5 +141,6 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     },
   };
   if (opts.grantSiteAccess !== false) await grant();
+  acceptedBefore = chain.authorise.stats.accepted;
   return world;
 }
