@@ -2,7 +2,9 @@
  * Fan-out for huge libraries (optional, per site): a download queue with its dead-letter queue, the task role's
  * right to use them, and an ECS service of consumers (`worker consume`) that scales on the queue's backlog per
  * consumer, from zero. The delta round of a fan-out site sends its downloads to the queue and completes only once the
- * queue has drained (worker/src/fanout/download-queue.ts); the dead-letter queue is the fan-out's quarantine.
+ * queue has drained (worker/src/fanout/download-queue.ts). A task's last delivery records its item in the site's
+ * quarantine (the worker's one quarantine) before SQS moves the task to the dead-letter queue, which keeps it for
+ * inspection.
  *
  * Scaling follows AWS's guidance for queue workers: target tracking on backlog per task
  * (https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking-metric-math.html).
