@@ -5,9 +5,10 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsWorkloadIdentity } from "./components/aws-workload-identity";
+import { AZURE_ROLES, constrainedRoleAssignmentCondition } from "./components/azure-rbac";
 import { deploySubjectFilters, loadStackConfig } from "./components/config";
 import { GitHubActionsOidc } from "./components/github-aws-oidc";
-import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity } from "./components/github-azure-identity";
+import { GitHubActionsIdentity } from "./components/github-azure-identity";
 import { deployRoleSpec, previewRoleSpec } from "./components/github-roles";
 import { ActionsVariables } from "./components/github-variables";
 import { SyncTask } from "./components/sync-task";
@@ -21,15 +22,25 @@ const scope = {
   region: config.region,
   namePrefix: prefix,
   stateBucket: config.aws.stateBucket,
+  secretsKeyId: config.aws.secretsKeyId,
 };
+const environment = config.github.environments[config.environment]!;
+// job_workflow_ref pins: deployments run the pinned workflows from the environment's branches; previews run them
+// in a pull request (`refs/pull/<N>/merge`, the caller's ref of a called workflow).
+const { deploy: deployWorkflows, preview: previewWorkflows } = config.github.jobWorkflows;
+const deployPin = deployWorkflows && {
+  workflows: deployWorkflows,
+  refs: environment.branches.map((branch) => ({ kind: "branch" as const, branch })),
+};
+const previewPin = previewWorkflows && { workflows: previewWorkflows, refs: [{ kind: "pullRequest" as const }] };
 
 // GitHub Actions -> AWS: a read-only preview role for pull requests, a deploy role for this stack's environment.
 const githubAws = new GitHubActionsOidc(`${prefix}-github`, {
   repository: config.github,
   enterpriseSlug: config.github.enterpriseSlug,
   existingProviderArn: config.aws.existingOidcProviderArn,
-  roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects)],
-  pinnedClaims: { repositoryId: config.github.pinRepositoryId, jobWorkflowRef: config.github.jobWorkflowRef },
+  roles: [previewRoleSpec(scope, previewPin), deployRoleSpec(scope, deploySubjects, deployPin)],
+  pinnedClaims: { repositoryId: config.github.pinRepositoryId },
   maxSessionDuration: config.aws.maxSessionDuration,
   permissionsBoundaryArn: config.aws.permissionsBoundaryArn,
   tags,
@@ -45,15 +56,28 @@ const azureCommon = {
   location: config.azure.location,
   tags,
 };
-const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
-  ...azureCommon,
-  subjects: deploySubjects,
-  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
-});
+// The deploy identity reads the resource group and may assign exactly the roles CI deploys (Reader, to the preview
+// identity): Role Based Access Control Administrator under an ABAC condition. It holds no write on identities or
+// federated credentials, so CI cannot add a credential to the sync identity (which holds a Graph permission); those
+// resources, the Entra-level grants and these assignments themselves change only from an administrator's session.
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {
   ...azureCommon,
   subjects: [{ kind: "pullRequest" }],
-  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }],
+  roleAssignments: [{ roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi preview: read the stack" }],
+});
+const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
+  ...azureCommon,
+  subjects: deploySubjects,
+  roleAssignments: [
+    { roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi up: read the stack" },
+    {
+      roleDefinitionId: AZURE_ROLES.RoleBasedAccessControlAdministrator.id,
+      description: "pulumi up: assign Reader to the preview identity, and nothing else",
+      condition: azurePreview.principalId.apply((principal) =>
+        constrainedRoleAssignmentCondition([AZURE_ROLES.Reader.id], [principal]),
+      ),
+    },
+  ],
 });
 
 // The sync task needs the Entra client ID, and the Entra credential needs the task role ARN: the deferred output
@@ -97,7 +121,6 @@ const sharedIds: Record<string, string> = {
 if (config.aws.stateBucket !== undefined) {
   sharedIds.PULUMI_BACKEND_URL = `s3://${config.aws.stateBucket}?region=${config.region}`;
 }
-const environment = config.github.environments[config.environment]!;
 // Managing environments and variables needs a GitHub token with administration rights (GITHUB_TOKEN cannot), so a
 // stack deployed from CI without one can leave the repository settings to an administrator's run.
 if (config.github.manageRepositorySettings) {
@@ -122,6 +145,12 @@ if (config.github.manageRepositorySettings) {
         }
       : undefined,
     subjectClaimKeys: config.github.subjectClaimKeys,
+    // No workflow opens or approves pull requests (the deploy workflow pushes the commit's image itself), and every
+    // job asks for the permissions it needs: both repository settings stay at GitHub's safe defaults, managed here
+    // so that nobody turns them on by hand. Repository-wide, so the stack that owns the repository variables owns it.
+    workflowPermissions: config.github.publishRepositoryVariables
+      ? { defaultPermissions: "read", actionsCreatePullRequests: false }
+      : undefined,
   });
 }
 
@@ -138,3 +167,5 @@ export const contentBucket = sync.bucketName;
 export const ecrRepositoryUrl = sync.repositoryUrl;
 export const clusterArn = sync.clusterArn;
 export const scheduleNames = sync.scheduleNames;
+/** The image tag the schedules run (the deploy workflow passes the commit's); undefined until one is pushed. */
+export const workerImageTag = config.workerImageTag;

@@ -7,7 +7,7 @@
  *   It manages the resources this program creates, scoped to the stack's name prefix where AWS allows it.
  */
 import type { GitHubRoleSpec } from "./github-aws-oidc";
-import type { SubjectFilter } from "./github-subjects";
+import type { JobWorkflowPin, SubjectFilter } from "./github-subjects";
 import type { PolicyStatement } from "./iam-policy";
 
 export interface StackScope {
@@ -17,27 +17,36 @@ export interface StackScope {
   readonly namePrefix: string;
   /** Self-managed Pulumi state bucket, if any. */
   readonly stateBucket?: string;
+  /** KMS key of the stack's `awskms://` secrets provider, if any (its key ID). */
+  readonly secretsKeyId?: string;
 }
 
-/** Read-only role for pull-request previews. */
-export function previewRoleSpec(scope: StackScope): GitHubRoleSpec {
+/** Read-only role for pull-request previews; `jobWorkflows` pins the workflow files allowed to use it. */
+export function previewRoleSpec(scope: StackScope, jobWorkflows?: JobWorkflowPin): GitHubRoleSpec {
   return {
     key: "preview",
     description: "pulumi preview on pull requests: read-only",
     subjects: [{ kind: "pullRequest" }],
-    statements: [...stateBackendStatements(scope, "read"), readOnlyStatements()],
+    jobWorkflows,
+    statements: [...stateBackendStatements(scope, "read"), ...secretsProviderStatements(scope), readOnlyStatements()],
   };
 }
 
-/** Deploy role for one GitHub environment. */
-export function deployRoleSpec(scope: StackScope, subjects: readonly SubjectFilter[]): GitHubRoleSpec {
+/** Deploy role for one GitHub environment; `jobWorkflows` pins the workflow files allowed to use it. */
+export function deployRoleSpec(
+  scope: StackScope,
+  subjects: readonly SubjectFilter[],
+  jobWorkflows?: JobWorkflowPin,
+): GitHubRoleSpec {
   const { accountId: account, region, namePrefix: p } = scope;
   return {
     key: "deploy",
     description: `pulumi up from GitHub Actions (${p})`,
     subjects,
+    jobWorkflows,
     statements: [
       ...stateBackendStatements(scope, "write"),
+      ...secretsProviderStatements(scope),
       readOnlyStatements(),
       {
         Sid: "StackRoles",
@@ -119,7 +128,8 @@ export function deployRoleSpec(scope: StackScope, subjects: readonly SubjectFilt
           "ecr:PutImageTagMutability",
           "ecr:TagResource",
           "ecr:UntagResource",
-          // The worker-image workflow pushes with this role.
+          // The deploy job pushes the commit's image with this role before `pulumi up` (and skips a tag that exists).
+          "ecr:DescribeImages",
           "ecr:BatchCheckLayerAvailability",
           "ecr:InitiateLayerUpload",
           "ecr:UploadLayerPart",
@@ -206,6 +216,29 @@ function readOnlyStatements(): PolicyStatement {
     ],
     Resource: "*",
   };
+}
+
+/**
+ * The stack's `awskms://` secrets provider: opening a stack decrypts its data key (`kms:Decrypt`, for previews and
+ * deployments alike); only `pulumi stack init`, run once by an administrator, encrypts one (`kms:Encrypt`). Pulumi's
+ * cloud secrets manager: `SecretsManagerFromState` calls the keeper's Decrypt, `NewSecretsManager` its Encrypt
+ * (pulumi/pulumi, pkg/secrets/cloud/manager.go).
+ */
+function secretsProviderStatements(scope: StackScope): PolicyStatement[] {
+  if (scope.secretsKeyId === undefined) return [];
+  return [
+    {
+      Sid: "StackSecretsProvider",
+      Effect: "Allow",
+      Action: "kms:Decrypt",
+      Resource: secretsKeyArn(scope),
+    },
+  ];
+}
+
+/** The ARN of the stack's secrets-provider key. */
+export function secretsKeyArn(scope: StackScope): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:key/${scope.secretsKeyId}`;
 }
 
 /** The self-managed state backend: read for previews (plus lock files), read/write of `.pulumi/` for deploys. */

@@ -12,20 +12,37 @@ import * as ecr from "@pulumi/aws/ecr";
 import * as ecs from "@pulumi/aws/ecs";
 import * as s3 from "@pulumi/aws/s3";
 import * as scheduler from "@pulumi/aws/scheduler";
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
+import {
+  CONTENT_PREFIX,
+  ENTRA_TOKEN_EXCHANGE_AUDIENCE,
+  GRAPH_SITE_ID_PATTERN,
+  TABLE_KEYS,
+  TableRole,
+  TaskEnvironment,
+  WEB_IDENTITY_TOKEN,
+  WORKER_ENVIRONMENT as ENV,
+} from "../worker/src/contract";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
 import { checkGuid } from "./validation";
 
-/** Key prefix of synced content; the task role can touch nothing else in the bucket. */
-export const CONTENT_PREFIX = "sharepoint/";
+/** Key prefix of synced content (the shared contract's); the task role can touch nothing else in the bucket. */
+export { CONTENT_PREFIX };
 /** Fargate Spot gives two minutes between SIGTERM and SIGKILL; the worker checkpoints within it. */
 export const STOP_TIMEOUT_SECONDS = 120;
-/** Longest web identity token the task role may request (seconds). */
-export const MAX_WEB_IDENTITY_TOKEN_SECONDS = 300;
+/** Longest web identity token the task role may request (seconds): the lifetime the worker asks for. */
+export const MAX_WEB_IDENTITY_TOKEN_SECONDS = WEB_IDENTITY_TOKEN.lifetimeSeconds;
 export const CONTAINER_NAME = "worker";
-/** Graph site IDs as the worker and Graph use them: `hostname,siteCollectionGuid,siteGuid`. */
-export const SITE_ID_PATTERN = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
+/** Graph site IDs as the worker splits them (the shared contract's): `hostname,siteCollectionGuid,siteGuid`. */
+export const SITE_ID_PATTERN = GRAPH_SITE_ID_PATTERN;
+/**
+ * The tag a task definition names while no image has been pushed (`imageTag` unset). The pipeline pushes commit SHAs
+ * only, so this tag never exists: every schedule stays disabled until a deployment passes a real tag.
+ */
+export const NO_IMAGE_TAG = "no-image-pushed-yet";
+
+/** The container environment as the task definition holds it: exactly the names the worker reads. */
+export type TaskEnvironmentInputs = { readonly [K in keyof TaskEnvironment]: pulumi.Input<string> };
 
 export interface SyncTaskArgs {
   /** SharePoint site IDs (`host,siteCollectionId,siteId`); one schedule per site. */
@@ -34,8 +51,11 @@ export interface SyncTaskArgs {
   /** Client ID of the Entra identity the worker signs in as (public). */
   readonly azureClientId: pulumi.Input<string>;
   readonly region: string;
-  /** Image tag in the ECR repository created here. */
-  readonly imageTag: string;
+  /**
+   * Image tag in the ECR repository created here (the deploy workflow pushes the commit's image and passes its SHA).
+   * Default none: the stack can be deployed before any image exists, and every schedule is created disabled.
+   */
+  readonly imageTag?: string;
   /** EventBridge Scheduler expression. Default `rate(15 minutes)`. */
   readonly scheduleExpression?: string;
   /** Existing ECS cluster ARN. Default: create one. */
@@ -72,6 +92,8 @@ export class SyncTask extends pulumi.ComponentResource {
   };
   /** Schedule names by site ID. */
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
+  /** Whether the schedules run: false until an image tag is given. */
+  public readonly schedulesEnabled: boolean;
 
   constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     // The client ID is usually a deferred output resolved by a resource that depends on this component's task
@@ -81,15 +103,16 @@ export class SyncTask extends pulumi.ComponentResource {
     checkSyncTaskArgs(args);
     const child = { parent: this };
 
-    // Storage. String keys as the worker expects them; PITR and encryption at rest on every table.
-    const table = (role: string, rangeKey?: string) =>
-      new dynamodb.Table(
+    // Storage. String keys as the worker expects them (the shared contract's); PITR and encryption at rest.
+    const table = (role: TableRole) => {
+      const { hash, range } = TABLE_KEYS[role];
+      return new dynamodb.Table(
         `${name}-${role}`,
         {
           billingMode: "PAY_PER_REQUEST",
-          hashKey: "siteId",
-          rangeKey,
-          attributes: [{ name: "siteId", type: "S" }, ...(rangeKey ? [{ name: rangeKey, type: "S" }] : [])],
+          hashKey: hash,
+          rangeKey: range,
+          attributes: [{ name: hash, type: "S" }, ...(range === undefined ? [] : [{ name: range, type: "S" }])],
           pointInTimeRecovery: { enabled: true },
           serverSideEncryption: { enabled: true },
           deletionProtectionEnabled: true,
@@ -97,10 +120,11 @@ export class SyncTask extends pulumi.ComponentResource {
         },
         child,
       );
-    const tables = {
+    };
+    const tables: Record<TableRole, dynamodb.Table> = {
       checkpoints: table("checkpoints"),
       state: table("state"),
-      documents: table("documents", "itemId"),
+      documents: table("documents"),
       lease: table("lease"),
     };
 
@@ -210,18 +234,25 @@ export class SyncTask extends pulumi.ComponentResource {
       clusterArn = cluster.arn;
     }
 
-    const environment: Record<string, pulumi.Input<string>> = {
-      AZURE_TENANT_ID: args.azureTenantId,
-      AZURE_CLIENT_ID: args.azureClientId,
-      SYNC_SITE_IDS: args.siteIds.join(","),
-      CHECKPOINT_TABLE: tables.checkpoints.name,
-      STATE_TABLE: tables.state.name,
-      DOCUMENTS_TABLE: tables.documents.name,
-      LEASE_TABLE: tables.lease.name,
-      CONTENT_BUCKET: bucket.bucket,
-      AWS_REGION: args.region,
-      ...(args.graphBaseUrl === undefined ? {} : { GRAPH_BASE_URL: args.graphBaseUrl }),
+    const environment: TaskEnvironmentInputs = {
+      [ENV.tenantId]: args.azureTenantId,
+      [ENV.clientId]: args.azureClientId,
+      [ENV.siteIds]: args.siteIds.join(","),
+      [ENV.checkpointTable]: tables.checkpoints.name,
+      [ENV.stateTable]: tables.state.name,
+      [ENV.documentsTable]: tables.documents.name,
+      [ENV.leaseTable]: tables.lease.name,
+      [ENV.contentBucket]: bucket.bucket,
+      [ENV.region]: args.region,
+      ...(args.graphBaseUrl === undefined ? {} : { [ENV.graphBaseUrl]: args.graphBaseUrl }),
     };
+    this.schedulesEnabled = args.imageTag !== undefined;
+    if (!this.schedulesEnabled) {
+      pulumi.log.warn(
+        "no worker image tag (zerosecrets:workerImageTag): the sync schedules are created disabled; the deploy workflow pushes the commit's image and passes its tag",
+        this,
+      );
+    }
     const taskDefinition = new ecs.TaskDefinition(
       `${name}-task-definition`,
       {
@@ -236,7 +267,7 @@ export class SyncTask extends pulumi.ComponentResource {
         containerDefinitions: pulumi.jsonStringify([
           {
             name: CONTAINER_NAME,
-            image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag}`,
+            image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag ?? NO_IMAGE_TAG}`,
             essential: true,
             readonlyRootFilesystem: true,
             stopTimeout: STOP_TIMEOUT_SECONDS,
@@ -289,6 +320,8 @@ export class SyncTask extends pulumi.ComponentResource {
         {
           description: `SharePoint sync of site ${siteId}`,
           scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          // A schedule without an image would fail every run at the image pull.
+          state: this.schedulesEnabled ? "ENABLED" : "DISABLED",
           flexibleTimeWindow: { mode: "OFF" },
           target: {
             arn: clusterArn,
@@ -354,6 +387,8 @@ export function taskRoleStatements(refs: {
       Effect: "Allow",
       Action: [
         "dynamodb:GetItem",
+        // DocumentStore.getMany reads a page's records in one BatchGetItem: its own IAM action.
+        "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
@@ -389,9 +424,9 @@ export function taskRoleStatements(refs: {
       Resource: "*",
       Condition: {
         // Audience is multi-valued: every requested audience must be Entra's, and one must be present.
-        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [AZURE_TOKEN_EXCHANGE_AUDIENCE] },
+        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [ENTRA_TOKEN_EXCHANGE_AUDIENCE] },
         Null: { "sts:IdentityTokenAudience": "false" },
-        StringEquals: { "sts:SigningAlgorithm": "RS256" },
+        StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_TOKEN.algorithm },
         NumericLessThanEquals: { "sts:DurationSeconds": MAX_WEB_IDENTITY_TOKEN_SECONDS },
       },
     },

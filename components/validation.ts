@@ -1,7 +1,9 @@
 /** Small validation helpers shared by the components and the config schema, so both report the same way. */
 
-/** Entra tenant, client, subscription and object IDs. */
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { GUID_PATTERN } from "../worker/src/contract";
+
+/** Entra tenant, client, subscription and object IDs (the shared contract's pattern). */
+export { GUID_PATTERN };
 
 /** Runs a check and prefixes its error message with the field it checked, so the user knows what to fix. */
 export function withField<T>(field: string, check: () => T): T {

@@ -109,6 +109,12 @@ describe("the dev and prod stacks under the mock runtime", function () {
             assert.match(statement.Resource, /^arn:aws:s3:::contoso-pulumi-state-(dev|prod)\/\.pulumi\/locks\/\*$/);
             continue;
           }
+          // Opening the stack decrypts its data key with the secrets provider's key, and only that key.
+          if (statement.Sid === "StackSecretsProvider") {
+            assert.equal(statement.Action, "kms:Decrypt");
+            assert.match(statement.Resource, /^arn:aws:kms:ap-southeast-2:\d{12}:key\/[0-9a-f-]{36}$/);
+            continue;
+          }
           for (const action of actions) assert.match(action, /^[a-z0-9-]+:(Get|List|Describe)/, action);
         }
       });
@@ -123,7 +129,11 @@ describe("the dev and prod stacks under the mock runtime", function () {
             const equals = statement.Condition.StringEquals;
             assert.equal(equals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com");
             assert.equal(equals["token.actions.githubusercontent.com:repository_id"], "876543210");
-            assert.equal(statement.Condition.StringLike, undefined);
+            // The one pattern: a pull request's number in the preview role's job_workflow_ref pin.
+            assert.deepEqual(
+              Object.keys(statement.Condition.StringLike ?? {}),
+              role.name.endsWith("preview") ? ["token.actions.githubusercontent.com:job_workflow_ref"] : [],
+            );
             for (const subject of equals["token.actions.githubusercontent.com:sub"]) {
               assert.match(subject, /^repo:contoso\/zero-secrets-stack:(pull_request|environment:(dev|prod))$/);
             }
@@ -198,11 +208,11 @@ describe("the dev and prod stacks under the mock runtime", function () {
     assert.equal(byName(runs.prod!, "zs-prod-actions-env-prod-branch-main").inputs.branchPattern, "main");
     const deploy = byName(runs.prod!, "zs-prod-github-deploy");
     assert.equal(deploy.inputs.permissionsBoundary, "arn:aws:iam::444455556666:policy/platform-deploy-boundary");
-    assert.equal(
+    assert.deepEqual(
       json(deploy, "assumeRolePolicy").Statement[0].Condition.StringEquals[
         "token.actions.githubusercontent.com:job_workflow_ref"
       ],
-      "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+      ["contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main"],
     );
     assert.equal(ofType(runs.prod!, "aws:scheduler/schedule:Schedule").length, 2);
     // Only dev publishes the repository-level preview variables.
@@ -236,7 +246,7 @@ describe("runStackUnderMocks", () => {
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
-    for (const item of ["Pulumi.yaml", "index.ts", "components"])
+    for (const item of ["Pulumi.yaml", "index.ts", "components", "worker/src/contract"])
       fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
   });
   after(() => fs.rmSync(copy, { recursive: true, force: true }));

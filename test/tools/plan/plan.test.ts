@@ -28,6 +28,8 @@ const PROGRAM_FILES = [
   "Pulumi.prod.yaml",
   "index.ts",
   "components",
+  // The contracts the program shares with the worker (the program imports them from the worker's tree).
+  "worker/src/contract",
   "package.json",
   "tsconfig.json",
 ];

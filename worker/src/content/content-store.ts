@@ -1,6 +1,7 @@
 // Document content in S3 at sharepoint/<siteId>/<itemId>, streamed from Graph with lib-storage's
 // Upload: a file larger than one part becomes a multipart upload holding about
 // partSize x (queueSize + 1) bytes in memory, whatever the file's size.
+import { contentKey } from "../contract";
 import { CreateBucketCommand, DeleteObjectCommand, HeadBucketCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { Readable } from "node:stream";
@@ -21,9 +22,8 @@ export const LARGE_FILE_BYTES = 1024 * 1024;
 /** ...of which there are this many, whatever the item concurrency: worst case ~3 x 15 MiB + N x 1 MiB. */
 export const MAX_CONCURRENT_LARGE_UPLOADS = 3;
 
-export function contentKey(siteId: string, itemId: string): string {
-  return `sharepoint/${siteId}/${itemId}`;
-}
+/** Where an item's bytes live: the shared contract's prefix, which the task role's policy is limited to. */
+export { contentKey };
 
 export class ContentStore {
   private readonly largeSlots = new Semaphore(MAX_CONCURRENT_LARGE_UPLOADS);
