@@ -21,7 +21,7 @@ async function peakOf(
   entry?: string[],
 ): Promise<{ maxRssMiB: number; bytes: number; seconds: number }> {
   const env = h.env({ SYNC_SITE_IDS: site, NODE_PATH: join(REPO, "node_modules") });
-  const exit = await h.spawn(["sync", "--site", site, "--graph-auth", "none", "--create-missing"], env, entry).exited;
+  const exit = await h.spawn(["sync", "--site", site, ...h.localSyncSwitches()], env, entry).exited;
   const summary = summaryOf(exit) as { status: string; maxRssMiB: number; bytes: number; seconds: number };
   if (exit.code !== 0 || summary.status !== "completed") throw new Error(`sync of ${site} failed: ${exit.stderr}`);
   return summary;

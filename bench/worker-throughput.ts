@@ -33,7 +33,7 @@ async function measure(
 ): Promise<Measured> {
   h.graph.site(site).generate({ files, folders, seed: 5000, maxSize: 16 * 1024 });
   const exit = await h.spawn(
-    ["sync", "--site", site, "--graph-auth", "none", "--create-missing", "--concurrency", String(concurrency)],
+    ["sync", "--site", site, ...h.localSyncSwitches(), "--concurrency", String(concurrency)],
     h.env({ SYNC_SITE_IDS: site }),
   ).exited;
   const summary = summaryOf(exit) as {

@@ -210,7 +210,6 @@ export class SyncTask extends pulumi.ComponentResource {
         statements: taskRoleStatements({
           tableArns: Object.values(tables).map((t) => t.arn),
           bucketArn: bucket.arn,
-          logStreamsArn: logStreams,
         }),
         tags: args.tags,
       },
@@ -374,11 +373,14 @@ export class SyncTask extends pulumi.ComponentResource {
   }
 }
 
-/** The task role's permissions: its four tables, its bucket prefix, pinned web identity tokens, its log streams. */
+/**
+ * The task role's permissions: exactly the calls the worker makes, each on its own resources, and nothing it does not
+ * make (test/devtools/iam-mutation.test.ts removes each granted action in turn and shows a worker run failing).
+ * Its logs are shipped by the awslogs driver under the execution role, so the task role needs no logs permission.
+ */
 export function taskRoleStatements(refs: {
   tableArns: pulumi.Input<string>[];
   bucketArn: pulumi.Input<string>;
-  logStreamsArn: pulumi.Input<string>;
 }): PolicyStatement[] {
   const prefixObjects = pulumi.interpolate`${refs.bucketArn}/${CONTENT_PREFIX}*`;
   return [
@@ -386,34 +388,24 @@ export function taskRoleStatements(refs: {
       Sid: "SyncTables",
       Effect: "Allow",
       Action: [
+        // Leases, checkpoints and round state (read, then fenced conditional writes).
         "dynamodb:GetItem",
-        // DocumentStore.getMany reads a page's records in one BatchGetItem: its own IAM action.
+        "dynamodb:UpdateItem",
+        // Document records: a page's records are read in one BatchGetItem, its own IAM action.
         "dynamodb:BatchGetItem",
         "dynamodb:PutItem",
-        "dynamodb:UpdateItem",
         "dynamodb:DeleteItem",
+        // The end-of-round sweep and folder-path repair list a site's records.
         "dynamodb:Query",
-        "dynamodb:ConditionCheckItem",
       ],
       Resource: refs.tableArns,
     },
     {
-      Sid: "ListContentPrefix",
-      Effect: "Allow",
-      Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
-      Resource: refs.bucketArn,
-      Condition: { StringLike: { "s3:prefix": [`${CONTENT_PREFIX}*`] } },
-    },
-    {
       Sid: "ContentObjects",
       Effect: "Allow",
-      Action: [
-        "s3:GetObject",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-      ],
+      // lib-storage uploads: PutObject covers single and multipart uploads (create, parts, complete); an upload cut
+      // short (a stop signal, a failed part) is aborted so that no incomplete upload lingers.
+      Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       Resource: prefixObjects,
     },
     {
@@ -429,12 +421,6 @@ export function taskRoleStatements(refs: {
         StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_TOKEN.algorithm },
         NumericLessThanEquals: { "sts:DurationSeconds": MAX_WEB_IDENTITY_TOKEN_SECONDS },
       },
-    },
-    {
-      Sid: "WorkerLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: refs.logStreamsArn,
     },
   ];
 }

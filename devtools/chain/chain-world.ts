@@ -1,10 +1,13 @@
 // Everything a worker needs to run one sync through the zero-secret chain on this machine:
 // the chain (task role, STS, Entra), the Graph emulator validating bearer tokens, dynalite and
 // s3rver. workerEnv() is what an ECS task definition would hold: names, endpoints and IDs only.
+// By default every AWS call (DynamoDB, S3 and STS's GetWebIdentityToken) is authorised against the
+// dev stack's task role as the program generates it, with the stack's table and bucket names.
 // Shared by test/worker/credentials/worker-chain.test.ts and `npm run chain:local`.
 import { createHash } from "node:crypto";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GraphEmulator } from "../graph";
+import { loadDeployment, roleAccess, sessionArn, type Principal, type StackDeployment } from "../iam";
 import { startLocalStores, type LocalStores } from "../local-stores";
 import { acceptInS3rver, startChain, type Chain, type ChainOptions } from "./chain-fixture";
 import { runTs, type ChildResult } from "./run-child";
@@ -18,6 +21,8 @@ export interface ChainWorld {
   readonly graph: GraphEmulator;
   readonly stores: LocalStores;
   workerEnv(): Record<string, string>;
+  /** Switches of `worker sync` here: none when the stack's tables and bucket exist (IAM enforced). */
+  syncSwitches(): string[];
   /** Runs `npm run worker -- <args>` as its own process with workerEnv() only. */
   runWorker(args: string[], extraEnv?: Record<string, string>): Promise<ChildResult>;
   /** S3 key -> sha256 of what the bucket holds under this site's prefix. */
@@ -32,11 +37,40 @@ export interface ChainWorldOptions extends ChainOptions {
   folders?: number;
   graphLatencyMs?: number;
   seed?: number;
+  /** The stack whose IAM policies, tables and bucket apply; `false` for unenforced stores. Default: dev. */
+  deployment?: StackDeployment | false;
 }
 
 export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<ChainWorld> {
-  const stores = await startLocalStores({ region: opts.region });
-  const chain = await startChain({ ...opts, onCredentials: acceptInS3rver });
+  const deployment = opts.deployment ?? (await loadDeployment("dev"));
+  const stores = await startLocalStores(deployment === false ? { region: opts.region } : { deployment });
+  const chain = await startChain({
+    ...opts,
+    region: deployment === false ? opts.region : deployment.region,
+    taskRoleArn: deployment === false ? undefined : deployment.taskRole.arn,
+    // Behind the enforcement layer s3rver sees the layer's key; without it, it must know the task role's.
+    onCredentials: deployment === false ? acceptInS3rver : undefined,
+  });
+  let stsEndpoint = chain.sts.endpoint;
+  if (stores.iam !== undefined && deployment !== false) {
+    // The ECS endpoint's sessions carry the stack's task-role policy, whatever name the role has now (a redeploy).
+    const sessions = new Map<string, Principal>();
+    stores.iam.enforcer.principals.addResolver((key) => {
+      const issued = chain.ecs.lookup(key);
+      if (issued === undefined) return undefined;
+      if (!sessions.has(key)) {
+        sessions.set(key, {
+          ...issued,
+          arn: sessionArn(issued.roleArn, key.slice(-12).toLowerCase()),
+          access: roleAccess(deployment.taskRole, issued.roleArn),
+        });
+      }
+      return sessions.get(key);
+    });
+    stsEndpoint = await stores.iam.enforcer.front("sts", chain.sts.endpoint);
+  }
+  const tables = deployment === false ? undefined : deployment.tables;
+  const bucket = deployment === false ? BUCKET : deployment.bucket.name;
   const graph = await GraphEmulator.start({
     authorise: chain.authorise,
     latencyMs: opts.graphLatencyMs ?? 0,
@@ -64,13 +98,14 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     ...chain.env(),
     AWS_ENDPOINT_URL_DYNAMODB: stores.dynamoEndpoint,
     AWS_ENDPOINT_URL_S3: stores.s3Endpoint,
+    AWS_ENDPOINT_URL_STS: stsEndpoint,
     GRAPH_BASE_URL: graph.baseUrl,
     SYNC_SITE_IDS: SITE_ID,
-    CHECKPOINT_TABLE: "zs-checkpoints",
-    STATE_TABLE: "zs-state",
-    DOCUMENTS_TABLE: "zs-documents",
-    LEASE_TABLE: "zs-lease",
-    CONTENT_BUCKET: BUCKET,
+    CHECKPOINT_TABLE: tables?.checkpoints.name ?? "zs-checkpoints",
+    STATE_TABLE: tables?.state.name ?? "zs-state",
+    DOCUMENTS_TABLE: tables?.documents.name ?? "zs-documents",
+    LEASE_TABLE: tables?.lease.name ?? "zs-lease",
+    CONTENT_BUCKET: bucket,
   });
 
   return {
@@ -78,6 +113,7 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     graph,
     stores,
     workerEnv,
+    syncSwitches: () => (stores.iam ? [] : ["--create-missing"]),
     runWorker: (args, extraEnv = {}) =>
       runTs("worker/src/cli.ts", args, { ...workerEnv(), ...extraEnv }, { timeoutMs: 120_000 }),
     async bucketDigests() {
@@ -85,11 +121,11 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
       let token: string | undefined;
       do {
         const page = await s3.send(
-          new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix, ContinuationToken: token }),
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
         );
         for (const { Key } of page.Contents ?? []) {
           const body = await (
-            await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))
+            await s3.send(new GetObjectCommand({ Bucket: bucket, Key }))
           ).Body!.transformToByteArray();
           digests.set(Key!, createHash("sha256").update(body).digest("hex"));
         }

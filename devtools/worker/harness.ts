@@ -1,6 +1,8 @@
 // Shared set-up for the worker's tests: dynalite + s3rver + the Graph emulator on loopback, the
 // worker's environment pointing at them, the worker run as a REAL child process (the way ECS runs
-// it), and readers for what ended up in the bucket and the tables.
+// it), and readers for what ended up in the bucket and the tables. By default every AWS call the
+// worker makes is authorised against the dev stack's task-role policy (devtools/iam), with the
+// stack's own table and bucket names, which exist from the start as `pulumi up` would create them.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { join } from "node:path";
@@ -8,6 +10,7 @@ import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
+import { loadDeployment, type StackDeployment } from "../iam";
 import { startLocalStores, type LocalStores } from "../local-stores";
 
 const REPO = join(__dirname, "..", "..");
@@ -37,14 +40,15 @@ export interface RunningWorker {
   readonly exited: Promise<WorkerExit>;
 }
 
+export interface HarnessAwsOptions {
+  /** The stack whose IAM policies, tables and bucket the stores enforce; `false` for unenforced stores that the
+   *  worker creates itself (--create-missing). Default: the dev stack, from the program under the mock runtime. */
+  readonly deployment?: StackDeployment | false;
+}
+
 export class WorkerHarness {
-  readonly tables = {
-    checkpoints: "sync-checkpoints",
-    state: "sync-state",
-    documents: "sync-documents",
-    lease: "sync-lease",
-  };
-  readonly bucket = "sync-content";
+  readonly tables: { checkpoints: string; state: string; documents: string; lease: string };
+  readonly bucket: string;
   readonly doc: DynamoDBDocumentClient;
   readonly s3: S3Client;
 
@@ -52,6 +56,16 @@ export class WorkerHarness {
     readonly stores: LocalStores,
     readonly graph: GraphEmulator,
   ) {
+    const deployed = stores.iam?.deployment;
+    this.tables = deployed
+      ? {
+          checkpoints: deployed.tables.checkpoints.name,
+          state: deployed.tables.state.name,
+          documents: deployed.tables.documents.name,
+          lease: deployed.tables.lease.name,
+        }
+      : { checkpoints: "sync-checkpoints", state: "sync-state", documents: "sync-documents", lease: "sync-lease" };
+    this.bucket = deployed?.bucket.name ?? "sync-content";
     const region = stores.awsEnv.AWS_REGION;
     this.doc = DynamoDBDocumentClient.from(
       new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: stores.credentials }),
@@ -65,8 +79,9 @@ export class WorkerHarness {
     });
   }
 
-  static async start(graphOptions: GraphEmulatorOptions = {}): Promise<WorkerHarness> {
-    const stores = await startLocalStores();
+  static async start(graphOptions: GraphEmulatorOptions = {}, aws: HarnessAwsOptions = {}): Promise<WorkerHarness> {
+    const deployment = aws.deployment ?? (await loadDeployment("dev"));
+    const stores = await startLocalStores(deployment === false ? {} : { deployment });
     const graph = await GraphEmulator.start({ seed: 7, ...graphOptions });
     return new WorkerHarness(stores, graph);
   }
@@ -178,9 +193,14 @@ export class WorkerHarness {
     };
   }
 
+  /** The switches of a local `worker sync`: no Entra, and tables and bucket created unless the stack's exist. */
+  localSyncSwitches(): string[] {
+    return ["--graph-auth", "none", ...(this.stores.iam ? [] : ["--create-missing"])];
+  }
+
   /** Starts `worker sync` for SITE_ID against the local stores and the emulator. */
   startSync(extraArgs: string[] = [], env?: Record<string, string>): RunningWorker {
-    return this.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", ...extraArgs], env);
+    return this.spawn(["sync", "--site", SITE_ID, ...this.localSyncSwitches(), ...extraArgs], env);
   }
 
   /** Runs `worker sync` to its end. */

@@ -85,18 +85,22 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     assert.deepEqual(definition.requiresCompatibilities, ["FARGATE"]);
   });
 
-  it("limits the task role to its tables, its prefix, pinned web identity tokens and its logs", async () => {
+  it("limits the task role to its tables, its prefix and pinned web identity tokens", async () => {
     const { component, resources } = await build("s4", make(base));
     const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
     const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
     const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    assert.deepEqual(Object.keys(bySid), [
-      "SyncTables",
-      "ListContentPrefix",
-      "ContentObjects",
-      "WebIdentityTokenForEntra",
-      "WorkerLogs",
+    assert.deepEqual(Object.keys(bySid), ["SyncTables", "ContentObjects", "WebIdentityTokenForEntra"]);
+    // Each DynamoDB operation is its own IAM action: the worker's BatchGetItem needs its own grant.
+    assert.deepEqual(bySid.SyncTables.Action, [
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
     ]);
+    assert.deepEqual(bySid.ContentObjects.Action, ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]);
     assert.deepEqual(
       bySid.SyncTables.Resource,
       await Promise.all(
@@ -105,7 +109,6 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
         ),
       ),
     );
-    assert.deepEqual(bySid.ListContentPrefix.Condition, { StringLike: { "s3:prefix": ["sharepoint/*"] } });
     assert.equal(bySid.ContentObjects.Resource, `${bucketArn}/sharepoint/*`);
     assert.deepEqual(bySid.WebIdentityTokenForEntra, {
       Sid: "WebIdentityTokenForEntra",
@@ -119,10 +122,6 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
         NumericLessThanEquals: { "sts:DurationSeconds": 300 },
       },
     });
-    assert.match(
-      bySid.WorkerLogs.Resource,
-      /^arn:aws:logs:ap-southeast-2:111122223333:log-group:s4-logs-[0-9a-f]{7}:log-stream:\*$/,
-    );
     const trust = jsonInput(named(resources, "s4-task"), "assumeRolePolicy");
     assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
   });

@@ -41,7 +41,7 @@ async function main(): Promise<number> {
     const { chain, graph } = world;
     console.log(`Zero-secret chain on loopback; library ${SITE_ID} with ${opts.files} documents.`);
     const started = Date.now();
-    const run = await world.runWorker(["sync", "--create-missing"]);
+    const run = await world.runWorker(["sync", ...world.syncSwitches()]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
     step(1, "ECS task role -> container credentials (no stored key)", {
