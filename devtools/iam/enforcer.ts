@@ -20,9 +20,16 @@ import { dynamodbAuthorisations, type PartitionKeys } from "./requests/dynamodb"
 import { s3Authorisations, s3NeedsBody } from "./requests/s3";
 import { stsAuthorisations } from "./requests/sts";
 import { type Authorisation, type ServiceScope, UnmappedRequest } from "./requests/types";
-import { accessDenied, accessDeniedMessage, type Service, sendServiceError, signatureError } from "./service-errors";
+import {
+  accessDenied,
+  accessDeniedMessage,
+  type Service,
+  type ServiceError,
+  sendServiceError,
+  signatureError,
+} from "./service-errors";
 
-export type { Service };
+export type { Service, ServiceError };
 
 /** One authorisation the layer decided. */
 export interface AuthorisationRecord {
@@ -51,17 +58,18 @@ interface Front {
   readonly endpoint: string;
 }
 
-/** A call held after its authorisation, before it reaches the store (see `hold`). */
-export interface HeldCall {
-  /** Resolves with the held call's record once one arrives. */
-  readonly arrived: Promise<AuthorisationRecord>;
-  /** Lets the call (and later matching calls) through. */
-  release(): void;
+/** A fault armed on the fronts (see `failCalls`). */
+export interface ArmedFault {
+  /** How many calls it has failed so far. */
+  readonly failed: () => number;
+  disarm(): void;
 }
 
 export class IamEnforcer extends EventEmitter {
   readonly records: AuthorisationRecord[] = [];
   private readonly fronts: Front[] = [];
+  private readonly faults: Array<{ match: (r: AuthorisationRecord) => boolean; error: ServiceError; count: number }> =
+    [];
   private readonly holds: Array<{
     match: (r: AuthorisationRecord) => boolean;
     released: Promise<void>;
@@ -113,23 +121,13 @@ export class IamEnforcer extends EventEmitter {
   }
 
   /**
-   * Holds allowed calls that match after they are authorised and before they are forwarded, until `release()`: a
-   * test can then act while a call is provably in flight (e.g. stop the worker during a multipart upload).
+   * Answers allowed calls that match with a service error instead of forwarding them (as S3 sometimes answers
+   * `500 InternalError`), until disarmed: a test can then make the worker meet a failed part upload, for instance.
    */
-  hold(match: (record: AuthorisationRecord) => boolean): HeldCall {
-    let release!: () => void;
-    let arrive!: (record: AuthorisationRecord) => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const arrived = new Promise<AuthorisationRecord>((resolve) => (arrive = resolve));
-    const hold = { match, released, arrive };
-    this.holds.push(hold);
-    return {
-      arrived,
-      release: () => {
-        this.holds.splice(this.holds.indexOf(hold), 1);
-        release();
-      },
-    };
+  failCalls(match: (record: AuthorisationRecord) => boolean, error: ServiceError): ArmedFault {
+    const fault = { match, error, count: 0 };
+    this.faults.push(fault);
+    return { failed: () => fault.count, disarm: () => void this.faults.splice(this.faults.indexOf(fault), 1) };
   }
 
   async close(): Promise<void> {
@@ -202,11 +200,11 @@ export class IamEnforcer extends EventEmitter {
         return sendServiceError(res, service, accessDenied(service, message), method);
       }
     }
-    for (const hold of [...this.holds]) {
-      const held = allowed.find(hold.match);
-      if (held === undefined) continue;
-      hold.arrive(held);
-      await hold.released;
+    const fault = this.faults.find((f) => allowed.some(f.match));
+    if (fault !== undefined) {
+      fault.count++;
+      req.resume();
+      return sendServiceError(res, service, fault.error, method);
     }
     await this.forward(service, upstream, req, res, body);
   }

@@ -279,10 +279,10 @@ export class WorkerHarness {
 }
 
 /** The mirror must equal the library: same ids, same bytes; and the metadata must carry each path. */
-export async function mirrorMismatches(harness: WorkerHarness, library: Library): Promise<string[]> {
+export async function mirrorMismatches(harness: WorkerHarness, library: Library, siteId = SITE_ID): Promise<string[]> {
   const expected = library.expectedFiles();
-  const objects = await harness.bucketContents();
-  const docs = await harness.documents();
+  const objects = await harness.bucketContents(siteId);
+  const docs = await harness.documents(siteId);
   const problems: string[] = [];
   for (const [id, file] of expected) {
     if (!objects.has(id)) problems.push(`missing object ${id} (${file.path})`);
