@@ -77,3 +77,45 @@ export function constrainedRoleAssignmentCondition(
 
 /** ABAC condition version Azure accepts for role-assignment conditions. */
 export const CONDITION_VERSION = "2.0";
+
+/**
+ * Whether a role's actions cover an operation: Azure matches action strings case-insensitively, `*` standing for any
+ * run of characters, and `notActions` subtract ("Understand Azure role definitions", Actions and NotActions).
+ */
+export function roleAllows(role: Pick<BuiltInRole, "actions" | "notActions">, operation: string): boolean {
+  const matches = (pattern: string) =>
+    new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\?]/g, "\\$&").replace(/\*/g, ".*")}$`, "i").test(operation);
+  return role.actions.some(matches) && !role.notActions.some(matches);
+}
+
+const CLAUSE =
+  /^\(\(!\(ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/(write|delete)'\}\)\) OR \(@(Request|Resource)\[Microsoft\.Authorization\/roleAssignments:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\} AND @(?:Request|Resource)\[Microsoft\.Authorization\/roleAssignments:PrincipalId\] ForAnyOfAnyValues:GuidEquals \{([^}]*)\}\)\)$/;
+
+/**
+ * Reads back a condition in the form `constrainedRoleAssignmentCondition` writes (the documented "constrain roles
+ * and principals" pattern): the roles and principals each of write and delete is limited to. Returns undefined for
+ * any other text, which callers must then treat as unknown rather than as a restriction.
+ */
+export function readRoleAssignmentCondition(
+  condition: string,
+): Record<"write" | "delete", { roleIds: string[]; principalIds: string[] }> | undefined {
+  const clauses = condition.split(/\) AND \(\(!/).map((part, i, all) => {
+    const head = i === 0 ? part : `((!${part}`;
+    return i < all.length - 1 ? `${head})` : head;
+  });
+  const found: Partial<Record<"write" | "delete", { roleIds: string[]; principalIds: string[] }>> = {};
+  for (const clause of clauses) {
+    const m = CLAUSE.exec(clause);
+    if (!m) return undefined;
+    const [, action, source, roles, principals] = m;
+    // Writes are judged on the request, deletes on the existing assignment.
+    if ((action === "write") !== (source === "Request")) return undefined;
+    const list = (text: string) =>
+      text
+        .split(",")
+        .map((g) => g.trim().toLowerCase())
+        .filter(Boolean);
+    found[action as "write" | "delete"] = { roleIds: list(roles!), principalIds: list(principals!) };
+  }
+  return found.write && found.delete ? { write: found.write, delete: found.delete } : undefined;
+}

@@ -113,18 +113,23 @@ export function deploymentOf(run: StackRun): StackDeployment {
   };
 }
 
-const loaded = new Map<string, Promise<StackDeployment>>();
+const runs = new Map<string, Promise<StackRun>>();
 
-/** The stack's deployment, from one run of the program under the mocks per process and stack. */
-export function loadDeployment(stack = "dev"): Promise<StackDeployment> {
-  let deployment = loaded.get(stack);
-  if (deployment === undefined) {
-    deployment = runStackUnderMocks({ stack }).then(deploymentOf);
-    loaded.set(stack, deployment);
+/** One run of the repository's program under the mocks per process and stack, shared by every caller. */
+export function runStackOnce(stack: string): Promise<StackRun> {
+  let run = runs.get(stack);
+  if (run === undefined) {
+    run = runStackUnderMocks({ stack });
+    runs.set(stack, run);
     // A failed run is not cached: the next caller gets the program's error afresh.
-    deployment.catch(() => loaded.delete(stack));
+    run.catch(() => runs.delete(stack));
   }
-  return deployment;
+  return run;
+}
+
+/** The stack's deployment, from the program's run under the mocks. */
+export async function loadDeployment(stack = "dev"): Promise<StackDeployment> {
+  return deploymentOf(await runStackOnce(stack));
 }
 
 /** Every action a role's policies grant by name (Allow statements), in statement order, without duplicates. */

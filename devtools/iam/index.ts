@@ -12,6 +12,7 @@ export {
   deploymentOf,
   grantedActions,
   loadDeployment,
+  runStackOnce,
   withoutAction,
   type DeployedRole,
   type DeployedTable,
