@@ -132,7 +132,6 @@ if (config.github.manageRepositorySettings) {
         ...sharedIds,
         AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
         AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
-        ECR_REPOSITORY_URL: sync.repositoryUrl,
       },
     },
     // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack

@@ -96,3 +96,18 @@ export async function enforceIam(opts: {
     newSession: (role) => principals.add(newRoleSession(role)),
   };
 }
+
+/** One line on what the layer authorised for a principal: calls by action, and every refusal. */
+export function describeAuthorisations(enforcer: IamEnforcer, principal?: (arn: string) => boolean): string {
+  const counts = new Map<string, { allowed: number; refused: number }>();
+  for (const record of enforcer.records) {
+    if (record.decision === "administrator" || (principal && !principal(record.principal))) continue;
+    const entry = counts.get(record.action) ?? { allowed: 0, refused: 0 };
+    if (record.decision === "allow") entry.allowed++;
+    else entry.refused++;
+    counts.set(record.action, entry);
+  }
+  return [...counts]
+    .map(([action, { allowed, refused }]) => `${action} ${allowed}${refused ? ` (${refused} REFUSED)` : ""}`)
+    .join(", ");
+}

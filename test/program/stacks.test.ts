@@ -224,20 +224,42 @@ describe("the dev and prod stacks under the mock runtime", function () {
     );
   });
 
-  it("publishes the variable names the workflows read", () => {
-    const names = (run: StackRun) =>
-      ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
-        .map((v) => v.inputs.variableName)
-        .sort();
-    assert.deepEqual(names(runs.prod!), [
-      "AWS_DEPLOY_ROLE_ARN",
-      "AWS_REGION",
-      "AZURE_DEPLOY_CLIENT_ID",
-      "AZURE_SUBSCRIPTION_ID",
-      "AZURE_TENANT_ID",
-      "ECR_REPOSITORY_URL",
-      "PULUMI_BACKEND_URL",
+  it("publishes exactly the variables the workflows read, each where the job reading it can see it", () => {
+    const workflows = path.join(ROOT, ".github", "workflows");
+    const read = new Set(
+      fs
+        .readdirSync(workflows)
+        .flatMap((f) =>
+          [...fs.readFileSync(path.join(workflows, f), "utf8").matchAll(/vars\.([A-Z_]+)/g)].map((m) => m[1]!),
+        ),
+    );
+    const published = (run: StackRun, type: string) => ofType(run, type).map((v) => v.inputs.variableName as string);
+    const environment = new Set([
+      ...published(runs.dev!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
+      ...published(runs.prod!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
     ]);
+    const repository = new Set(published(runs.dev!, "github:index/actionsVariable:ActionsVariable"));
+    assert.deepEqual(
+      [...read].filter((name) => !environment.has(name) && !repository.has(name)),
+      [],
+      "read but never published",
+    );
+    assert.deepEqual(
+      [...new Set([...environment, ...repository])].filter((name) => !read.has(name)).sort(),
+      [],
+      "published but never read",
+    );
+    assert.deepEqual(
+      published(runs.prod!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").sort(),
+      [
+        "AWS_DEPLOY_ROLE_ARN",
+        "AWS_REGION",
+        "AZURE_DEPLOY_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_TENANT_ID",
+        "PULUMI_BACKEND_URL",
+      ],
+    );
   });
 });
 
@@ -261,6 +283,18 @@ describe("runStackUnderMocks", () => {
       name: "StackRunError",
       message:
         'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n  - zerosecrets:environment: "staging" is not a declared environment; expected one of dev (zerosecrets:github.environments)',
+    });
+  });
+
+  it("refuses a misspelt zerosecrets: key read from the stack file, naming the closest known key", async () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(path.join(copy, "Pulumi.dev.yaml"), dev.replace("  zerosecrets:sync:\n", "  zerosecrets:sinc:\n"));
+    await assert.rejects(runStackUnderMocks({ stack: "dev", projectDir: copy }), {
+      name: "StackRunError",
+      message:
+        'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n' +
+        "  - zerosecrets:sync: missing; expected { siteIds, subnetIds, securityGroupIds, … }\n" +
+        "  - zerosecrets:sinc: unknown key; the closest known key is zerosecrets:sync (known: environment, workerImageTag, github, aws, azure, sync)",
     });
   });
 

@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { startChainWorld, SITE_ID } from "../../devtools/chain/chain-world";
 import { scanRun } from "../../devtools/chain/run-scan";
+import { describeAuthorisations } from "../../devtools/iam";
 
 function wholeNumber(min: number, max: number) {
   return (value: string) => {
@@ -92,13 +93,20 @@ async function main(): Promise<number> {
       "objects in bucket": bucket.size,
       "mirror equals library": mirrorOk ? "yes" : "NO",
     });
+    const iam = world.stores.iam!;
+    const refused = iam.enforcer.denials().length;
+    step(6, "IAM enforcement (the stack's task-role policy, as the program generates it)", {
+      "task role": iam.deployment.taskRole.arn,
+      decisions: describeAuthorisations(iam.enforcer),
+      refused: refused === 0 ? "none" : String(refused),
+    });
     const scan = await scanRun({
       env: world.workerEnv(),
       logs: { "worker stdout": run.stdout, "worker stderr": run.stderr },
       directories: [world.stores.s3Directory, dirname(chain.entra.caFile)],
       issuedCredentials: chain.issuedCredentials(),
     });
-    step(6, "No-secret scan of the run (policy/detect + every credential issued)", {
+    step(7, "No-secret scan of the run (policy/detect + every credential issued)", {
       scanned: `${scan.scanned.variables} variables, ${scan.scanned.logs} logs, ${scan.scanned.files} files`,
       findings: scan.findings.length ? scan.findings.map((f) => `${f.where}: ${f.message}`) : "none",
     });
@@ -106,7 +114,7 @@ async function main(): Promise<number> {
       console.log(
         `\nWorker output (last lines):\n${(run.stderr + run.stdout).trim().split("\n").slice(-8).join("\n")}`,
       );
-    return run.code === 0 && mirrorOk && scan.findings.length === 0 ? 0 : 1;
+    return run.code === 0 && mirrorOk && scan.findings.length === 0 && refused === 0 ? 0 : 1;
   } finally {
     await world.close();
   }
