@@ -6,6 +6,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { SignatureV4 } from "@smithy/signature-v4";
+import { signatureError } from "../iam/service-errors";
 import { StsError } from "./query-protocol";
 
 const AUTHORIZATION =
@@ -140,16 +141,6 @@ export async function verifySignature<T extends SigningIdentity>(
   return { identity, region, service };
 }
 
-/** STS's answer to each signature problem (the codes the query protocol returns). */
-const STS_ERRORS: Record<SignatureProblemKind, { status: number; code: string }> = {
-  missing: { status: 403, code: "MissingAuthenticationToken" },
-  incomplete: { status: 400, code: "IncompleteSignature" },
-  unknownKey: { status: 403, code: "InvalidClientTokenId" },
-  expired: { status: 400, code: "ExpiredToken" },
-  badToken: { status: 403, code: "InvalidClientTokenId" },
-  mismatch: { status: 403, code: "SignatureDoesNotMatch" },
-};
-
 /** Returns the caller's session, or throws the error STS answers with. */
 export async function authenticate<T extends SigningIdentity>(
   req: SignedRequest,
@@ -159,7 +150,7 @@ export async function authenticate<T extends SigningIdentity>(
     return (await verifySignature(req, lookup)).identity;
   } catch (err) {
     if (!(err instanceof SignatureProblem)) throw err;
-    const { status, code } = STS_ERRORS[err.kind];
+    const { status, code } = signatureError("sts", err.kind, err.message);
     throw new StsError(status, code, err.message);
   }
 }

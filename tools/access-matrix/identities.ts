@@ -62,6 +62,15 @@ function isGitHubIssuer(issuer: string): boolean {
   return issuer.replace(/\/+$/, "").startsWith(`https://${GITHUB_ISSUER_HOST}`);
 }
 
+/** A recorded federated identity credential (managed identity or app registration), as Entra matches it. */
+function federatedCredential(resource: RecordedResource): FederatedCredential {
+  return {
+    issuer: str(resource.inputs.issuer),
+    subject: str(resource.inputs.subject) || undefined,
+    audiences: (resource.inputs.audiences as string[] | undefined) ?? [],
+  };
+}
+
 /** The identities and settings of one stack run. */
 export function stackFacts(run: StackRun, repository: TrustedRepository): StackFacts {
   const identities: Identity[] = [];
@@ -96,11 +105,7 @@ export function stackFacts(run: StackRun, repository: TrustedRepository): StackF
       stack: run.stack,
       name: identity.name,
       clientId: str(identity.outputs.clientId),
-      credentials: own.map((c) => ({
-        issuer: str(c.inputs.issuer),
-        subject: str(c.inputs.subject) || undefined,
-        audiences: (c.inputs.audiences as string[] | undefined) ?? [],
-      })),
+      credentials: own.map(federatedCredential),
     });
   }
   // App registrations: credentials name their application by its ID.
@@ -120,11 +125,7 @@ export function stackFacts(run: StackRun, repository: TrustedRepository): StackF
       stack: run.stack,
       name: app.name,
       clientId: str(app.outputs.clientId),
-      credentials: github.map((c) => ({
-        issuer: str(c.inputs.issuer),
-        subject: str(c.inputs.subject) || undefined,
-        audiences: (c.inputs.audiences as string[] | undefined) ?? [],
-      })),
+      credentials: github.map(federatedCredential),
     });
   }
 
