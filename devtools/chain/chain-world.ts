@@ -9,6 +9,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { GraphEmulator } from "../graph";
 import { loadDeployment, roleAccess, sessionArn, type Principal, type StackDeployment } from "../iam";
 import { startLocalStores, type LocalStores } from "../local-stores";
+import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
 import { acceptInS3rver, startChain, type Chain, type ChainOptions } from "./chain-fixture";
 import { runTs, type ChildResult } from "./run-child";
 
@@ -69,7 +70,6 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     });
     stsEndpoint = await stores.iam.enforcer.front("sts", chain.sts.endpoint);
   }
-  const tables = deployment === false ? undefined : deployment.tables;
   const bucket = deployment === false ? BUCKET : deployment.bucket.name;
   const graph = await GraphEmulator.start({
     authorise: chain.authorise,
@@ -94,18 +94,23 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
   });
   const prefix = `sharepoint/${SITE_ID}/`;
 
+  // With IAM enforced, the stack's own task definition environment (the program ↔ worker contract), then the chain's
+  // identities and the emulators' endpoints.
+  const task = stores.iam?.deployment.taskEnvironment ?? {
+    [ENV.checkpointTable]: "zs-checkpoints",
+    [ENV.stateTable]: "zs-state",
+    [ENV.documentsTable]: "zs-documents",
+    [ENV.leaseTable]: "zs-lease",
+    [ENV.contentBucket]: bucket,
+  };
   const workerEnv = (): Record<string, string> => ({
+    ...task,
     ...chain.env(),
-    AWS_ENDPOINT_URL_DYNAMODB: stores.dynamoEndpoint,
-    AWS_ENDPOINT_URL_S3: stores.s3Endpoint,
-    AWS_ENDPOINT_URL_STS: stsEndpoint,
-    GRAPH_BASE_URL: graph.baseUrl,
-    SYNC_SITE_IDS: SITE_ID,
-    CHECKPOINT_TABLE: tables?.checkpoints.name ?? "zs-checkpoints",
-    STATE_TABLE: tables?.state.name ?? "zs-state",
-    DOCUMENTS_TABLE: tables?.documents.name ?? "zs-documents",
-    LEASE_TABLE: tables?.lease.name ?? "zs-lease",
-    CONTENT_BUCKET: bucket,
+    [ENV.dynamodbEndpoint]: stores.dynamoEndpoint,
+    [ENV.s3Endpoint]: stores.s3Endpoint,
+    [ENV.stsEndpoint]: stsEndpoint,
+    [ENV.graphBaseUrl]: graph.baseUrl,
+    [ENV.siteIds]: SITE_ID,
   });
 
   return {

@@ -10,6 +10,7 @@ import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
+import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
 import { loadDeployment, type StackDeployment } from "../iam";
 import { startLocalStores, type LocalStores } from "../local-stores";
 
@@ -90,22 +91,29 @@ export class WorkerHarness {
     return this.graph.site(siteId);
   }
 
-  /** The worker's environment: public names only, plus s3rver's generated local credentials. */
+  /**
+   * The worker's environment: with IAM enforced, the stack's task definition environment itself (the contract the
+   * program and the worker share), pointed at the emulators and signed as the task role's session; otherwise the
+   * same names with local values.
+   */
   env(extra: Record<string, string | undefined> = {}): Record<string, string> {
+    const task = this.stores.iam?.deployment.taskEnvironment ?? {
+      [ENV.checkpointTable]: this.tables.checkpoints,
+      [ENV.stateTable]: this.tables.state,
+      [ENV.documentsTable]: this.tables.documents,
+      [ENV.leaseTable]: this.tables.lease,
+      [ENV.contentBucket]: this.bucket,
+    };
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...task,
       ...this.stores.awsEnv,
-      AZURE_TENANT_ID: randomUUID(),
-      AZURE_CLIENT_ID: randomUUID(),
-      SYNC_SITE_IDS: SITE_ID,
-      CHECKPOINT_TABLE: this.tables.checkpoints,
-      STATE_TABLE: this.tables.state,
-      DOCUMENTS_TABLE: this.tables.documents,
-      LEASE_TABLE: this.tables.lease,
-      CONTENT_BUCKET: this.bucket,
-      GRAPH_BASE_URL: this.graph.baseUrl,
-      SYNC_LEASE_TTL_SECONDS: "3",
+      [ENV.tenantId]: randomUUID(),
+      [ENV.clientId]: randomUUID(),
+      [ENV.siteIds]: SITE_ID,
+      [ENV.graphBaseUrl]: this.graph.baseUrl,
+      [ENV.leaseTtlSeconds]: "3",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...extra,
     };

@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
 import { readProject, readStackConfig } from "../../tools/mock-runtime/stack-file";
+import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -25,16 +26,17 @@ const SECRET_BEARING_TYPES = [
 const CREDENTIAL_SHAPES =
   /AKIA[A-Z2-7]{16}|[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const WORKER_ENVIRONMENT = [
-  "AZURE_TENANT_ID",
-  "AZURE_CLIENT_ID",
-  "SYNC_SITE_IDS",
-  "CHECKPOINT_TABLE",
-  "STATE_TABLE",
-  "DOCUMENTS_TABLE",
-  "LEASE_TABLE",
-  "CONTENT_BUCKET",
-  "AWS_REGION",
+/** The variables a task must set: every name of the shared contract's TaskEnvironment but the optional Graph URL. */
+const TASK_ENVIRONMENT = [
+  ENV.tenantId,
+  ENV.clientId,
+  ENV.siteIds,
+  ENV.checkpointTable,
+  ENV.stateTable,
+  ENV.documentsTable,
+  ENV.leaseTable,
+  ENV.contentBucket,
+  ENV.region,
 ];
 
 const ofType = (run: StackRun, type: string) => run.resources.filter((r) => r.type === type);
@@ -161,7 +163,7 @@ describe("the dev and prod stacks under the mock runtime", function () {
         const [container] = json(ofType(run, "aws:ecs/taskDefinition:TaskDefinition")[0]!, "containerDefinitions");
         assert.deepEqual(
           container.environment.map((e: { name: string }) => e.name),
-          WORKER_ENVIRONMENT,
+          TASK_ENVIRONMENT,
         );
         const env = Object.fromEntries(
           container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
