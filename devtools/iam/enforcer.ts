@@ -6,6 +6,7 @@
 // for calls by event rather than by time.
 import { EventEmitter } from "node:events";
 import {
+  Agent,
   createServer,
   request as httpRequest,
   type IncomingMessage,
@@ -68,6 +69,8 @@ export interface ArmedFault {
 export class IamEnforcer extends EventEmitter {
   readonly records: AuthorisationRecord[] = [];
   private readonly fronts: Front[] = [];
+  /** Connections to the stores are kept open between calls, as the SDK keeps its own to the front. */
+  private readonly agent = new Agent({ keepAlive: true });
   private readonly faults: Array<{ match: (r: AuthorisationRecord) => boolean; error: ServiceError; count: number }> =
     [];
   private readonly holds: Array<{
@@ -131,6 +134,7 @@ export class IamEnforcer extends EventEmitter {
   }
 
   async close(): Promise<void> {
+    this.agent.destroy();
     await Promise.all(
       this.fronts.map(
         ({ server }) =>
@@ -275,7 +279,7 @@ export class IamEnforcer extends EventEmitter {
     const target = new URL(req.url ?? "/", upstream);
     const headers = this.opts.forwardHeaders?.(service, { ...req.headers }) ?? req.headers;
     return new Promise<void>((resolve, reject) => {
-      const out = httpRequest(target, { method: req.method, headers }, (answer) => {
+      const out = httpRequest(target, { method: req.method, headers, agent: this.agent }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
         answer.on("end", () => resolve());

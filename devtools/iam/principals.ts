@@ -3,6 +3,7 @@
 // test's own view of the stores (the account's administrators, who provision tables and read results; IAM is not
 // what those tests are about). Keys are generated at run time; none is a literal in the repository.
 import { randomBytes } from "node:crypto";
+import { parsePolicy } from "../../policy/iam";
 import { generateTemporaryAccessKeyId } from "../ecs-credentials";
 import type { SigningIdentity } from "../sts/sigv4";
 import type { DeployedRole } from "./deployment";
@@ -29,9 +30,12 @@ export function sessionArn(roleArn: string, sessionName: string): string {
   return `arn:${m[1]}:sts::${m[2]}:assumed-role/${m[3]}/${sessionName}`;
 }
 
-/** The access a session of this role has: its deployed identity policies (`roleArn` when the role was renamed). */
+/**
+ * The access a session of this role has: its deployed identity policies (`roleArn` when the role was renamed),
+ * parsed once here rather than on every call.
+ */
 export function roleAccess(role: DeployedRole, roleArn = role.arn): Access {
-  return { kind: "role", roleArn, policies: role.policies };
+  return { kind: "role", roleArn, policies: role.policies.map((policy) => parsePolicy(policy)) };
 }
 
 /** A fresh session of a role: temporary keys as STS issues them (ASIA…, a secret, a session token, an expiry). */

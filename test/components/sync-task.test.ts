@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { SyncTask, SyncTaskArgs } from "../../components/sync-task";
+import { NO_IMAGE_TAG, SyncTask, SyncTaskArgs } from "../../components/sync-task";
 import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
 
 const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
@@ -154,6 +154,23 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     assert.deepEqual(scheduler.Statement[1].Condition, {
       StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     });
+  });
+
+  it("runs the given image on enabled schedules, and creates them disabled until an image is given", async () => {
+    const withImage = await build("s7", make(base));
+    for (const schedule of ofType(withImage.resources, "aws:scheduler/schedule:Schedule"))
+      assert.equal(schedule.inputs.state, "ENABLED");
+
+    const { imageTag: _tag, ...withoutTag } = base;
+    const { component, resources } = await build("s8", make(withoutTag));
+    const [container] = jsonInput(named(resources, "s8-task-definition"), "containerDefinitions");
+    // A tag the pipeline never pushes (it pushes commit SHAs): nothing can run it, and nothing is scheduled to.
+    assert.equal(container.image, `${await unwrap(component.repositoryUrl)}:${NO_IMAGE_TAG}`);
+    assert.doesNotMatch(NO_IMAGE_TAG, /^[0-9a-f]{40}$/);
+    const schedules = ofType(resources, "aws:scheduler/schedule:Schedule");
+    assert.equal(schedules.length, 2);
+    for (const schedule of schedules) assert.equal(schedule.inputs.state, "DISABLED");
+    assert.equal(component.schedulesEnabled, false);
   });
 
   it("runs in an existing cluster when given one", async () => {
