@@ -9,7 +9,9 @@ import { AZURE_ROLES, constrainedRoleAssignmentCondition } from "./components/az
 import { deploySubjectFilters, loadStackConfig } from "./components/config";
 import { GitHubActionsOidc } from "./components/github-aws-oidc";
 import { GitHubActionsIdentity } from "./components/github-azure-identity";
-import { deployRoleSpec, previewRoleSpec } from "./components/github-roles";
+import { buildJobWorkflowRefs, type JobWorkflowPin } from "./components/github-subjects";
+import { deployRoleSpec, previewRoleSpec, stackBoundaryArn } from "./components/github-roles";
+import { PermissionsBoundary } from "./components/permissions-boundary";
 import { ActionsVariables } from "./components/github-variables";
 import { SyncTask } from "./components/sync-task";
 
@@ -17,32 +19,53 @@ const config = loadStackConfig();
 const prefix = `zs-${config.stack}`;
 const tags = { project: "zero-secrets", stack: config.stack };
 const deploySubjects = deploySubjectFilters(config);
+// Every role of the stack carries a permissions boundary (ADR 0002): the one the stack file names, or the stack's own.
+const boundaryArn = stackBoundaryArn(config.aws.accountId, prefix, config.aws.permissionsBoundaryArn);
+const boundary: pulumi.Input<string> =
+  config.aws.permissionsBoundaryArn ??
+  new PermissionsBoundary(`${prefix}-boundary`, {
+    accountId: config.aws.accountId,
+    region: config.region,
+    namePrefix: prefix,
+    stateBucket: config.aws.stateBucket,
+    tags,
+  }).arn;
 const scope = {
   accountId: config.aws.accountId,
   region: config.region,
   namePrefix: prefix,
   stateBucket: config.aws.stateBucket,
+  permissionsBoundaryArn: boundaryArn,
   secretsKeyId: config.aws.secretsKeyId,
 };
 const environment = config.github.environments[config.environment]!;
 // job_workflow_ref pins: deployments run the pinned workflows from the environment's branches; previews run them
 // in a pull request (`refs/pull/<N>/merge`, the caller's ref of a called workflow).
 const { deploy: deployWorkflows, preview: previewWorkflows } = config.github.jobWorkflows;
-const deployPin = deployWorkflows && {
+const deployPin: JobWorkflowPin | undefined = deployWorkflows && {
   workflows: deployWorkflows,
   refs: environment.branches.map((branch) => ({ kind: "branch" as const, branch })),
 };
-const previewPin = previewWorkflows && { workflows: previewWorkflows, refs: [{ kind: "pullRequest" as const }] };
+const previewPin: JobWorkflowPin | undefined = previewWorkflows && {
+  workflows: previewWorkflows,
+  refs: [{ kind: "pullRequest" as const }],
+};
+// Entra pins them too, with flexible credentials (the schema requires an app registration when workflows are pinned).
+const azurePins = (pin: JobWorkflowPin | undefined) =>
+  pin === undefined ? undefined : buildJobWorkflowRefs(config.github, pin).map((ref) => ref.value);
 
 // GitHub Actions -> AWS: a read-only preview role for pull requests, a deploy role for this stack's environment.
 const githubAws = new GitHubActionsOidc(`${prefix}-github`, {
   repository: config.github,
   enterpriseSlug: config.github.enterpriseSlug,
   existingProviderArn: config.aws.existingOidcProviderArn,
-  roles: [previewRoleSpec(scope, previewPin), deployRoleSpec(scope, deploySubjects, deployPin)],
+  roles: [
+    previewRoleSpec(scope, previewPin),
+    deployRoleSpec(scope, deploySubjects, config.github.allowUnprotectedDeploySubjects, deployPin),
+  ],
   pinnedClaims: { repositoryId: config.github.pinRepositoryId },
   maxSessionDuration: config.aws.maxSessionDuration,
-  permissionsBoundaryArn: config.aws.permissionsBoundaryArn,
+  permissionsBoundaryArn: boundary,
   tags,
 });
 
@@ -63,11 +86,13 @@ const azureCommon = {
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {
   ...azureCommon,
   subjects: [{ kind: "pullRequest" }],
+  jobWorkflowRefs: azurePins(previewPin),
   roleAssignments: [{ roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi preview: read the stack" }],
 });
 const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
   ...azureCommon,
   subjects: deploySubjects,
+  jobWorkflowRefs: azurePins(deployPin),
   roleAssignments: [
     { roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi up: read the stack" },
     {
@@ -88,6 +113,8 @@ const sync = new SyncTask(`${prefix}-sync`, {
   azureTenantId: config.azure.tenantId,
   azureClientId: syncClientId,
   region: config.region,
+  accountId: config.aws.accountId,
+  permissionsBoundaryArn: boundary,
   imageTag: config.workerImageTag,
   scheduleExpression: config.sync.scheduleExpression,
   existingClusterArn: config.sync.existingClusterArn,

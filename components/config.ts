@@ -12,6 +12,7 @@ import { AWS_REGION_PATTERN, GRAPH_SITE_ID_PATTERN } from "../worker/src/contrac
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
 import {
   buildSubjects,
+  checkDeploySubjects,
   checkRepositoryRef,
   checkWorkflowPath,
   githubConditionKeyPrefix,
@@ -69,6 +70,8 @@ const githubSchema = z
       .record(z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, "expected a GitHub environment name"), environmentSchema)
       .refine((r) => Object.keys(r).length > 0, "expected at least one environment"),
     extraDeploySubjects: z.array(subjectFilterSchema).default([]),
+    /** Subject contexts (`ref:refs/heads/main`) accepted on the deploy identity although they bypass the environment's protection. */
+    allowUnprotectedDeploySubjects: z.array(z.string().min(1)).default([]),
     publishRepositoryVariables: z.boolean().default(false),
     manageRepositorySettings: z.boolean().default(true),
     pinRepositoryId: z.boolean().default(false),
@@ -305,17 +308,30 @@ function crossKeyProblems(config: Omit<StackConfig, "stack" | "region">): string
         problems.push(
           `${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: "${subject!.value}" is a pattern, but the deploy subjects also become Entra federated credentials, which match exactly`,
         );
+      } else {
+        checkDeploySubjects([filter], config.github.allowUnprotectedDeploySubjects);
       }
     } catch (err) {
       problems.push(`${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: ${(err as Error).message}`);
     }
   });
+  const pinsWorkflows = Object.values(config.github.jobWorkflows).some((files) => files !== undefined);
+  if (pinsWorkflows && config.azure.identityKind !== "application") {
+    problems.push(
+      `${CONFIG_NAMESPACE}:azure.identityKind: "${config.azure.identityKind}" cannot pin zerosecrets:github.jobWorkflows on Azure (flexible federated credentials need an app registration); set identityKind: application`,
+    );
+  }
   if (config.aws.stateBucket !== undefined && config.aws.secretsKeyId === undefined) {
     problems.push(
       `${CONFIG_NAMESPACE}:aws.secretsKeyId: missing; a self-managed state backend (aws.stateBucket) needs an awskms:// secrets provider, or CI stops at a passphrase prompt: give the KMS key ID the stack file's secretsprovider names (docs/ci.md)`,
     );
   }
-  const credentials = deploySubjectFilters(config).length;
+  // An app registration pins the workflow too: one flexible credential per subject and pinned workflow ref.
+  const pinnedRefs =
+    config.azure.identityKind === "application" && config.github.jobWorkflows.deploy !== undefined
+      ? config.github.jobWorkflows.deploy.length * config.github.environments[config.environment]!.branches.length
+      : 1;
+  const credentials = deploySubjectFilters(config).length * pinnedRefs;
   if (credentials > MAX_FEDERATED_CREDENTIALS) {
     problems.push(
       `${CONFIG_NAMESPACE}:github.extraDeploySubjects: the deploy identity would need ${credentials} federated credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS}`,

@@ -18,6 +18,7 @@ import {
 } from "./github-subjects";
 import { assertLeastPrivilege, ConditionBlock, PolicyStatement } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
+import { assertCannotRaiseItself, assertTrustAdmitsOnlyItsSubjects, placeholderProviderArn } from "./trust-checks";
 import { withField } from "./validation";
 
 /** AWS accepts 3600 to 43200 seconds for a role's maximum session. */
@@ -34,6 +35,8 @@ export interface GitHubRoleSpec {
   readonly statements: readonly PolicyStatement[];
   /** Seconds; default the component's `maxSessionDuration`. */
   readonly maxSessionDuration?: number;
+  /** Deny the role every write on itself (its policies, trust, boundary, tags). Default false. */
+  readonly denyEditingItself?: boolean;
   /**
    * Pin `job_workflow_ref`: only jobs defined in these workflow files, at these refs, may assume the role (STS
    * evaluates the claim for GitHub tokens). Default none: any workflow whose `sub` matches.
@@ -79,14 +82,21 @@ export function checkSessionDuration(field: string, seconds: number): void {
  * caller asked for a pattern, a second one for the patterns (`StringLike`). They must be separate statements because
  * keys inside one condition block are ANDed.
  */
-export function githubTrustPolicy(args: {
+export function githubTrustPolicy(args: GitHubTrustArgs): pulumi.Output<string> {
+  return pulumi.jsonStringify(githubTrustDocument(args));
+}
+
+export interface GitHubTrustArgs {
   providerArn: pulumi.Input<string>;
   subjects: readonly Subject[];
   enterpriseSlug?: string;
   pinned?: Record<string, string>;
   /** `job_workflow_ref` values (see `buildJobWorkflowRefs`); `StringLike` when any holds a wildcard. */
   jobWorkflowRefs?: readonly Subject[];
-}): pulumi.Output<string> {
+}
+
+/** The trust policy document itself (the provider ARN may still be an Output). */
+export function githubTrustDocument(args: GitHubTrustArgs) {
   const prefix = githubConditionKeyPrefix(args.enterpriseSlug);
   const pinned: Record<string, string | string[]> = { [`${prefix}:aud`]: AWS_STS_AUDIENCE };
   for (const [claim, value] of Object.entries(args.pinned ?? {})) pinned[`${prefix}:${claim}`] = value;
@@ -119,7 +129,7 @@ export function githubTrustPolicy(args: {
       }),
     );
   }
-  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+  return { Version: "2012-10-17", Statement: statements };
 }
 
 export class GitHubActionsOidc extends pulumi.ComponentResource {
@@ -154,6 +164,25 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
               buildJobWorkflowRefs(args.repository, spec.jobWorkflows!),
             );
       assertLeastPrivilege(`roles[${spec.key}].statements`, spec.statements);
+      // The pack's own evaluator, before anything is registered: the trust admits only the intended runs, and the
+      // permissions cannot raise the role (ADR 0002).
+      assertTrustAdmitsOnlyItsSubjects(
+        `roles[${spec.key}]`,
+        githubTrustDocument({
+          providerArn: placeholderProviderArn(githubConditionKeyPrefix(args.enterpriseSlug)),
+          subjects,
+          enterpriseSlug: args.enterpriseSlug,
+          pinned,
+          jobWorkflowRefs: workflowRefs,
+        }),
+        spec.subjects.some((s) => s.kind === "pullRequest"),
+      );
+      assertCannotRaiseItself(
+        `roles[${spec.key}].statements`,
+        `${name}-${spec.key}`,
+        spec.statements,
+        spec.denyEditingItself,
+      );
       return { spec, duration, subjects, workflowRefs };
     });
     this.issuerUrl = githubIssuerUrl(args.enterpriseSlug);
@@ -190,6 +219,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
           statements: spec.statements,
           maxSessionDuration: duration,
           permissionsBoundary: args.permissionsBoundaryArn,
+          denyEditingItself: spec.denyEditingItself,
           tags: args.tags,
         },
         this,

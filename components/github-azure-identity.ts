@@ -10,6 +10,7 @@ import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as authorization from "@pulumi/azure-native/authorization";
 import { Application } from "@pulumi/azuread/application";
 import { ApplicationFederatedIdentityCredential } from "@pulumi/azuread/applicationFederatedIdentityCredential";
+import { ApplicationFlexibleFederatedIdentityCredential } from "@pulumi/azuread/applicationFlexibleFederatedIdentityCredential";
 import { ServicePrincipal } from "@pulumi/azuread/servicePrincipal";
 import {
   AZURE_TOKEN_EXCHANGE_AUDIENCE,
@@ -19,8 +20,10 @@ import {
   MAX_FEDERATED_CREDENTIALS,
   SubjectFilter,
   subjectFilterLabel,
+  workflowPinnedExpression,
 } from "./github-subjects";
 import { AZURE_ROLES, CONDITION_VERSION, roleDefinitionResourceId } from "./azure-rbac";
+import { assertCredentialsAdmitOnlyTheirSubjects } from "./trust-checks";
 import { checkGuid, withField } from "./validation";
 
 /** Built-in Azure role definition IDs (public, identical in every tenant); permissions in `azure-rbac.ts`. */
@@ -56,6 +59,14 @@ export interface GitHubActionsIdentityArgs {
   readonly resourceGroupName: string;
   /** Azure region of the managed identity. */
   readonly location: pulumi.Input<string>;
+  /**
+   * Pin `job_workflow_ref` as well as `sub`, as the AWS deploy role does: each subject and workflow ref become a
+   * flexible federated credential `claims['sub'] eq '<subject>' and claims['job_workflow_ref'] eq '<ref>'` (`matches`
+   * for a ref with a wildcard; Entra supports both claims for GitHub's issuer, and no `or`, hence one credential per
+   * pair). Needs `kind: "application"`: the managed-identity credential of @pulumi/azure-native 3.x has no
+   * claimsMatchingExpression. Default none.
+   */
+  readonly jobWorkflowRefs?: readonly string[];
   /** Role assignments. Default: none (the caller decides; never subscription Contributor by default). */
   readonly roleAssignments?: readonly AzureRoleAssignmentSpec[];
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
@@ -80,10 +91,29 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
         `subjects: "${pattern.value}" contains a wildcard, but Entra matches federated subjects exactly; list each subject`,
       );
     }
-    if (built.length > MAX_FEDERATED_CREDENTIALS) {
+    const credentialCount = built.length * Math.max(1, args.jobWorkflowRefs?.length ?? 0);
+    if (credentialCount > MAX_FEDERATED_CREDENTIALS) {
       throw new Error(
-        `subjects: ${built.length} subjects need ${built.length} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
+        `subjects: ${built.length} subjects${args.jobWorkflowRefs?.length ? ` x ${args.jobWorkflowRefs.length} workflow refs` : ""} need ${credentialCount} federated credentials, but Entra allows at most ${MAX_FEDERATED_CREDENTIALS} per identity`,
       );
+    }
+    const kind = args.kind ?? "managedIdentity";
+    const workflowRefs = args.jobWorkflowRefs ?? [];
+    if (workflowRefs.length > 0) {
+      for (const [i, ref] of workflowRefs.entries()) {
+        if (!/^[^/\s']+\/[^/\s']+\/\.github\/workflows\/[^@\s']+@refs\/[^\s']+$/.test(ref)) {
+          throw new pulumi.ResourceError(
+            `jobWorkflowRefs[${i}]: "${ref}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH`,
+            this,
+          );
+        }
+      }
+      if (kind !== "application") {
+        throw new pulumi.ResourceError(
+          'jobWorkflowRefs: pinning the workflow needs flexible federated credentials, which only kind "application" can hold here; set kind (zerosecrets:azure.identityKind) to "application"',
+          this,
+        );
+      }
     }
     for (const [i, assignment] of (args.roleAssignments ?? []).entries()) {
       checkGuid(`roleAssignments[${i}].roleDefinitionId`, assignment.roleDefinitionId);
@@ -91,8 +121,18 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
     this.subjects = built.map((s) => s.value);
     const issuer = githubIssuerUrl(args.enterpriseSlug);
     const labels = args.subjects.map(subjectFilterLabel);
+    // The pack's own judgement of each credential, before anything is registered.
+    assertCredentialsAdmitOnlyTheirSubjects(
+      "subjects",
+      this.subjects.flatMap((subject) =>
+        workflowRefs.length === 0
+          ? [{ issuer, subject }]
+          : workflowRefs.map((jobWorkflowRef) => ({ issuer, subject, jobWorkflowRef })),
+      ),
+      args.subjects.some((f) => f.kind === "pullRequest"),
+    );
 
-    if ((args.kind ?? "managedIdentity") === "managedIdentity") {
+    if (kind === "managedIdentity") {
       const identity = new managedidentity.UserAssignedIdentity(
         `${name}-identity`,
         { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags },
@@ -119,6 +159,24 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
       const application = new Application(`${name}-app`, { displayName: name }, { parent: this });
       const servicePrincipal = new ServicePrincipal(`${name}-sp`, { clientId: application.clientId }, { parent: this });
       this.subjects.forEach((subject, i) => {
+        if (workflowRefs.length > 0) {
+          workflowRefs.forEach((ref, j) => {
+            const suffix = workflowRefs.length === 1 ? "" : `-${j}`;
+            new ApplicationFlexibleFederatedIdentityCredential(
+              `${name}-fic-${labels[i]}${suffix}`,
+              {
+                applicationId: application.id,
+                displayName: `github-${labels[i]}${suffix}`,
+                description: `GitHub Actions: ${subject}, workflow ${ref}`,
+                issuer,
+                audience: AZURE_TOKEN_EXCHANGE_AUDIENCE,
+                claimsMatchingExpression: workflowPinnedExpression(subject, ref),
+              },
+              { parent: this },
+            );
+          });
+          return;
+        }
         new ApplicationFederatedIdentityCredential(
           `${name}-fic-${labels[i]}`,
           {

@@ -247,3 +247,35 @@ export function subjectFilterLabel(filter: SubjectFilter): string {
     .replace(/-+$/, "")
     .toLowerCase();
 }
+
+/** The context part of a filter's subject (`environment:prod`, `ref:refs/heads/main`, `pull_request`). */
+export function subjectContextOf(filter: SubjectFilter): string {
+  return subjectContext(filter).value;
+}
+
+/**
+ * A deploy identity must be reached only through a GitHub environment, whose protection rules (branches, reviewers)
+ * then apply. A branch, tag or pull-request subject bypasses them: refused unless `allowUnprotected` names its
+ * context exactly (`ref:refs/heads/main`), the stack file's explicit, reviewable opt-in.
+ */
+export function checkDeploySubjects(filters: readonly SubjectFilter[], allowUnprotected: readonly string[] = []): void {
+  for (const filter of filters) {
+    if (filter.kind === "environment") continue;
+    const context = subjectContextOf(filter);
+    if (allowUnprotected.includes(context)) continue;
+    throw new SubjectError(
+      `deploy subject "${context}" bypasses the environment's protection rules (any run on that ${filter.kind === "pullRequest" ? "pull request" : filter.kind} gets the deploy identity); deploy through an environment, or name "${context}" in allowUnprotectedDeploySubjects to accept it`,
+      "extraDeploySubjects",
+    );
+  }
+}
+
+/**
+ * A flexible federated credential's expression that pins the workflow as well as the subject (Entra supports `sub`
+ * and `job_workflow_ref` for GitHub's issuer; `eq` compares exactly, `matches` takes `*` and `?`; clauses joined
+ * with `and`).
+ */
+export function workflowPinnedExpression(subject: string, jobWorkflowRef: string): string {
+  const operator = WILDCARD_CHARACTERS.test(jobWorkflowRef) ? "matches" : "eq";
+  return `claims['sub'] eq '${subject}' and claims['job_workflow_ref'] ${operator} '${jobWorkflowRef}'`;
+}

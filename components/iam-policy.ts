@@ -5,6 +5,38 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
+/** Role-management actions that accept the `iam:PermissionsBoundary` condition key (Service Authorization Reference, IAM). */
+export const BOUNDARY_CONDITIONED_ACTIONS = [
+  "iam:CreateRole",
+  "iam:PutRolePolicy",
+  "iam:DeleteRolePolicy",
+  "iam:AttachRolePolicy",
+  "iam:DetachRolePolicy",
+  "iam:PutRolePermissionsBoundary",
+];
+
+/** Every action that changes a role: denied on the deploy role's own ARN. */
+export const ROLE_WRITE_ACTIONS = [
+  ...BOUNDARY_CONDITIONED_ACTIONS,
+  "iam:DeleteRole",
+  "iam:UpdateRole",
+  "iam:UpdateRoleDescription",
+  "iam:UpdateAssumeRolePolicy",
+  "iam:DeleteRolePermissionsBoundary",
+  "iam:TagRole",
+  "iam:UntagRole",
+];
+
+/** Actions that change a managed policy: denied on the boundary. */
+export const POLICY_WRITE_ACTIONS = [
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+];
+
 export type ConditionBlock = Record<string, Record<string, pulumi.Input<string | number | boolean | string[]>>>;
 
 export interface PolicyStatement {
@@ -42,8 +74,17 @@ export function policyJson(where: string, statements: readonly PolicyStatement[]
   return pulumi.jsonStringify(pulumi.output({ Version: "2012-10-17", Statement: statements }));
 }
 
-/** Trust policy letting one AWS service assume the role (ECS tasks, EventBridge Scheduler). */
-export function serviceTrustPolicy(service: string, sourceAccount?: pulumi.Input<string>): pulumi.Output<string> {
+/**
+ * Trust policy letting one AWS service assume the role (ECS tasks, EventBridge Scheduler), with the confused-deputy
+ * guard AWS recommends: the service may assume it only on behalf of this account (`aws:SourceAccount`) and, for the
+ * resources given, only for them (`aws:SourceArn`, ArnLike). ("The confused deputy problem", IAM User Guide,
+ * confused-deputy.html; "Task IAM role", Amazon ECS Developer Guide; "Set up the execution role", EventBridge
+ * Scheduler User Guide.)
+ */
+export function serviceTrustPolicy(
+  service: string,
+  source: { account: pulumi.Input<string>; arnLike: pulumi.Input<string> },
+): pulumi.Output<string> {
   return pulumi.jsonStringify({
     Version: "2012-10-17",
     Statement: [
@@ -51,8 +92,10 @@ export function serviceTrustPolicy(service: string, sourceAccount?: pulumi.Input
         Effect: "Allow",
         Principal: { Service: service },
         Action: "sts:AssumeRole",
-        // Confused-deputy guard: only calls made on behalf of this account.
-        ...(sourceAccount === undefined ? {} : { Condition: { StringEquals: { "aws:SourceAccount": sourceAccount } } }),
+        Condition: {
+          StringEquals: { "aws:SourceAccount": source.account },
+          ArnLike: { "aws:SourceArn": source.arnLike },
+        },
       },
     ],
   });

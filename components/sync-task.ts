@@ -51,6 +51,10 @@ export interface SyncTaskArgs {
   /** Client ID of the Entra identity the worker signs in as (public). */
   readonly azureClientId: pulumi.Input<string>;
   readonly region: string;
+  /** AWS account the task runs in: the service roles trust ECS and Scheduler only on its behalf (confused deputy). */
+  readonly accountId: string;
+  /** Permissions boundary every role of the task carries (the stack's; ADR 0002). Default none. */
+  readonly permissionsBoundaryArn?: pulumi.Input<string>;
   /**
    * Image tag in the ECR repository created here (the deploy workflow pushes the commit's image and passes its SHA).
    * Default none: the stack can be deployed before any image exists, and every schedule is created disabled.
@@ -100,6 +104,9 @@ export class SyncTask extends pulumi.ComponentResource {
     // role; as a registered component input it would deadlock, so it is left out of the recorded inputs.
     const { azureClientId: _deferred, ...recordedArgs } = args;
     super("zerosecrets:sync:SyncTask", name, recordedArgs, opts);
+    if (!/^[0-9]{12}$/.test(args.accountId)) {
+      throw new pulumi.ResourceError(`accountId "${args.accountId}" is not a 12-digit AWS account ID`, this);
+    }
     checkSyncTaskArgs(args);
     const child = { parent: this };
 
@@ -176,11 +183,13 @@ export class SyncTask extends pulumi.ComponentResource {
     );
     const logStreams = pulumi.interpolate`${logGroup.arn}:log-stream:*`;
 
+    const ecsSource = { account: args.accountId, arnLike: `arn:aws:ecs:${args.region}:${args.accountId}:*` };
     const executionRole = roleWithPolicy(
       `${name}-execution`,
       {
         description: "Pulls the worker image and writes its logs",
-        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ecsSource),
+        permissionsBoundary: args.permissionsBoundaryArn,
         statements: [
           // GetAuthorizationToken has no resource-level permission.
           { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
@@ -206,7 +215,8 @@ export class SyncTask extends pulumi.ComponentResource {
       `${name}-task`,
       {
         description: "SharePoint sync worker: its tables, its bucket prefix, and web identity tokens for Entra",
-        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com"),
+        assumeRolePolicy: serviceTrustPolicy("ecs-tasks.amazonaws.com", ecsSource),
+        permissionsBoundary: args.permissionsBoundaryArn,
         statements: taskRoleStatements({
           tableArns: Object.values(tables).map((t) => t.arn),
           bucketArn: bucket.arn,
@@ -290,7 +300,11 @@ export class SyncTask extends pulumi.ComponentResource {
       `${name}-scheduler`,
       {
         description: "Lets EventBridge Scheduler start the sync task",
-        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com"),
+        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", {
+          account: args.accountId,
+          arnLike: `arn:aws:scheduler:${args.region}:${args.accountId}:schedule-group/default`,
+        }),
+        permissionsBoundary: args.permissionsBoundaryArn,
         statements: [
           {
             Sid: "RunSyncTask",

@@ -45,6 +45,8 @@ export async function scanRun(run: RunRecord): Promise<{
         message: "a credential issued during the run appears verbatim",
         location: where,
         where,
+        // Credentials the chain issues are short-lived cloud credentials.
+        cloudCredential: true,
       });
     }
   };

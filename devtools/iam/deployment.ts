@@ -20,6 +20,11 @@ export interface DeployedRole {
   /** Parsed policy documents, in the order the program registered them. */
   readonly policies: readonly unknown[];
   readonly permissionsBoundaryArn?: string;
+  /**
+   * The boundary's document when the stack creates it (its own `PermissionsBoundary`); undefined without a boundary
+   * or for one the stack only names (an account's existing policy, whose content the program does not hold).
+   */
+  readonly permissionsBoundary?: unknown;
 }
 
 export interface StackDeployment {
@@ -102,14 +107,22 @@ export function deploymentOf(run: StackRun): StackDeployment {
     region: str(taskEnvironment[WORKER_ENVIRONMENT.region], WORKER_ENVIRONMENT.region),
     tables,
     bucket: { name: bucketName, arn: str(bucket.outputs.arn, "bucket ARN") },
-    taskRole: {
-      name: roleName,
-      arn: roleArn,
-      policies,
-      permissionsBoundaryArn:
-        typeof role.inputs.permissionsBoundary === "string" ? role.inputs.permissionsBoundary : undefined,
-    },
+    taskRole: { name: roleName, arn: roleArn, policies, ...boundaryOf(run, role) },
     taskEnvironment,
+  };
+}
+
+/** A role's boundary: its ARN, and its document when the stack creates that policy. */
+function boundaryOf(
+  run: StackRun,
+  role: RecordedResource,
+): Pick<DeployedRole, "permissionsBoundaryArn" | "permissionsBoundary"> {
+  const arn = role.inputs.permissionsBoundary;
+  if (typeof arn !== "string") return {};
+  const policy = byType(run, "aws:iam/policy:Policy").find((p) => p.outputs.arn === arn);
+  return {
+    permissionsBoundaryArn: arn,
+    permissionsBoundary: policy && JSON.parse(str(policy.inputs.policy, `boundary ${arn}`)),
   };
 }
 

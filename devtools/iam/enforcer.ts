@@ -25,6 +25,7 @@ import {
   accessDenied,
   accessDeniedMessage,
   type Service,
+  type Refusal,
   type ServiceError,
   sendServiceError,
   signatureError,
@@ -198,7 +199,7 @@ export class IamEnforcer extends EventEmitter {
           principal.arn,
           authorisation.action,
           authorisation.resource,
-          decided.decision === "deny",
+          refusalOf(decided),
           service,
         );
         return sendServiceError(res, service, accessDenied(service, message), method);
@@ -296,6 +297,13 @@ export class IamEnforcer extends EventEmitter {
       else req.pipe(out);
     });
   }
+}
+
+/** Which policy refused: the evaluator names the permissions boundary when it was the boundary (policy/iam). */
+function refusalOf(decided: Pick<AuthorisationRecord, "decision" | "reason">): Refusal {
+  const boundary = /permissions boundary/.test(decided.reason);
+  if (decided.decision === "deny") return boundary ? "boundaryDeny" : "explicitDeny";
+  return boundary ? "boundary" : "identity";
 }
 
 function queryRecord(raw: string): Record<string, string | string[]> {

@@ -35,7 +35,12 @@ export function sessionArn(roleArn: string, sessionName: string): string {
  * parsed once here rather than on every call.
  */
 export function roleAccess(role: DeployedRole, roleArn = role.arn): Access {
-  return { kind: "role", roleArn, policies: role.policies.map((policy) => parsePolicy(policy)) };
+  return {
+    kind: "role",
+    roleArn,
+    policies: role.policies.map((policy) => parsePolicy(policy)),
+    permissionsBoundary: role.permissionsBoundary === undefined ? undefined : [parsePolicy(role.permissionsBoundary)],
+  };
 }
 
 /** A fresh session of a role: temporary keys as STS issues them (ASIA…, a secret, a session token, an expiry). */

@@ -22,18 +22,24 @@ export interface ServiceError {
   readonly message: string;
 }
 
-/** IAM's access-denied message, naming the principal, the action and (unless `*`) the resource. */
+/** Which policy refused a call, as IAM's message names it. */
+export type Refusal = "identity" | "explicitDeny" | "boundary" | "boundaryDeny";
+
+/** IAM's access-denied message, naming the principal, the action, (unless `*`) the resource and the policy type. */
 export function accessDeniedMessage(
   principalArn: string,
   action: string,
   resource: string,
-  explicit: boolean,
+  refusal: Refusal,
   service: Service,
 ): string {
   const on = resource === "*" ? "" : ` on resource: ${service === "s3" ? `"${resource}"` : resource}`;
-  const because = explicit
-    ? "with an explicit deny in an identity-based policy"
-    : `because no identity-based policy allows the ${action} action`;
+  const because = {
+    identity: `because no identity-based policy allows the ${action} action`,
+    explicitDeny: "with an explicit deny in an identity-based policy",
+    boundary: `because no permissions boundary allows the ${action} action`,
+    boundaryDeny: "with an explicit deny in a permissions boundary",
+  }[refusal];
   return `User: ${principalArn} is not authorized to perform: ${action}${on} ${because}`;
 }
 

@@ -2,7 +2,9 @@
  * The secret detector: one contract shared by the policy pack, the credential-chain run scanner,
  * `audit` and the workflow lint. Findings say what was found and where, NEVER the value.
  */
+import { AZURE_CONNECTION_STRING_RULE_ID } from "./azure-credential-rule";
 import { isCloudCredentialName, lastPathSegment } from "./credential-names";
+import { ENTRA_CLIENT_SECRET_RULE_ID, shannonEntropy } from "./entra-client-secret-rule";
 import { lintText } from "./secretlint";
 
 export { isCloudCredentialName } from "./credential-names";
@@ -12,6 +14,43 @@ export interface SecretFinding {
   message: string;
   /** where, e.g. "env.AWS_SECRET_ACCESS_KEY" or "line 3" */
   location: string;
+  /**
+   * True for a credential of a cloud (AWS keys, Entra secrets, Azure account and shared access keys and SAS, GCP
+   * keys, a value under a cloud-credential name): a secret store does not make it acceptable. Other secrets (a
+   * database password, an OAuth client secret) are fine in a secret store and nowhere else.
+   */
+  cloudCredential: boolean;
+}
+
+export const SECRET_LIKE_NAME_RULE_ID = "zerosecrets/secret-like-name";
+
+/** Rules and messages that find cloud credentials (see SecretFinding.cloudCredential). */
+function isCloudFinding(ruleId: string, messageId: string): boolean {
+  if (ruleId === AZURE_CONNECTION_STRING_RULE_ID) return messageId !== "ConnectionStringPassword";
+  return (
+    ruleId === ENTRA_CLIENT_SECRET_RULE_ID ||
+    ruleId === "@secretlint/secretlint-rule-aws" ||
+    ruleId === "@secretlint/secretlint-rule-gcp" ||
+    ruleId === "zerosecrets/cloud-credential-name"
+  );
+}
+
+/**
+ * Environment-variable-style names that say "secret" (`GITHUB_SECRET`, `DB_PASSWORD`, `API_TOKEN`, `SIGNING_KEY`):
+ * upper case with underscores, ending in SECRET, PASSWORD, PASSWD, TOKEN or KEY.
+ */
+const SECRET_LIKE_NAME = /^(?:[A-Z0-9]+_)*(?:SECRET|PASSWORD|PASSWD|PWD|TOKEN|KEY|APIKEY)$/;
+/** Shortest value, and the entropy in bits per character, that looks generated rather than written by a person. */
+const MIN_SECRET_LENGTH = 16;
+const MIN_SECRET_ENTROPY = 3.2;
+
+/** A high-entropy value under a secret-like name; references, ARNs, URLs and paths are not secrets themselves. */
+export function isSecretLikeValue(name: string, value: string): boolean {
+  if (!SECRET_LIKE_NAME.test(name)) return false;
+  const v = value.trim();
+  if (v.length < MIN_SECRET_LENGTH || /\s/.test(v)) return false;
+  if (/^(arn:|https?:\/\/|@Microsoft\.KeyVault\(|\/|\$\{|\{\{)/.test(v)) return false;
+  return shannonEntropy(v) >= MIN_SECRET_ENTROPY;
 }
 
 /**
@@ -37,6 +76,7 @@ export async function findSecretsInText(text: string, opts: { fileName?: string 
       ruleId: m.ruleId,
       message: withoutMask(m.message),
       location: `line ${m.loc.start.line}`,
+      cloudCredential: isCloudFinding(m.ruleId, m.messageId),
     }));
 }
 
@@ -73,6 +113,14 @@ export async function findSecretsInKeyValues(
         ruleId: "zerosecrets/cloud-credential-name",
         message: `a value is set under the cloud-credential name ${lastPathSegment(path)}`,
         location: path,
+        cloudCredential: true,
+      });
+    } else if (isSecretLikeValue(lastPathSegment(path), value)) {
+      findings.push({
+        ruleId: SECRET_LIKE_NAME_RULE_ID,
+        message: `a high-entropy value is set under the secret-like name ${lastPathSegment(path)}`,
+        location: path,
+        cloudCredential: false,
       });
     }
   }
@@ -92,4 +140,25 @@ export async function findSecretsInKeyValues(
     findings.push({ ...f, location: lineOwner[line - 1] ?? f.location });
   }
   return findings;
+}
+
+/**
+ * Free text (a log, a rendered diff, a comment) with every range the detector reports replaced by `mark`: the last
+ * line of defence for text that was not built from masked data.
+ */
+export async function maskSecretsInText(text: string, mark: string): Promise<string> {
+  if (!text) return text;
+  const ranges = (await lintText(text))
+    .filter((m) => !PUBLIC_ID_MESSAGES.has(m.messageId))
+    .map((m) => [m.range[0], m.range[1]] as [number, number])
+    .sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+    else merged.push([...r]);
+  }
+  let out = text;
+  for (const [start, end] of merged.reverse()) out = out.slice(0, start) + mark + out.slice(end);
+  return out;
 }

@@ -2,6 +2,7 @@
  * Loads secretlint (ESM) once per process and lints text with the recommended preset plus our own
  * rules. The config is built once: building it per call costs more than the lint itself.
  */
+import { azureCredentialRule } from "./azure-credential-rule";
 import { entraClientSecretRule } from "./entra-client-secret-rule";
 import { SecretlintMessage } from "./secretlint-types";
 
@@ -42,6 +43,7 @@ async function load(): Promise<Loaded> {
         rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
       },
       { id: entraClientSecretRule.meta.id, rule: entraClientSecretRule },
+      { id: azureCredentialRule.meta.id, rule: azureCredentialRule },
     ],
   };
   return { lintSource: core.lintSource as unknown as LintSource, config };

@@ -122,3 +122,12 @@ export function parsePolicy(policy: unknown): PolicyDocument {
 export function statementLabel(s: Statement): string {
   return s.sid ? `statement "${s.sid}"` : `statement ${s.index}`;
 }
+
+function isParsed(d: unknown): d is PolicyDocument {
+  return !!d && typeof d === "object" && Array.isArray((d as PolicyDocument).statements);
+}
+
+/** A document already read (returned as it is), or one to read. */
+export function toDocument(policy: unknown): PolicyDocument {
+  return isParsed(policy) ? policy : parsePolicy(policy);
+}

@@ -16,7 +16,7 @@
  */
 import { arnAccount, arnMatches } from "./arn";
 import { conditionHolds, ContextLookup, OpenKeys, RequestContext } from "./conditions";
-import { parsePolicy, PolicyDocument, PrincipalMap, Statement, statementLabel } from "./document";
+import { PolicyDocument, PrincipalMap, Statement, statementLabel, toDocument } from "./document";
 import { wildcardMatch } from "./glob";
 
 export type DecisionKind = "allow" | "deny" | "implicitDeny";
@@ -130,12 +130,7 @@ function evaluateStatement(
 }
 
 function toDocuments(documents: PolicyInput | PolicyInput[]): PolicyDocument[] {
-  const list = Array.isArray(documents) ? documents : [documents];
-  return list.map((d) => (isParsed(d) ? d : parsePolicy(d)));
-}
-
-function isParsed(d: unknown): d is PolicyDocument {
-  return !!d && typeof d === "object" && Array.isArray((d as PolicyDocument).statements);
+  return (Array.isArray(documents) ? documents : [documents]).map(toDocument);
 }
 
 /** Evaluates a request against policies of one kind (identity policies together, or one trust policy). */

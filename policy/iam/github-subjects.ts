@@ -24,6 +24,18 @@ export type HostileClass =
   | "anyTag"
   | "anyEnvironment";
 
+/** Every hostile class, in the order findings are reported. */
+export const HOSTILE_CLASSES: readonly HostileClass[] = [
+  "anotherOwner",
+  "anotherRepository",
+  "anotherOwnerId",
+  "anotherRepositoryId",
+  "pullRequest",
+  "anyBranch",
+  "anyTag",
+  "anyEnvironment",
+];
+
 export const HOSTILE_DESCRIPTIONS: Record<HostileClass | "noSub" | "anotherAudience" | "caseVariant", string> = {
   anotherOwner: "a token from another owner",
   anotherOwnerId: "the immutable subject form with another owner ID",
@@ -33,7 +45,7 @@ export const HOSTILE_DESCRIPTIONS: Record<HostileClass | "noSub" | "anotherAudie
   anyBranch: "a token from another branch (any branch anyone with write access pushes)",
   anyTag: "a token from another tag",
   anyEnvironment: "a token from another environment (a job may name an environment that does not exist yet)",
-  noSub: "a token without a sub claim (ForAllValues: and ...IfExists pass when the key is absent)",
+  noSub: "a token without a sub claim",
   anotherAudience: "a token for another audience",
   caseVariant: "a branch or tag differing only in case (git refs are case-sensitive)",
 };

@@ -37,3 +37,5 @@ export {
 export type { FederatedCredential, ExternalToken, MatchResult, Clause } from "./entra";
 export { analyseWebIdentityTrust, WEB_IDENTITY_ACTION } from "./web-identity";
 export type { TrustFinding, TrustFindingKind, TrustAnalysisOptions } from "./web-identity";
+export { analyseEscalation } from "./escalation";
+export type { EscalationFinding, EscalationKind, EscalationSubject } from "./escalation";

@@ -12,7 +12,7 @@
  */
 import { isUnknown } from "../lib/values";
 import { isNegatedOperator, operatorUsesWildcards, parseOperator } from "./conditions";
-import { parsePolicy, PolicyDocument, PolicyDocumentError, Statement } from "./document";
+import { PolicyDocument, PolicyDocumentError, Statement, toDocument } from "./document";
 import { evaluatePolicies, principalMatches, RequestPrincipal } from "./evaluate";
 import { Glob, intersectGlobs, literalCharacters, literalGlob, wildcardGlob } from "./glob";
 import { isGitHubPrefix, issuerPrefixOfProvider, webIdentityContext } from "./github";
@@ -20,6 +20,7 @@ import {
   claimsForSubject,
   FOREIGN_CLASSES,
   freshCharacters,
+  HOSTILE_CLASSES,
   HOSTILE_DESCRIPTIONS,
   HostileClass,
   hostileTemplates,
@@ -54,17 +55,6 @@ export interface TrustAnalysisOptions {
   /** The role may admit pull_request subjects (a reviewed, read-only identity). */
   allowPullRequests?: boolean;
 }
-
-const HOSTILE_ORDER: HostileClass[] = [
-  "anotherOwner",
-  "anotherRepository",
-  "anotherOwnerId",
-  "anotherRepositoryId",
-  "pullRequest",
-  "anyBranch",
-  "anyTag",
-  "anyEnvironment",
-];
 
 function keyEquals(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
@@ -158,19 +148,16 @@ interface Analysis {
   prefix: string;
   principal: RequestPrincipal;
   allows: Statement[];
-  /** True when a statement's principal is unknown during preview or names every provider: Principal always matches. */
-  principalOpen: boolean;
 }
 
 function admitted(a: Analysis, claims: Record<string, string | undefined>): boolean {
   const prefix = a.prefix.toLowerCase();
-  const doc = a.principalOpen
-    ? {
-        statements: a.doc.statements.map((s) =>
-          s.principal?.Federated?.some(isUnknown) ? { ...s, principal: { "*": ["*"] } } : s,
-        ),
-      }
-    : a.doc;
+  // A provider ARN unknown during preview is the provider the condition keys name: it matches.
+  const doc = {
+    statements: a.doc.statements.map((s) =>
+      s.principal?.Federated?.some(isUnknown) ? { ...s, principal: { "*": ["*"] } } : s,
+    ),
+  };
   const decision = evaluatePolicies(
     doc,
     { action: WEB_IDENTITY_ACTION, principal: a.principal, context: webIdentityContext(a.prefix, claims) },
@@ -198,7 +185,7 @@ function githubFindings(a: Analysis, options: TrustAnalysisOptions): TrustFindin
     const subs = positiveConstraints(s, subKey);
     const aud = pinnedLiterals(s, audKey)[0] ?? "sts.amazonaws.com";
     const trustedRepositoryId = pinnedLiterals(s, `${a.prefix}:repository_id`)[0];
-    for (const cls of HOSTILE_ORDER) {
+    for (const cls of HOSTILE_CLASSES) {
       if (found.has(cls) || (cls === "pullRequest" && options.allowPullRequests)) continue;
       if (cls === "anotherOwnerId" && found.has("anotherOwner")) continue;
       if (cls === "anotherRepositoryId" && (found.has("anotherRepository") || found.has("anotherOwner"))) continue;
@@ -322,7 +309,7 @@ export function analyseWebIdentityTrust(policy: unknown, options: TrustAnalysisO
   if (isUnknown(policy)) return [];
   let doc: PolicyDocument;
   try {
-    doc = parsePolicy(policy);
+    doc = toDocument(policy);
   } catch (error) {
     if (error instanceof PolicyDocumentError)
       return [{ kind: "unreadable", message: `cannot be read: ${error.message}` }];
@@ -352,7 +339,7 @@ export function analyseWebIdentityTrust(policy: unknown, options: TrustAnalysisO
         ? !principalMatches(s.notPrincipal, principal)
         : s.principal && (principalMatches(s.principal, principal) || s.principal.Federated?.some(isUnknown)),
     );
-    const analysis: Analysis = { doc, prefix, principal, allows: applicable, principalOpen: true };
+    const analysis: Analysis = { doc, prefix, principal, allows: applicable };
     findings.push(...(isGitHubPrefix(prefix) ? githubFindings(analysis, options) : genericFindings(analysis)));
   }
   return findings;

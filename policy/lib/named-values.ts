@@ -7,11 +7,18 @@
  */
 import { parseJson } from "./values";
 
+/** Marks a step into a JSON document held in a string (parse here, serialise back after masking). */
+export const INTO_JSON = Symbol("json");
+/** One step of a real property path: a key, an index, or into the JSON a string holds. */
+export type Segment = string | number | typeof INTO_JSON;
+
 export interface NamedValues {
   /** path -> value; the last path segment is the name a key-context rule should see. */
   values: Record<string, string>;
   /** Paths whose value is a reference to a secret store rather than the value itself. */
   references: Set<string>;
+  /** path -> where the value really sits in the properties (for masking it there). */
+  segments: Record<string, Segment[]>;
 }
 
 const VALUE_KEYS = ["value", "Value"];
@@ -38,13 +45,14 @@ function nameOf(entry: Record<string, unknown>): string | undefined {
 }
 
 export function namedValues(props: Record<string, unknown>): NamedValues {
-  const out: NamedValues = { values: {}, references: new Set() };
-  const walk = (value: unknown, path: string, key: string): void => {
+  const out: NamedValues = { values: {}, references: new Set(), segments: {} };
+  const walk = (value: unknown, path: string, key: string, at: Segment[]): void => {
     if (typeof value === "string") {
       const parsed = parseJson(value);
-      if (parsed !== undefined) return walk(parsed, path, key);
+      if (parsed !== undefined) return walk(parsed, path, key, [...at, INTO_JSON]);
       const text = USER_DATA_KEYS.has(key) ? decodeUserData(value) : value;
       out.values[path] = text;
+      out.segments[path] = at;
       if (isKeyVaultReference(text)) out.references.add(path);
       return;
     }
@@ -52,7 +60,7 @@ export function namedValues(props: Record<string, unknown>): NamedValues {
       value.forEach((entry, i) => {
         const itemPath = `${path}[${i}]`;
         const name = entry && typeof entry === "object" ? nameOf(entry as Record<string, unknown>) : undefined;
-        if (!name) return walk(entry, itemPath, key);
+        if (!name) return walk(entry, itemPath, key, [...at, i]);
         const record = entry as Record<string, unknown>;
         for (const [k, v] of Object.entries(record)) {
           if (NAME_KEYS.includes(k)) continue;
@@ -60,21 +68,22 @@ export function namedValues(props: Record<string, unknown>): NamedValues {
             const pairPath = `${itemPath}.${name}`;
             if (typeof v === "string") {
               out.values[pairPath] = v;
+              out.segments[pairPath] = [...at, i, k];
               if (REFERENCE_KEYS.includes(k) || isKeyVaultReference(v)) out.references.add(pairPath);
             } else {
-              walk(v, pairPath, name);
+              walk(v, pairPath, name, [...at, i, k]);
             }
           } else {
-            walk(v, `${itemPath}.${k}`, k);
+            walk(v, `${itemPath}.${k}`, k, [...at, i, k]);
           }
         }
       });
       return;
     }
     if (value !== null && typeof value === "object") {
-      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k);
+      for (const [k, v] of Object.entries(value)) walk(v, path ? `${path}.${k}` : k, k, [...at, k]);
     }
   };
-  walk(props, "", "");
+  walk(props, "", "", []);
   return out;
 }

@@ -5,6 +5,7 @@
  */
 import { EnforcementLevel, PolicyConfigSchema, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { isAllowedResource } from "./config";
+import { secretPathsOf } from "./secrets";
 import { plain } from "./values";
 
 export interface CheckedResource {
@@ -13,6 +14,8 @@ export interface CheckedResource {
   urn: string;
   /** Plain properties; values unknown during preview appear as the engine's sentinel strings. */
   props: Record<string, unknown>;
+  /** Paths of the values the program marked secret (lib/secrets.ts); absent when not known. */
+  secretPaths?: Set<string>;
 }
 
 export interface RuleConfig {
@@ -37,7 +40,8 @@ export function resourcePolicy<C extends RuleConfig>(rule: Rule<C>): ResourceVal
     validateResource: async (args, reportViolation) => {
       const config = args.getConfig<C>();
       if (isAllowedResource(config, args.urn, args.name)) return;
-      const resource = { type: args.type, name: args.name, urn: args.urn, props: plain(args.props) };
+      const props = plain(args.props);
+      const resource = { type: args.type, name: args.name, urn: args.urn, props, secretPaths: secretPathsOf(props) };
       for (const message of await rule.check(resource, config)) reportViolation(message);
     },
   };
@@ -53,7 +57,8 @@ export function stackPolicy<C extends RuleConfig>(rule: Rule<C>): StackValidatio
       const config = args.getConfig<C>();
       for (const r of args.resources) {
         if (isAllowedResource(config, r.urn, r.name)) continue;
-        const resource = { type: r.type, name: r.name, urn: r.urn, props: plain(r.props) };
+        const props = plain(r.props);
+        const resource = { type: r.type, name: r.name, urn: r.urn, props, secretPaths: secretPathsOf(props) };
         for (const message of await rule.check(resource, config)) reportViolation(message, r.urn);
       }
     },

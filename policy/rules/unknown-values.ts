@@ -43,6 +43,10 @@ const WATCHED_PROPERTIES = new Set([
   "audiences",
   "audience",
   "claimsMatchingExpression",
+  // role permissions (no-self-escalation)
+  "policy",
+  "inlinePolicies",
+  "policies",
 ]);
 
 export const unknownValues: Rule = {

@@ -37,7 +37,7 @@ describe("stack configuration", () => {
     assert.equal(dev.github.subjectFormat, "legacy");
     assert.equal(dev.github.ownerId, "1234567");
     assert.equal(dev.github.manageRepositorySettings, true);
-    assert.equal(dev.azure.identityKind, "managedIdentity");
+    assert.equal(dev.azure.identityKind, "application");
     assert.equal(dev.sync.cpu, 512);
     const prod = parseStackConfig("prod", stackFile("prod"));
     assert.equal(prod.environment, "prod");
@@ -84,9 +84,19 @@ describe("stack configuration", () => {
         "more than 20 federated credentials",
         devWith("zerosecrets:github", (g) => ({
           ...g,
-          extraDeploySubjects: Array.from({ length: 20 }, (_, i) => ({ tag: `v${i}` })),
+          extraDeploySubjects: Array.from({ length: 20 }, (_, i) => ({ environment: `e${i}` })),
         })),
         "  - zerosecrets:github.extraDeploySubjects: the deploy identity would need 21 federated credentials; Entra allows at most 20",
+      ],
+      [
+        "a branch deploy subject the stack file does not name (it bypasses the environment's protection)",
+        devWith("zerosecrets:github", (g) => ({ ...g, extraDeploySubjects: [{ branch: "main" }] })),
+        `  - zerosecrets:github.extraDeploySubjects[0]: deploy subject "ref:refs/heads/main" bypasses the environment's protection rules (any run on that branch gets the deploy identity); deploy through an environment, or name "ref:refs/heads/main" in allowUnprotectedDeploySubjects to accept it`,
+      ],
+      [
+        "a pinned workflow with a managed identity on Azure (no flexible credentials there)",
+        devWith("zerosecrets:azure", (a) => ({ ...a, identityKind: "managedIdentity" })),
+        '  - zerosecrets:azure.identityKind: "managedIdentity" cannot pin zerosecrets:github.jobWorkflows on Azure (flexible federated credentials need an app registration); set identityKind: application',
       ],
       [
         "a non-GUID tenant ID",
@@ -153,7 +163,7 @@ describe("stack configuration", () => {
           ...g,
           jobWorkflowRef: "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
         })),
-        "  - zerosecrets:github.jobWorkflowRef: unknown key; the closest known key is zerosecrets:github.jobWorkflows (known: owner, repository, ownerId, repositoryId, subjectFormat, enterpriseSlug, environments, extraDeploySubjects, publishRepositoryVariables, manageRepositorySettings, pinRepositoryId, jobWorkflows, subjectClaimKeys)",
+        "  - zerosecrets:github.jobWorkflowRef: unknown key; the closest known key is zerosecrets:github.jobWorkflows (known: owner, repository, ownerId, repositoryId, subjectFormat, enterpriseSlug, environments, extraDeploySubjects, allowUnprotectedDeploySubjects, publishRepositoryVariables, manageRepositorySettings, pinRepositoryId, jobWorkflows, subjectClaimKeys)",
       ],
       [
         "a self-managed backend without a KMS secrets provider",
@@ -190,6 +200,17 @@ describe("stack configuration", () => {
     for (const [what, raw, message] of cases) {
       it(what, () => assert.equal(problems(raw), header + message));
     }
+
+    it("accepts a branch deploy subject the stack file names in allowUnprotectedDeploySubjects", () => {
+      const raw = devWith("zerosecrets:github", (g) => ({
+        ...g,
+        extraDeploySubjects: [{ branch: "main" }],
+        allowUnprotectedDeploySubjects: ["ref:refs/heads/main"],
+      }));
+      assert.deepEqual(parseStackConfig("dev", raw).github.extraDeploySubjects, [
+        { kind: "branch", branch: "main", wildcard: undefined },
+      ]);
+    });
 
     it("lists every problem at once", () => {
       const raw = devWith("zerosecrets:azure", (a) => ({ ...a, tenantId: "x", subscriptionId: "y" }));

@@ -7,6 +7,8 @@ import {
 import type { SubjectFilter } from "../../components/github-subjects";
 import { constrainedRoleAssignmentCondition, readRoleAssignmentCondition } from "../../components/azure-rbac";
 import { build, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
+import { check } from "../../devtools/policy-fixtures/fixtures";
+import { federation } from "../../policy/rules/federation";
 
 const FIC = "azure-native:managedidentity:FederatedIdentityCredential";
 const base: GitHubActionsIdentityArgs = {
@@ -167,5 +169,65 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
         ),
       );
     });
+  });
+
+  it("pins job_workflow_ref with a flexible credential per subject, which the pack's rule passes", async () => {
+    const ref = "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main";
+    const { resources } = await build("a9", make({ ...base, kind: "application", jobWorkflowRefs: [ref] }));
+    const flexible = ofType(
+      resources,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    );
+    assert.equal(flexible.length, 1);
+    const inputs = flexible[0]!.inputs;
+    assert.equal(
+      inputs.claimsMatchingExpression,
+      `claims['sub'] eq 'repo:contoso/infra:environment:prod' and claims['job_workflow_ref'] eq '${ref}'`,
+    );
+    assert.equal(inputs.audience, "api://AzureADTokenExchange");
+    const problems = await check(
+      federation,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+      inputs,
+    );
+    assert.deepEqual(problems, []);
+  });
+
+  it("refuses a workflow pin on a managed identity (no flexible credentials there), naming the field", () => {
+    assert.match(
+      refusal(
+        () =>
+          new GitHubActionsIdentity("a10", {
+            ...base,
+            jobWorkflowRefs: ["contoso/infra/.github/workflows/pulumi.yml@refs/heads/main"],
+          }),
+      ),
+      /jobWorkflowRefs: pinning the workflow needs flexible federated credentials/,
+    );
+  });
+
+  it("one flexible credential per subject and workflow ref; a pull request's ref number matched by pattern", async () => {
+    const refs = [
+      "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
+      "contoso/infra/.github/workflows/pulumi.yml@refs/pull/*/merge",
+    ];
+    const { resources } = await build(
+      "a11",
+      make({ ...base, kind: "application", subjects: [{ kind: "pullRequest" }], jobWorkflowRefs: refs }),
+    );
+    const expressions = ofType(
+      resources,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    ).map((c) => c.inputs.claimsMatchingExpression);
+    assert.deepEqual(expressions, [
+      `claims['sub'] eq 'repo:contoso/infra:pull_request' and claims['job_workflow_ref'] eq '${refs[0]}'`,
+      `claims['sub'] eq 'repo:contoso/infra:pull_request' and claims['job_workflow_ref'] matches '${refs[1]}'`,
+    ]);
+    assert.match(
+      refusal(
+        () => new GitHubActionsIdentity("a12", { ...base, kind: "application", jobWorkflowRefs: ["pulumi.yml"] }),
+      ),
+      /jobWorkflowRefs\[0\]: "pulumi.yml" must look like OWNER\/REPO\/.github\/workflows\/FILE@refs\/heads\/BRANCH/,
+    );
   });
 });

@@ -10,6 +10,7 @@ const base: SyncTaskArgs = {
   azureTenantId: MOCK_ENV.tenantId,
   azureClientId: CLIENT_ID,
   region: MOCK_ENV.region,
+  accountId: MOCK_ENV.accountId,
   imageTag: "0.1.0",
   subnetIds: ["subnet-0a1b2c3d4e5f60718"],
   securityGroupIds: ["sg-0123456789abcdef0"],
@@ -124,6 +125,34 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     });
     const trust = jsonInput(named(resources, "s4-task"), "assumeRolePolicy");
     assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
+  });
+
+  it("service roles trust their service only on this account's behalf (confused deputy) and carry the boundary", async () => {
+    const boundary = `arn:aws:iam::${MOCK_ENV.accountId}:policy/b`;
+    const { resources } = await build("s9", make({ ...base, permissionsBoundaryArn: boundary }));
+    const a = MOCK_ENV.accountId;
+    const expected: Record<string, [string, string]> = {
+      "s9-task": ["ecs-tasks.amazonaws.com", `arn:aws:ecs:${MOCK_ENV.region}:${a}:*`],
+      "s9-execution": ["ecs-tasks.amazonaws.com", `arn:aws:ecs:${MOCK_ENV.region}:${a}:*`],
+      "s9-scheduler": ["scheduler.amazonaws.com", `arn:aws:scheduler:${MOCK_ENV.region}:${a}:schedule-group/default`],
+    };
+    for (const [role, [service, sourceArn]] of Object.entries(expected)) {
+      const statement = jsonInput(named(resources, role), "assumeRolePolicy").Statement[0];
+      assert.deepEqual(statement.Principal, { Service: service }, role);
+      assert.deepEqual(
+        statement.Condition,
+        { StringEquals: { "aws:SourceAccount": a }, ArnLike: { "aws:SourceArn": sourceArn } },
+        role,
+      );
+      assert.equal(named(resources, role).inputs.permissionsBoundary, boundary, role);
+    }
+  });
+
+  it("refuses an account ID that is not one", () => {
+    assert.throws(
+      () => new SyncTask("s10", { ...base, accountId: "1234" }),
+      /accountId "1234" is not a 12-digit AWS account ID/,
+    );
   });
 
   it("schedules each site separately with the sync command override", async () => {

@@ -342,6 +342,35 @@ describe("IAM enforcement in front of dynalite and s3rver, with the dev stack's 
     );
   });
 
+  it("caps the role with the stack's permissions boundary, and names the boundary when it refuses", async () => {
+    assert.ok(deployment.taskRole.permissionsBoundary, "the dev stack creates its boundary");
+    const role = {
+      ...deployment.taskRole,
+      policies: [
+        ...deployment.taskRole.policies,
+        {
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: "dynamodb:GetItem",
+              Resource: "arn:aws:dynamodb:ap-southeast-2:111122223333:table/outside-the-stack",
+            },
+          ],
+        },
+      ],
+    };
+    const dynamo = dynamoAs(stores.iam!.newSession(role));
+    await assert.rejects(
+      dynamo.send(new GetItemCommand({ TableName: "outside-the-stack", Key: { siteId: { S: SITE } } })),
+      {
+        name: "AccessDeniedException",
+        message:
+          /perform: dynamodb:GetItem on resource: arn:aws:dynamodb:ap-southeast-2:111122223333:table\/outside-the-stack because no permissions boundary allows the dynamodb:GetItem action$/,
+      },
+    );
+  });
+
   it("refuses bad signatures, unknown keys and expired sessions with each service's own error", async () => {
     const session = stores.iam!.taskSession;
     const wrongSecret = { ...session, secretAccessKey: randomBytes(30).toString("base64") };

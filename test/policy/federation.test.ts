@@ -122,7 +122,7 @@ describe("policy rule federation-admits-only-the-intended-workload: IAM role tru
       [
         "another owner (owner wildcard)",
         pinned("repo:*/app:environment:prod", "StringLike"),
-        /a token from another owner \(sub repo:zz-attacker-org\/app:environment:prod\)/,
+        /a token from another owner \(sub repo:[^/@]+\/app:environment:prod\)/,
       ],
       ["another repository (repo:octo/*)", pinned("repo:octo/*", "StringLike"), /a token from another repository/],
       [
@@ -158,7 +158,7 @@ describe("policy rule federation-admits-only-the-intended-workload: IAM role tru
       [
         "a branch differing only in case (IgnoreCase)",
         { StringEquals: aud, StringEqualsIgnoreCase: { [`${GH}:sub`]: "repo:octo/app:ref:refs/heads/main" } },
-        /differing only in case \(sub repo:octo\/app:ref:refs\/heads\/MAIN\)/,
+        /differing only in case.*\(sub repo:octo\/app:ref:refs\/heads\/MAIN\)/,
       ],
       ["a list that contains *", pinned(["repo:octo/app:environment:prod", "*"], "StringLike"), /another owner/],
       [
@@ -280,7 +280,9 @@ describe("policy rule federation-admits-only-the-intended-workload: Entra federa
       );
       assert.equal(
         await problems(
-          flex("claims['sub'] matches 'repo:octo/*:environment:prod' and claims['repository_id'] eq '5678'"),
+          flex(
+            "claims['sub'] eq 'repo:octo/app:environment:prod' and claims['job_workflow_ref'] matches 'octo/app/.github/workflows/*@refs/heads/main'",
+          ),
           {},
           FLEX,
         ),
@@ -296,7 +298,19 @@ describe("policy rule federation-admits-only-the-intended-workload: Entra federa
     });
     it("fails an expression it cannot evaluate, or one without sub", async () => {
       assert.match(await problems(flex("claims['sub'] startswith 'repo:octo/'"), {}, FLEX), /cannot be evaluated/);
-      assert.match(await problems(flex("claims['repository_owner'] eq 'octo'"), {}, FLEX), /does not constrain sub/);
+      assert.match(
+        await problems(
+          flex("claims['job_workflow_ref'] eq 'octo/app/.github/workflows/d.yml@refs/heads/main'"),
+          {},
+          FLEX,
+        ),
+        /does not constrain sub/,
+      );
+      // Entra supports only sub and job_workflow_ref for GitHub: a clause on another claim is refused.
+      assert.match(
+        await problems(flex("claims['sub'] matches 'repo:octo/*' and claims['repository_id'] eq '5678'"), {}, FLEX),
+        /cannot be evaluated: claim "repository_id" is not supported/,
+      );
     });
   });
 });

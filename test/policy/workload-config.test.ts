@@ -149,4 +149,126 @@ describe("policy rule no-secrets-in-workload-config", () => {
       [],
     );
   });
+
+  describe("credentials inside composite strings, secret-like names, program-marked secrets", () => {
+    const WEBAPP = "azure-native:web:WebApp";
+    const b64 = (n: number) =>
+      Buffer.from(fake.awsSecretAccessKey() + fake.awsSecretAccessKey())
+        .toString("base64")
+        .slice(0, n);
+    const settings = (name: string, value: string) => ({ siteConfig: { appSettings: [{ name, value }] } });
+    const caught: Array<[string, Record<string, unknown>, RegExp]> = [
+      [
+        "a storage connection string (AccountKey=)",
+        settings(
+          "AzureWebJobsStorage",
+          `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${b64(88)};EndpointSuffix=core.windows.net`,
+        ),
+        /account key/,
+      ],
+      [
+        "a Service Bus connection string (SharedAccessKey=)",
+        settings("BUS", `Endpoint=sb://ns.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=${b64(44)}`),
+        /shared access key/,
+      ],
+      [
+        "a SAS token in a URL",
+        settings(
+          "UPLOAD_URL",
+          `https://a.blob.core.windows.net/c?sv=2022-11-02&ss=b&srt=o&sp=rw&se=2030-01-01T00:00:00Z&sig=${encodeURIComponent(b64(44))}`,
+        ),
+        /shared access signature/,
+      ],
+      [
+        "an ADO.NET connection string with a password",
+        settings(
+          "SQL",
+          `Server=tcp:db.database.windows.net,1433;Database=app;User ID=app;Password=${b64(20)};Encrypt=true`,
+        ),
+        /password in a database connection string/,
+      ],
+      [
+        "a database URL with a password",
+        settings("DATABASE_URL", `postgres://app:${b64(20)}@db.internal:5432/app`),
+        /.+/,
+      ],
+      [
+        "an OAuth client secret under GITHUB_SECRET",
+        settings("GITHUB_SECRET", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b"),
+        /secret-like name GITHUB_SECRET/,
+      ],
+    ];
+    for (const [what, props, says] of caught) {
+      it(`fails ${what}`, async () => {
+        const messages = await check(workloadConfig, WEBAPP, props);
+        assert.equal(messages.length, 1, messages.join("\n"));
+        assert.match(messages[0], says);
+      });
+    }
+
+    const clean: Array<[string, Record<string, unknown>]> = [
+      ["identity-based storage settings", settings("AzureWebJobsStorage__accountName", "zsfunc")],
+      [
+        "a connection string without a key",
+        settings(
+          "APPLICATIONINSIGHTS_CONNECTION_STRING",
+          "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://x.in.applicationinsights.azure.com/",
+        ),
+      ],
+      ["a blob URL without a signature", settings("UPLOAD_URL", "https://a.blob.core.windows.net/c/file.txt")],
+      ["a low-entropy value under a KEY name", settings("CACHE_KEY", "user-profile-v2")],
+      [
+        "a Key Vault reference under a secret-like name",
+        settings("DB_PASSWORD", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/db)"),
+      ],
+    ];
+    for (const [what, props] of clean) {
+      it(`passes ${what}`, async () => assert.deepEqual(await check(workloadConfig, WEBAPP, props), []));
+    }
+
+    it("a secret store may keep a secret that is not a cloud credential, never a cloud credential", async () => {
+      const store = "aws:secretsmanager/secretVersion:SecretVersion";
+      const kept = {
+        secretString: JSON.stringify({
+          GITHUB_SECRET: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b",
+          DATABASE_URL: `postgres://app:${b64(20)}@db:5432/app`,
+        }),
+      };
+      assert.deepEqual(await check(workloadConfig, store, kept), []);
+      const key = { secretString: `DefaultEndpointsProtocol=https;AccountName=a;AccountKey=${b64(88)}` };
+      assert.equal((await check(workloadConfig, store, key)).length, 1);
+      const ssm = { name: "/app/db-url", type: "SecureString", value: `postgres://app:${b64(20)}@db:5432/app` };
+      assert.deepEqual(await check(workloadConfig, "aws:ssm/parameter:Parameter", ssm), []);
+      assert.equal((await check(workloadConfig, "aws:ssm/parameter:Parameter", { ...ssm, type: "String" })).length, 1);
+    });
+
+    it("a value the program marked secret in plain environment variables fails; in a store or elsewhere it does not", async () => {
+      const resource = (type: string, props: Record<string, unknown>, secretPaths: string[]) =>
+        workloadConfig.check(
+          { type, name: "r", urn: `urn:pulumi:dev::zs::${type}::r`, props, secretPaths: new Set(secretPaths) },
+          {},
+        );
+      const lambda = await resource(LAMBDA, { environment: { variables: { SALT: "pepper" } } }, [
+        "environment.variables.SALT",
+      ]);
+      assert.equal(lambda.length, 1);
+      assert.match(
+        lambda[0],
+        /at environment\.variables\.SALT: a value the program marks secret is set in plain workload configuration/,
+      );
+      assert.deepEqual(
+        await resource("aws:ssm/parameter:Parameter", { name: "/salt", type: "SecureString", value: "pepper" }, [
+          "value",
+        ]),
+        [],
+      );
+      assert.deepEqual(await resource("aws:s3/bucket:Bucket", { bucket: "b" }, ["bucket"]), []);
+      const app = await resource(
+        "azure-native:app:ContainerApp",
+        { configuration: { secrets: [{ name: "s", value: "pepper" }] } },
+        ["configuration.secrets[0].value"],
+      );
+      assert.deepEqual(app, []);
+    });
+  });
 });

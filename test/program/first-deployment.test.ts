@@ -73,8 +73,10 @@ describe("the first deployment of each stack", () => {
           (r) =>
             r.type === "azure-native:authorization:RoleAssignment" && r.name.startsWith(`zs-${stack}-azure-deploy-`),
         );
-        const preview = byName(run, `zs-${stack}-azure-preview-identity`).outputs.principalId as string;
-        const deploy = byName(run, `zs-${stack}-azure-deploy-identity`).outputs.principalId as string;
+        // Managed identity or app registration alike: the component says which principal it signs in as.
+        const preview = byName(run, `zs-${stack}-azure-preview`).outputs.principalId as string;
+        const deploy = byName(run, `zs-${stack}-azure-deploy`).outputs.principalId as string;
+        assert.match(preview, /^[0-9a-f-]{36}$/);
         assert.deepEqual(
           assignments.map((a) => roleId(a.inputs.roleDefinitionId as string)).sort(),
           [AZURE_ROLES.Reader.id, AZURE_ROLES.RoleBasedAccessControlAdministrator.id].sort(),

@@ -3,6 +3,7 @@
  * under the mock runtime (`runStackUnderMocks`); every assertion below reads those two runs.
  */
 import { strict as assert } from "node:assert";
+import { evaluateIdentityPolicy } from "../../policy/iam";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
@@ -75,6 +76,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
         const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
         assert.deepEqual(components.map((c) => c.type).sort(), [
           "zerosecrets:aws:GitHubActionsOidc",
+          // dev creates its own boundary; prod names the platform's.
+          ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
           "zerosecrets:azure:AwsWorkloadIdentity",
           "zerosecrets:azure:GitHubActionsIdentity",
           "zerosecrets:azure:GitHubActionsIdentity",
@@ -101,6 +104,23 @@ describe("the dev and prod stacks under the mock runtime", function () {
           }
         }
         assert.equal(ofType(runs[stack]!, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").length, 0);
+      });
+
+      it("puts every role under the stack's permissions boundary", () => {
+        const boundary =
+          stack === "dev"
+            ? "arn:aws:iam::111122223333:policy/zs-dev-permissions-boundary"
+            : "arn:aws:iam::444455556666:policy/platform-deploy-boundary";
+        const roles = ofType(runs[stack]!, "aws:iam/role:Role");
+        assert.equal(roles.length, 5);
+        for (const role of roles) assert.equal(role.inputs.permissionsBoundary, boundary, role.name);
+        const deploy = json(byName(runs[stack]!, `zs-${stack}-github-deploy-permissions`), "policy");
+        const self = deploy.Statement.find((s: { Sid?: string }) => s.Sid === "DenyEditingItself");
+        assert.match(self.Resource, new RegExp(`^arn:aws:iam::\\d{12}:role/zs-${stack}-github-deploy-[0-9a-f]{7}$`));
+        assert.deepEqual(
+          deploy.Statement.find((s: { Sid?: string }) => s.Sid === "StackRolesCarryTheBoundary").Condition,
+          { StringEquals: { "iam:PermissionsBoundary": boundary } },
+        );
       });
 
       it("keeps the pull-request preview role read-only (its only writes are the state backend's lock files)", () => {
@@ -216,6 +236,17 @@ describe("the dev and prod stacks under the mock runtime", function () {
       ],
       ["contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main"],
     );
+    // Azure parity: the prod deploy identity pins the same workflow (flexible credential on job_workflow_ref).
+    const flexible = ofType(
+      runs.prod!,
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    ).filter((c) => c.name.startsWith("zs-prod-azure-deploy"));
+    assert.deepEqual(
+      flexible.map((c) => c.inputs.claimsMatchingExpression),
+      [
+        "claims['sub'] eq 'repo:contoso/zero-secrets-stack:environment:prod' and claims['job_workflow_ref'] eq 'contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main'",
+      ],
+    );
     assert.equal(ofType(runs.prod!, "aws:scheduler/schedule:Schedule").length, 2);
     // Only dev publishes the repository-level preview variables.
     assert.equal(ofType(runs.prod!, "github:index/actionsVariable:ActionsVariable").length, 0);
@@ -224,6 +255,26 @@ describe("the dev and prod stacks under the mock runtime", function () {
         (v) => v.inputs.variableName === "AWS_PREVIEW_ROLE_ARN",
       ),
     );
+  });
+
+  it("dev: every permission any role is granted lies within the boundary the stack creates (ADR 0002)", () => {
+    const boundary = json(byName(runs.dev!, "zs-dev-boundary-policy"), "policy");
+    for (const policy of ofType(runs.dev!, "aws:iam/rolePolicy:RolePolicy")) {
+      for (const statement of json(policy, "policy").Statement) {
+        if (statement.Effect !== "Allow") continue;
+        for (const action of [statement.Action].flat() as string[])
+          for (const pattern of [statement.Resource].flat() as string[]) {
+            const resource = pattern.replace(/\*/g, "x1");
+            const context = {
+              "iam:PermissionsBoundary": boundary.Statement.find(
+                (s: { Sid: string }) => s.Sid === "DenyEditingTheBoundary",
+              ).Resource,
+            };
+            const decision = evaluateIdentityPolicy(boundary, { action, resource, context }).decision;
+            assert.equal(decision, "allow", `${policy.name} ${statement.Sid}: ${action} on ${resource}`);
+          }
+      }
+    }
   });
 
   it("publishes exactly the variables the workflows read, each where the job reading it can see it", () => {
@@ -270,7 +321,16 @@ describe("runStackUnderMocks", () => {
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
-    for (const item of ["Pulumi.yaml", "index.ts", "components", "worker/src/contract"])
+    // The components import the pack's evaluator (policy/iam, which reads policy/lib/values.ts) and the contract
+    // they share with the worker.
+    for (const item of [
+      "Pulumi.yaml",
+      "index.ts",
+      "components",
+      "policy/iam",
+      "policy/lib/values.ts",
+      "worker/src/contract",
+    ])
       fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
   });
   after(() => fs.rmSync(copy, { recursive: true, force: true }));

@@ -86,16 +86,16 @@ describe("audit:access (workflows × trust policies)", function () {
 
     const matrix = await matrixOf();
     assert.deepEqual(matrix.findings, []);
-    const used = matrix.rows.flatMap((row) =>
-      row.cells.filter((c) => c.used).map((c) => `${row.run.label} → ${c.identity.name}`),
-    );
+    const used = matrix.rows
+      .filter((row) => row.run.impostor === undefined)
+      .flatMap((row) => row.cells.filter((c) => c.used).map((c) => `${row.run.label} → ${c.identity.name}`));
     for (const expected of [
       "deploy.yml › dev → pulumi.yml › pulumi → zs-dev-github-deploy",
-      "deploy.yml › dev → pulumi.yml › pulumi → zs-dev-azure-deploy-identity",
+      "deploy.yml › dev → pulumi.yml › pulumi → zs-dev-azure-deploy-app",
       "deploy.yml › prod → pulumi.yml › pulumi → zs-prod-github-deploy",
-      "deploy.yml › prod → pulumi.yml › pulumi → zs-prod-azure-deploy-identity",
+      "deploy.yml › prod → pulumi.yml › pulumi → zs-prod-azure-deploy-app",
       "pull-request.yml › preview → pulumi.yml › pulumi → zs-dev-github-preview",
-      "pull-request.yml › preview → pulumi.yml › pulumi → zs-dev-azure-preview-identity",
+      "pull-request.yml › preview → pulumi.yml › pulumi → zs-dev-azure-preview-app",
     ])
       assert.ok(used.includes(expected), `${expected} is not among ${used.join(" | ")}`);
     for (const row of matrix.rows.filter((r) => r.run.impostor === undefined))

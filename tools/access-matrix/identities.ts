@@ -64,10 +64,13 @@ function isGitHubIssuer(issuer: string): boolean {
 
 /** A recorded federated identity credential (managed identity or app registration), as Entra matches it. */
 function federatedCredential(resource: RecordedResource): FederatedCredential {
+  const { issuer, subject, audiences, audience, claimsMatchingExpression } = resource.inputs;
   return {
-    issuer: str(resource.inputs.issuer),
-    subject: str(resource.inputs.subject) || undefined,
-    audiences: (resource.inputs.audiences as string[] | undefined) ?? [],
+    issuer: str(issuer),
+    subject: str(subject) || undefined,
+    // Fixed credentials list audiences; flexible ones (azuread) take one.
+    audiences: (audiences as string[] | undefined) ?? (typeof audience === "string" ? [audience] : []),
+    claimsMatchingExpression: str(claimsMatchingExpression) || undefined,
   };
 }
 
@@ -108,24 +111,23 @@ export function stackFacts(run: StackRun, repository: TrustedRepository): StackF
       credentials: own.map(federatedCredential),
     });
   }
-  // App registrations: credentials name their application by its ID.
-  for (const app of ofType(run, "azuread:index/application:Application")) {
-    const own = ofType(
+  // App registrations: credentials (fixed or flexible) name their application by `/applications/<object id>`.
+  const appCredentials = [
+    ...ofType(run, "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential"),
+    ...ofType(
       run,
-      "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
-    ).filter(
-      (c) =>
-        c.inputs.applicationId === app.outputs.id ||
-        c.inputs.applicationId === `/applications/${str(app.outputs.objectId)}`,
-    );
-    const github = own.filter((c) => isGitHubIssuer(str(c.inputs.issuer)));
-    if (github.length === 0) continue;
+      "azuread:index/applicationFlexibleFederatedIdentityCredential:ApplicationFlexibleFederatedIdentityCredential",
+    ),
+  ].filter((c) => isGitHubIssuer(str(c.inputs.issuer)));
+  for (const app of ofType(run, "azuread:index/application:Application")) {
+    const own = appCredentials.filter((c) => c.inputs.applicationId === `/applications/${str(app.outputs.objectId)}`);
+    if (own.length === 0) continue;
     identities.push({
       kind: "entra",
       stack: run.stack,
       name: app.name,
       clientId: str(app.outputs.clientId),
-      credentials: github.map(federatedCredential),
+      credentials: own.map(federatedCredential),
     });
   }
 

@@ -71,11 +71,11 @@ function cloudDecision(run: JobRun, identity: Identity): { admitted: boolean; wh
   if (match)
     return {
       admitted: true,
-      why: `Entra: federated credential for ${match.credential.subject ?? "a claims expression"} matches`,
+      why: `Entra: federated credential ${match.credential.subject ?? String(match.credential.claimsMatchingExpression)} matches (${match.result.reason})`,
     };
   return {
     admitted: false,
-    why: `Entra: no federated credential matches sub ${run.claims.sub} (${identity.credentials.map((c) => c.subject).join(", ")})`,
+    why: `Entra: no federated credential matches sub ${run.claims.sub}: ${results.map((r) => r.result.reason).join("; ")}`,
   };
 }
 

@@ -62,6 +62,11 @@ export function mockResourceState(
       const uniqueId = `AROA${digest(r.name).slice(0, 17).toUpperCase()}`;
       return withId(name, { name, arn: `arn:aws:iam::${account}:role/${name}`, uniqueId });
     }
+    case "aws:iam/policy:Policy": {
+      const name = phys("name");
+      const arn = `arn:aws:iam::${account}:policy${str("path") ?? "/"}${name}`;
+      return withId(arn, { name, arn, policyId: `ANPA${digest(r.name).slice(0, 17).toUpperCase()}` });
+    }
     case "aws:iam/rolePolicy:RolePolicy": {
       const name = phys("name");
       return withId(`${String(inputs.role)}:${name}`, { name });

@@ -85,6 +85,25 @@ function compareTuples(a: string[], b: string[]): number {
 
 const MAX_VALUE = 120;
 
+/**
+ * Plan files may come from a pull request's own code (plan-comment.yml renders them): every name, type and path is
+ * untrusted text. Inline text is escaped so it cannot open links, images, HTML or mentions; code spans lose the
+ * characters that would end them or split a table cell.
+ */
+export function markdownText(text: string): string {
+  return text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/[\\`*_[\]()<>#|!~]/g, "\\$&")
+    .replace(/@/g, "@\u200b");
+}
+
+export function markdownCode(text: string): string {
+  return `\`${text
+    .replace(/[\r\n]+/g, " ")
+    .replace(/`/g, "'")
+    .replace(/\|/g, "\\|")}\``;
+}
+
 function cell(value: unknown): string {
   if (value === undefined) return "";
   let text = JSON.stringify(value);
@@ -97,7 +116,7 @@ const SYMBOL = { add: "+", remove: "-", change: "~" } as const;
 const VERB = { add: "create", remove: "delete", change: "update" } as const;
 
 function resourceHeading(change: ResourceChange): string {
-  return `**${SYMBOL[change.kind]} ${VERB[change.kind]}** \`${change.resource.type}\` **${change.resource.name}**`;
+  return `**${SYMBOL[change.kind]} ${VERB[change.kind]}** ${markdownCode(change.resource.type)} **${markdownText(change.resource.name)}**`;
 }
 
 function propertyTable(properties: PropertyChange[]): string[] {
@@ -105,7 +124,7 @@ function propertyTable(properties: PropertyChange[]): string[] {
     "",
     "| Property | Base | This pull request |",
     "| --- | --- | --- |",
-    ...properties.map((p) => `| \`${p.path}\` | ${cell(p.before)} | ${cell(p.after)} |`),
+    ...properties.map((p) => `| ${markdownCode(p.path)} | ${cell(p.before)} | ${cell(p.after)} |`),
     "",
   ];
 }
@@ -127,7 +146,7 @@ function renderGroup(changes: ResourceChange[], detailed: boolean): string[] {
 function renderStack(base: PlanFile, head: PlanFile): string[] {
   const changes = diffPlans(base, head);
   const count = (kind: ResourceChange["kind"]) => changes.filter((change) => change.kind === kind).length;
-  const lines = [`### Stack \`${head.stack}\``, ""];
+  const lines = [`### Stack ${markdownCode(head.stack)}`, ""];
   if (changes.length === 0) return [...lines, "No changes.", ""];
   lines.push(
     `**${count("add")} to create, ${count("change")} to update, ${count("remove")} to delete** (${head.resources.length} resources in this pull request's plan)`,

@@ -75,6 +75,11 @@ export function readPlanFile(path: string): PlanFile {
       `${path}: cannot read the plan file; create it with \`npm run plan -- --stack <name> --out ${path}\``,
     );
   }
+  return parsePlanJson(text, path);
+}
+
+/** Parses and validates a plan file's text; errors name `path` and say what to pass. */
+export function parsePlanJson(text: string, path: string): PlanFile {
   let json: unknown;
   try {
     json = JSON.parse(text);

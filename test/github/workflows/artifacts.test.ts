@@ -114,15 +114,23 @@ describe("workflow artifacts (matched as actions/upload-artifact v4 matches them
       written,
     );
 
-    // plan-comment.yml downloads the artifact by name into a folder and reads the comment there.
+    // plan-comment.yml downloads the artifact by name into a folder and renders the comment from the plan files
+    // there (tools/plan/comment.ts reads plan-base-<stack>.json and plan-pr-<stack>.json at the folder's root).
     const comment = parse(readFileSync(join(ROOT, ".github", "workflows", "plan-comment.yml"), "utf8")) as {
-      jobs: { comment: { steps: Step[] & Array<{ env?: Record<string, string> }> } };
+      jobs: { render: { steps: Array<Step & { env?: Record<string, string> }> } };
     };
-    const download = comment.jobs.comment.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"))!;
-    assert.equal(download.with!.name, "offline-plans");
-    const read = /body=([\w./-]+)/.exec(comment.jobs.comment.steps.map((s) => s.run ?? "").join("\n"))![1]!;
-    const inArtifact = relative(root, join(workspace, "plans", "plan-diff-comment.md"));
-    assert.equal(join(String(download.with!.path ?? "."), inArtifact), read);
+    const steps2 = comment.jobs.render.steps;
+    const download = steps2.find(
+      (s) => s.uses?.startsWith("actions/download-artifact@") && s.with?.name === "offline-plans",
+    );
+    assert.ok(download, "plan-comment.yml downloads offline-plans");
+    const render = steps2.find((s) => /plan-comment -- --dir "\$PLANS"/.test(s.run ?? ""));
+    assert.ok(render, "plan-comment.yml renders from the downloaded folder");
+    assert.equal(render.env?.PLANS, download.with!.path, "it renders from where the artifact was downloaded");
+    const inArtifact = files.map((f) => relative(root, f));
+    for (const stack of ["dev", "prod"])
+      for (const file of [`plan-base-${stack}.json`, `plan-pr-${stack}.json`])
+        assert.ok(inArtifact.includes(file), `${file} is not at the artifact's root (${inArtifact.join(", ")})`);
   });
 
   it("would have caught the hidden folder: the old .local/ paths match nothing with the upload action's defaults", async () => {

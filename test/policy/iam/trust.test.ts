@@ -295,4 +295,32 @@ describe("trust evaluator: symbolic analysis", () => {
       [],
     );
   });
+
+  it('Principal "*", Federated "*" and NotPrincipal in an Allow trust every identity provider', () => {
+    const sub = { StringEquals: { ...aud, [`${GH}:sub`]: "repo:contoso/app:environment:prod" } };
+    for (const extra of [
+      { Principal: "*" },
+      { Principal: { Federated: "*" } },
+      { Principal: undefined, NotPrincipal: { AWS: "arn:aws:iam::111122223333:root" } },
+    ]) {
+      const found = analyseWebIdentityTrust(trust(sub, extra)).map((f) => f.kind);
+      assert.deepEqual(found, ["anyProvider"], JSON.stringify(extra));
+    }
+  });
+
+  it("a Deny with a condition the requester can avoid does not protect; one on the issuer's own keys does", () => {
+    const open = trust({ StringEquals: aud, StringLike: { [`${GH}:sub`]: "repo:*/app:environment:prod" } });
+    const withDeny = (condition: unknown) => {
+      const policy = JSON.parse(JSON.stringify(open));
+      policy.Statement.push({
+        Effect: "Deny",
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Principal: { Federated: PROVIDER },
+        Condition: condition,
+      });
+      return analyseWebIdentityTrust(policy).map((f) => f.kind);
+    };
+    assert.ok(withDeny({ IpAddress: { "aws:SourceIp": "0.0.0.0/0" } }).includes("anotherOwner"));
+    assert.deepEqual(withDeny({ StringNotEquals: { [`${GH}:repository`]: "contoso/app" } }), []);
+  });
 });

@@ -19,6 +19,8 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { runPlan, type PlanOutcome } from "../../../tools/plan/plan";
+import { readPlanPairs, renderPlanDiff } from "../../../tools/plan/diff";
+import { renderUntrustedComment } from "../../../tools/plan/comment";
 import { fake } from "../../../devtools/policy-fixtures/fixtures";
 
 const repoRoot = REPO_ROOT;
@@ -30,6 +32,8 @@ const PROGRAM_FILES = [
   "components",
   // The contracts the program shares with the worker (the program imports them from the worker's tree).
   "worker/src/contract",
+  "policy/iam",
+  "policy/lib/values.ts",
   "package.json",
   "tsconfig.json",
 ];
@@ -86,6 +90,10 @@ describe("offline plan and policy gate", function () {
       if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
     const awsSecret = fake.awsSecretAccessKey();
     const entraSecret = fake.entraClientSecret();
+    // The Azure Functions storage setting (AzureWebJobsStorage) with an account key: issue 11 found it passed the
+    // gate, was written in clear to the plan file and mostly printed into the comment.
+    const storageKey = Buffer.from(fake.awsSecretAccessKey() + fake.awsSecretAccessKey()).toString("base64");
+    const connection = `DefaultEndpointsProtocol=https;AccountName=zsfunc;AccountKey=${storageKey};EndpointSuffix=core.windows.net`;
     appendFileSync(
       join(copy, "index.ts"),
       [
@@ -94,6 +102,9 @@ describe("offline plan and policy gate", function () {
         'const plantedIam = require("@pulumi/aws/iam");',
         'const plantedEcs = require("@pulumi/aws/ecs");',
         'const plantedAzuread = require("@pulumi/azuread");',
+        'const plantedWeb = require("@pulumi/azure-native/web");',
+        'new plantedWeb.WebApp("planted-functions", { resourceGroupName: "rg", serverFarmId: "plan",',
+        `  siteConfig: { appSettings: [{ name: "AzureWebJobsStorage", value: ${JSON.stringify(connection)} }] } });`,
         'new plantedIam.AccessKey("planted-access-key", { user: "ci-deployer" });',
         'new plantedAzuread.ApplicationPassword("planted-app-password", { applicationId: "/applications/00000000-0000-4000-8000-000000000001", displayName: "ci" });',
         'new plantedEcs.TaskDefinition("planted-task", {',
@@ -112,16 +123,26 @@ describe("offline plan and policy gate", function () {
     const flagged = new Set(
       outcome.gate!.diagnostics.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn.split("::").pop()),
     );
-    for (const name of ["planted-access-key", "planted-app-password", "planted-task"])
+    for (const name of ["planted-access-key", "planted-app-password", "planted-task", "planted-functions"])
       assert.ok(flagged.has(name), `${name} was not flagged:\n${output}`);
     assert.match(output, /✗ \[mandatory\] \S+\s+aws:iam\/accessKey:AccessKey "planted-access-key"/);
     assert.match(output, /Gate: FAILED/);
     const written = readFileSync(out, "utf8");
-    for (const value of [awsSecret, entraSecret]) {
+    // The diff Markdown (`npm run diff`) and the comment the base branch renders from the plan, new stack as base.
+    const diff = renderPlanDiff(readPlanPairs([join(dir, "no-base.json"), out], true));
+    const artifact = join(dir, "artifact");
+    mkdirSync(artifact, { recursive: true });
+    cpSync(out, join(artifact, "plan-pr-dev.json"));
+    const comment = await renderUntrustedComment({ dir: artifact, stacks: ["dev"], headSha: "0123456" });
+    assert.match(comment, /planted-functions/);
+    for (const value of [awsSecret, entraSecret, storageKey, storageKey.slice(0, 24)]) {
       assert.ok(!output.includes(value), "plan printed a secret value");
       assert.ok(!written.includes(value), "plan wrote a secret value to the plan file");
+      assert.ok(!diff.includes(value), "the diff holds a secret value");
+      assert.ok(!comment.includes(value), "the comment holds a secret value");
     }
     assert.match(written, /\[secret\]/);
+    assert.match(written, /"AzureWebJobsStorage"[\s\S]{0,80}"\[secret\]"/);
   });
 
   it("stops on a bad stack file with the program's own message naming the stack and the key", async () => {
