@@ -13,7 +13,8 @@ import { buildJobWorkflowRefs, type JobWorkflowPin } from "./components/github-s
 import { deployRoleSpec, previewRoleSpec, stackBoundaryArn } from "./components/github-roles";
 import { PermissionsBoundary } from "./components/permissions-boundary";
 import { ActionsVariables } from "./components/github-variables";
-import { SyncTask } from "./components/sync-task";
+import { SyncAlarms } from "./components/sync-alarms";
+import { siteLabel, SyncTask } from "./components/sync-task";
 
 const config = loadStackConfig();
 const prefix = `zs-${config.stack}`;
@@ -126,6 +127,9 @@ const sync = new SyncTask(`${prefix}-sync`, {
   memory: config.sync.memory,
   logRetentionDays: config.sync.logRetentionDays,
   graphBaseUrl: config.sync.graphBaseUrl,
+  orchestration: config.sync.orchestration,
+  chunking: config.sync.chunking,
+  fanOut: config.sync.fanOut,
   tags,
 });
 const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
@@ -138,6 +142,24 @@ const workload = new AwsWorkloadIdentity(`${prefix}-workload`, {
   tags,
 });
 resolveSyncClientId(workload.clientId);
+
+// What operators see: alarms to an SNS topic and a dashboard (docs/operations.md).
+const alarms = new SyncAlarms(`${prefix}-ops`, {
+  siteIds: config.sync.siteIds,
+  siteLabel,
+  region: config.region,
+  clusterArn: sync.clusterArn,
+  taskDefinitionFamilyArn: sync.taskDefinitionFamilyArn,
+  scheduleExpression: config.sync.scheduleExpression,
+  intervalMinutes: config.sync.alarms.intervalMinutes,
+  missedIntervals: config.sync.alarms.missedIntervals,
+  spotInterruptionsPerDay: config.sync.alarms.spotInterruptionsPerDay,
+  fargateSpot: config.sync.fargateSpot,
+  stateMachineArns: sync.stateMachineArns,
+  topicArn: config.sync.alarms.topicArn,
+  eventRetentionDays: config.sync.logRetentionDays,
+  tags,
+});
 
 // Public IDs for the workflows, as Actions variables (never secrets).
 const sharedIds: Record<string, string> = {
@@ -193,5 +215,8 @@ export const contentBucket = sync.bucketName;
 export const ecrRepositoryUrl = sync.repositoryUrl;
 export const clusterArn = sync.clusterArn;
 export const scheduleNames = sync.scheduleNames;
+export const stateMachineArns = sync.stateMachineArns;
+export const alarmTopicArn = alarms.topicArn;
+export const dashboardName = alarms.dashboardName;
 /** The image tag the schedules run (the deploy workflow passes the commit's); undefined until one is pushed. */
 export const workerImageTag = config.workerImageTag;

@@ -21,6 +21,7 @@ import {
   SubjectError,
   SubjectFilter,
 } from "./github-subjects";
+import { CHUNKING_DEFAULTS } from "./sync-orchestration";
 import { GUID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
@@ -160,7 +161,34 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-const syncSchema = z.strictObject({
+const wholeNumber = (min: number, max: number) =>
+  z
+    .number()
+    .int(`expected a whole number from ${min} to ${max}`)
+    .min(min, `expected at least ${min}`)
+    .max(max, `expected at most ${max}`);
+
+/** `sync.chunking`: how the `stepFunctions` orchestration splits a round (defaults in sync-orchestration.ts). */
+const chunkingSchema = z
+  .strictObject({
+    chunkMinutes: wholeNumber(1, 1440).optional(),
+    taskTimeoutMinutes: wholeNumber(2, 1440).optional(),
+    maxChunks: wholeNumber(1, 1000).optional(),
+    maxFailures: wholeNumber(1, 10).optional(),
+    maxLeaseWaits: wholeNumber(1, 100).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const chunk = c.chunkMinutes ?? CHUNKING_DEFAULTS.chunkMinutes;
+    const timeout = c.taskTimeoutMinutes ?? CHUNKING_DEFAULTS.taskTimeoutMinutes;
+    if (chunk + 5 > timeout)
+      ctx.addIssue({
+        code: "custom",
+        path: ["chunkMinutes"],
+        message: `a ${chunk}-minute chunk needs taskTimeoutMinutes of at least ${chunk + 5} (5 minutes to checkpoint); it is ${timeout}`,
+      });
+  });
+
+const syncSchemaFields = z.strictObject({
   siteIds: z
     .array(z.string().regex(GRAPH_SITE_ID_PATTERN, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
     .min(1, "expected at least one SharePoint site ID"),
@@ -186,6 +214,29 @@ const syncSchema = z.strictObject({
   fargateSpot: z.boolean().default(false),
   cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
   memory: z.number().int().min(512).max(30720).default(1024),
+  orchestration: z.enum(["schedule", "stepFunctions"]).default("schedule"),
+  alarms: z
+    .strictObject({
+      topicArn: z
+        .string()
+        .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]{1,256}$/, "expected an SNS topic ARN")
+        .optional(),
+      missedIntervals: wholeNumber(1, 288).default(3),
+      spotInterruptionsPerDay: wholeNumber(0, 1000).default(5),
+      intervalMinutes: wholeNumber(1, 1440).optional(),
+    })
+    .prefault({}),
+  chunking: chunkingSchema.optional(),
+  fanOut: z
+    .strictObject({
+      siteIds: z.array(z.string()).min(1, "expected the sites whose downloads fan out"),
+      minConsumers: wholeNumber(0, 50).optional(),
+      maxConsumers: wholeNumber(1, 50).optional(),
+      backlogPerConsumer: wholeNumber(1, 100_000).optional(),
+      maxReceiveCount: wholeNumber(1, 1000).optional(),
+      visibilityTimeoutSeconds: wholeNumber(30, 43_200).optional(),
+    })
+    .optional(),
   logRetentionDays: z
     .number()
     .refine(
@@ -193,6 +244,14 @@ const syncSchema = z.strictObject({
       `expected one of CloudWatch's retention periods (${LOG_RETENTION_DAYS.join(", ")})`,
     )
     .default(30),
+});
+
+/** `sync` with its cross-field rules: fan-out sites must be synced sites. */
+const syncSchema = syncSchemaFields.superRefine((sync, ctx) => {
+  sync.fanOut?.siteIds.forEach((siteId, i) => {
+    if (!sync.siteIds.includes(siteId))
+      ctx.addIssue({ code: "custom", path: ["fanOut", "siteIds", i], message: `"${siteId}" is not one of siteIds` });
+  });
 });
 
 /** Config keys of this project and their schemas, in the order they are reported. Every key is required unless its

@@ -15,7 +15,6 @@ import * as scheduler from "@pulumi/aws/scheduler";
 import {
   CONTENT_PREFIX,
   ENTRA_TOKEN_EXCHANGE_AUDIENCE,
-  GRAPH_SITE_ID_PATTERN,
   TABLE_KEYS,
   TableRole,
   TaskEnvironment,
@@ -24,7 +23,9 @@ import {
 } from "../worker/src/contract";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
-import { checkGuid } from "./validation";
+import { SyncFanOut, type FanOutArgs } from "./sync-fanout";
+import { SyncStateMachines, type ChunkingArgs } from "./sync-orchestration";
+import { checkGuid, SITE_ID_PATTERN } from "./validation";
 
 /** Key prefix of synced content (the shared contract's); the task role can touch nothing else in the bucket. */
 export { CONTENT_PREFIX };
@@ -33,8 +34,7 @@ export const STOP_TIMEOUT_SECONDS = 120;
 /** Longest web identity token the task role may request (seconds): the lifetime the worker asks for. */
 export const MAX_WEB_IDENTITY_TOKEN_SECONDS = WEB_IDENTITY_TOKEN.lifetimeSeconds;
 export const CONTAINER_NAME = "worker";
-/** Graph site IDs as the worker splits them (the shared contract's): `hostname,siteCollectionGuid,siteGuid`. */
-export const SITE_ID_PATTERN = GRAPH_SITE_ID_PATTERN;
+export { SITE_ID_PATTERN } from "./validation";
 /**
  * The tag a task definition names while no image has been pushed (`imageTag` unset). The pipeline pushes commit SHAs
  * only, so this tag never exists: every schedule stays disabled until a deployment passes a real tag.
@@ -78,6 +78,15 @@ export interface SyncTaskArgs {
   readonly logRetentionDays?: number;
   /** Graph endpoint override (sovereign clouds). Default none: the worker uses `https://graph.microsoft.com`. */
   readonly graphBaseUrl?: string;
+  /**
+   * How runs start. `schedule` (default): each schedule runs one ECS task that syncs until the round completes.
+   * `stepFunctions`: each schedule starts the site's state machine, which runs bounded chunks until it completes.
+   */
+  readonly orchestration?: "schedule" | "stepFunctions";
+  /** Chunking of the `stepFunctions` orchestration. Defaults: see `CHUNKING_DEFAULTS`. */
+  readonly chunking?: ChunkingArgs;
+  /** Fan-out of downloads through SQS for the listed sites. Default none. */
+  readonly fanOut?: FanOutArgs;
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
@@ -98,6 +107,13 @@ export class SyncTask extends pulumi.ComponentResource {
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
   /** Whether the schedules run: false until an image tag is given. */
   public readonly schedulesEnabled: boolean;
+  /** State machine ARNs by site ID (orchestration `stepFunctions`; empty otherwise). */
+  public readonly stateMachineArns: Record<string, pulumi.Output<string>>;
+  /** The fan-out's queues and consumers, when configured. */
+  public readonly fanOut?: SyncFanOut;
+  /** The task definition ARN without revision (the ECS task-state events the alarms count). */
+  public readonly taskDefinitionFamilyArn: pulumi.Output<string>;
+  public readonly logGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: SyncTaskArgs, opts?: pulumi.ComponentResourceOptions) {
     // The client ID is usually a deferred output resolved by a resource that depends on this component's task
@@ -296,38 +312,99 @@ export class SyncTask extends pulumi.ComponentResource {
       child,
     );
 
-    const schedulerRole = roleWithPolicy(
-      `${name}-scheduler`,
-      {
-        description: "Lets EventBridge Scheduler start the sync task",
-        assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", {
-          account: args.accountId,
-          arnLike: `arn:aws:scheduler:${args.region}:${args.accountId}:schedule-group/default`,
-        }),
-        permissionsBoundary: args.permissionsBoundaryArn,
-        statements: [
-          {
-            Sid: "RunSyncTask",
-            Effect: "Allow",
-            Action: "ecs:RunTask",
-            Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
-            Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
-          },
-          {
-            Sid: "PassSyncRoles",
-            Effect: "Allow",
-            Action: "iam:PassRole",
-            Resource: [taskRole.arn, executionRole.arn],
-            Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
-          },
-        ],
-        tags: args.tags,
-      },
-      this,
-    );
+    for (const siteId of args.fanOut?.siteIds ?? [])
+      if (!args.siteIds.includes(siteId))
+        throw new pulumi.ResourceError(`fanOut.siteIds: ${siteId} is not one of siteIds`, this);
+    const fanOut =
+      args.fanOut === undefined || args.fanOut.siteIds.length === 0
+        ? undefined
+        : new SyncFanOut(
+            `${name}-fanout`,
+            {
+              ...args.fanOut,
+              clusterArn,
+              taskDefinition,
+              taskRoleName: taskRole.name,
+              containerName: CONTAINER_NAME,
+              subnetIds: args.subnetIds,
+              securityGroupIds: args.securityGroupIds,
+              assignPublicIp: args.assignPublicIp ?? false,
+              fargateSpot: args.fargateSpot ?? false,
+              tags: args.tags,
+            },
+            child,
+          );
+    this.fanOut = fanOut;
+    const environmentFor = (siteId: string) =>
+      fanOut !== undefined && args.fanOut!.siteIds.includes(siteId) ? fanOut.environmentFor() : undefined;
 
     this.scheduleNames = {};
-    for (const siteId of args.siteIds) {
+    this.stateMachineArns = {};
+    if (args.orchestration === "stepFunctions") {
+      const machines = new SyncStateMachines(
+        `${name}-orchestration`,
+        {
+          siteIds: args.siteIds,
+          siteLabel,
+          clusterArn,
+          taskDefinitionArn: taskDefinition.arn,
+          taskDefinitionFamilyArn: taskDefinition.arnWithoutRevision,
+          taskRoleArn: taskRole.arn,
+          executionRoleArn: executionRole.arn,
+          containerName: CONTAINER_NAME,
+          subnetIds: args.subnetIds,
+          securityGroupIds: args.securityGroupIds,
+          assignPublicIp: args.assignPublicIp ?? false,
+          fargateSpot: args.fargateSpot ?? false,
+          scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          schedulesEnabled: this.schedulesEnabled,
+          chunking: args.chunking,
+          permissionsBoundaryArn: args.permissionsBoundaryArn,
+          environmentBySite: Object.fromEntries(
+            args.siteIds.flatMap((s) => (environmentFor(s) === undefined ? [] : [[s, environmentFor(s)!]])),
+          ),
+          tags: args.tags,
+        },
+        child,
+      );
+      this.scheduleNames = machines.scheduleNames;
+      this.stateMachineArns = machines.stateMachineArns;
+    }
+
+    const schedulerRole =
+      args.orchestration === "stepFunctions"
+        ? undefined
+        : roleWithPolicy(
+            `${name}-scheduler`,
+            {
+              description: "Lets EventBridge Scheduler start the sync task",
+              assumeRolePolicy: serviceTrustPolicy("scheduler.amazonaws.com", {
+                account: args.accountId,
+                arnLike: `arn:aws:scheduler:${args.region}:${args.accountId}:schedule-group/default`,
+              }),
+              permissionsBoundary: args.permissionsBoundaryArn,
+              statements: [
+                {
+                  Sid: "RunSyncTask",
+                  Effect: "Allow",
+                  Action: "ecs:RunTask",
+                  Resource: taskDefinition.arnWithoutRevision.apply((arn) => `${arn}:*`),
+                  Condition: { ArnEquals: { "ecs:cluster": clusterArn } },
+                },
+                {
+                  Sid: "PassSyncRoles",
+                  Effect: "Allow",
+                  Action: "iam:PassRole",
+                  Resource: [taskRole.arn, executionRole.arn],
+                  Condition: { StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } },
+                },
+              ],
+              tags: args.tags,
+            },
+            this,
+          );
+
+    for (const siteId of schedulerRole === undefined ? [] : args.siteIds) {
       const schedule = new scheduler.Schedule(
         `${name}-site-${siteLabel(siteId)}`,
         {
@@ -338,7 +415,7 @@ export class SyncTask extends pulumi.ComponentResource {
           flexibleTimeWindow: { mode: "OFF" },
           target: {
             arn: clusterArn,
-            roleArn: schedulerRole.arn,
+            roleArn: schedulerRole!.arn,
             ecsParameters: {
               taskDefinitionArn: taskDefinition.arn,
               taskCount: 1,
@@ -351,8 +428,14 @@ export class SyncTask extends pulumi.ComponentResource {
                 assignPublicIp: args.assignPublicIp ?? false,
               },
             },
-            input: JSON.stringify({
-              containerOverrides: [{ name: CONTAINER_NAME, command: ["sync", "--site", siteId] }],
+            input: pulumi.jsonStringify({
+              containerOverrides: [
+                {
+                  name: CONTAINER_NAME,
+                  command: ["sync", "--site", siteId],
+                  ...(environmentFor(siteId) === undefined ? {} : { environment: environmentFor(siteId) }),
+                },
+              ],
             }),
             // A missed run is picked up by the next one; retries would only race the lease.
             retryPolicy: { maximumRetryAttempts: 0 },
@@ -369,6 +452,8 @@ export class SyncTask extends pulumi.ComponentResource {
     this.taskDefinitionArn = taskDefinition.arn;
     this.repositoryUrl = repository.repositoryUrl;
     this.bucketName = bucket.bucket;
+    this.taskDefinitionFamilyArn = taskDefinition.arnWithoutRevision;
+    this.logGroupName = logGroup.name;
     this.tableNames = {
       checkpoints: tables.checkpoints.name,
       state: tables.state.name,
@@ -383,6 +468,7 @@ export class SyncTask extends pulumi.ComponentResource {
       bucketName: this.bucketName,
       tableNames: this.tableNames,
       scheduleNames: this.scheduleNames,
+      stateMachineArns: this.stateMachineArns,
     });
   }
 }
@@ -453,6 +539,6 @@ function checkSyncTaskArgs(args: SyncTaskArgs): void {
 }
 
 /** A stable resource-name part for a site: its site GUID (the last part of the ID). */
-function siteLabel(siteId: string): string {
+export function siteLabel(siteId: string): string {
   return siteId.split(",")[2]!.toLowerCase();
 }

@@ -1,6 +1,9 @@
 /** Small validation helpers shared by the components and the config schema, so both report the same way. */
 
-import { GUID_PATTERN } from "../worker/src/contract";
+import { GRAPH_SITE_ID_PATTERN, GUID_PATTERN } from "../worker/src/contract";
+
+/** Graph site IDs as the worker splits them (the shared contract's): `hostname,siteCollectionGuid,siteGuid`. */
+export const SITE_ID_PATTERN = GRAPH_SITE_ID_PATTERN;
 
 /** Entra tenant, client, subscription and object IDs (the shared contract's pattern). */
 export { GUID_PATTERN };

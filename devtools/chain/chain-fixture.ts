@@ -8,6 +8,7 @@ import { ContainerCredentialsEndpoint, type IssuedCredentials } from "../ecs-cre
 import { EntraEmulator, type AppRegistration } from "../entra";
 import { graphBearerAuthorise } from "../entra/graph-bearer";
 import { StsEmulator } from "../sts";
+import { ADMIN_SCOPES, ADMIN_UPN } from "./admin-grant";
 
 export const TASK_ROLE_ARN = "arn:aws:iam::111122223333:role/zero-secrets-sync-worker";
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -56,7 +57,11 @@ export async function startChain(opts: ChainOptions = {}): Promise<Chain> {
   const entra = await EntraEmulator.start({
     tenantId,
     applications: [app],
-    developers: [{ upn: "developer@contoso.example", graphScopes: ["Sites.Read.All"] }],
+    developers: [
+      { upn: "developer@contoso.example", graphScopes: ["Sites.Read.All"] },
+      // The SharePoint administrator who grants the sync identity its site (bootstrap/).
+      { upn: ADMIN_UPN, graphScopes: ADMIN_SCOPES },
+    ],
     accessTokenLifetimeSeconds: opts.accessTokenLifetimeSeconds,
   });
   const authorise = graphBearerAuthorise({ issuer: entra.issuer, jwksUri: entra.jwksUri, caPem: entra.caPem });

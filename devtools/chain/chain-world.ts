@@ -12,6 +12,7 @@ import { startLocalStores, type LocalStores } from "../local-stores";
 import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
 import { acceptInS3rver, startChain, type Chain, type ChainOptions } from "./chain-fixture";
 import { runTs, type ChildResult } from "./run-child";
+import { grantSiteAccess } from "./admin-grant";
 
 export const SITE_ID =
   "contoso.sharepoint.com,5a58bb09-1fba-41c1-8125-69da264370a0,9f2ec1da-0be4-4a74-917b-d4b0e8a8a3ac";
@@ -30,6 +31,8 @@ export interface ChainWorld {
   bucketDigests(): Promise<Map<string, string>>;
   /** S3 key -> sha256 of what a correct mirror must hold. */
   expectedDigests(): Map<string, string>;
+  /** The administrator's step (bootstrap/): grant the sync identity `read` on the site; returns the permission id. */
+  grantSiteAccess(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,8 @@ export interface ChainWorldOptions extends ChainOptions {
   seed?: number;
   /** The stack whose IAM policies, tables and bucket apply; `false` for unenforced stores. Default: dev. */
   deployment?: StackDeployment | false;
+  /** Run the administrator's grant before handing the world over. Default true; false to see the 403 first. */
+  grantSiteAccess?: boolean;
 }
 
 export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<ChainWorld> {
@@ -113,10 +118,21 @@ export async function startChainWorld(opts: ChainWorldOptions = {}): Promise<Cha
     [ENV.siteIds]: SITE_ID,
   });
 
+  const grant = () =>
+    grantSiteAccess(chain.entra, {
+      siteId: SITE_ID,
+      appId: chain.app.clientId,
+      displayName: chain.app.displayName,
+      roles: ["read"],
+      graphBaseUrl: graph.baseUrl,
+    });
+  if (opts.grantSiteAccess !== false) await grant();
+
   return {
     chain,
     graph,
     stores,
+    grantSiteAccess: grant,
     workerEnv,
     syncSwitches: () => (stores.iam ? [] : ["--create-missing"]),
     runWorker: (args, extraEnv = {}) =>

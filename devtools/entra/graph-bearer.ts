@@ -37,12 +37,19 @@ export type AuthoriseHook = (req: IncomingMessage) => Promise<{ status: number; 
 export const GRAPH_AUDIENCES = ["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"];
 export const LIBRARY_READ_ROLES = [
   "Sites.Selected",
+  "Sites.FullControl.All",
   "Sites.Read.All",
   "Sites.ReadWrite.All",
   "Files.Read.All",
   "Files.ReadWrite.All",
 ];
-export const LIBRARY_READ_SCOPES = ["Sites.Read.All", "Sites.ReadWrite.All", "Files.Read.All", "Files.ReadWrite.All"];
+export const LIBRARY_READ_SCOPES = [
+  "Sites.Read.All",
+  "Sites.ReadWrite.All",
+  "Sites.FullControl.All",
+  "Files.Read.All",
+  "Files.ReadWrite.All",
+];
 
 export interface GraphBearerStats {
   accepted: number;

@@ -15,6 +15,7 @@ import { FaultPlan, type Faults } from "./faults";
 import { Library } from "./library";
 import { RateLimit } from "./rate-limit";
 import { type Reply, errorReply, throttledReply, writeReply } from "./reply";
+import { SitePermissions } from "./site-permissions";
 import { createStats, type EmulatorStats } from "./stats";
 import { TokenCodec } from "./tokens";
 
@@ -77,6 +78,8 @@ function checkedOptions(opts: GraphEmulatorOptions): GraphEmulatorOptions {
 export class GraphEmulator {
   readonly faults: Faults;
   readonly stats: EmulatorStats = createStats();
+  /** Site permissions (`/sites/{id}/permissions`) and the Sites.Selected rule they feed (site-permissions.ts). */
+  readonly sitePermissions: SitePermissions;
   /** e.g. http://127.0.0.1:41234/v1.0 */
   readonly baseUrl: string;
   private readonly ctx: ApiContext;
@@ -107,6 +110,10 @@ export class GraphEmulator {
       librariesBySite: new Map(),
       librariesByDrive: new Map(),
     };
+    this.sitePermissions = new SitePermissions(() => ({
+      bySite: this.ctx.librariesBySite,
+      byDrive: this.ctx.librariesByDrive,
+    }));
   }
 
   static async start(options: GraphEmulatorOptions = {}): Promise<GraphEmulator> {
@@ -185,6 +192,13 @@ export class GraphEmulator {
     if (failure !== undefined) {
       this.stats.failed++;
       return errorReply(req, failure, CODE_FOR_STATUS[failure] ?? "generalException", `Injected failure ${failure}`);
+    }
+    const permissions = await this.sitePermissions.answer(req, url);
+    if (permissions) return permissions;
+    const withoutGrant = this.sitePermissions.refusal(req, url);
+    if (withoutGrant) {
+      this.stats.refused++;
+      return withoutGrant;
     }
     try {
       const { route, run } = routeApi(this.ctx, req, url);

@@ -74,17 +74,34 @@ describe("the dev and prod stacks under the mock runtime", function () {
         for (const r of run.resources)
           if (r.parent !== undefined) assert.ok(urns.has(r.parent), `${r.name}: parent missing`);
         const components = run.resources.filter((r) => !r.custom && r.type !== "pulumi:pulumi:Stack");
-        assert.deepEqual(components.map((c) => c.type).sort(), [
-          "zerosecrets:aws:GitHubActionsOidc",
-          // dev creates its own boundary; prod names the platform's.
-          ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
-          "zerosecrets:azure:AwsWorkloadIdentity",
-          "zerosecrets:azure:GitHubActionsIdentity",
-          "zerosecrets:azure:GitHubActionsIdentity",
-          "zerosecrets:github:ActionsVariables",
-          "zerosecrets:sync:SyncTask",
-        ]);
-        for (const c of components) assert.equal(c.parent, root[0]!.urn);
+        // Components the program composes sit under the stack; a component's own sub-components sit under it.
+        const nested = components.filter((c) => c.parent !== root[0]!.urn);
+        assert.deepEqual(
+          nested.map((c) => c.type),
+          stack === "prod" ? ["zerosecrets:sync:SyncFanOut", "zerosecrets:sync:SyncStateMachines"] : [],
+        );
+        for (const c of nested)
+          assert.ok(
+            components.some((p) => p.urn === c.parent),
+            `${c.name}: parent not a component`,
+          );
+        assert.deepEqual(
+          components
+            .filter((c) => !nested.includes(c))
+            .map((c) => c.type)
+            .sort(),
+          [
+            "zerosecrets:aws:GitHubActionsOidc",
+            // dev creates its own boundary; prod names the platform's.
+            ...(stack === "dev" ? ["zerosecrets:aws:PermissionsBoundary"] : []),
+            "zerosecrets:azure:AwsWorkloadIdentity",
+            "zerosecrets:azure:GitHubActionsIdentity",
+            "zerosecrets:azure:GitHubActionsIdentity",
+            "zerosecrets:github:ActionsVariables",
+            "zerosecrets:sync:SyncAlarms",
+            "zerosecrets:sync:SyncTask",
+          ],
+        );
         for (const r of run.resources.filter((x) => x.custom)) {
           assert.ok(
             components.some((c) => c.urn === r.parent),
@@ -95,7 +112,9 @@ describe("the dev and prod stacks under the mock runtime", function () {
 
       it("creates no role that allows a `*` action or a whole service", () => {
         const policies = ofType(runs[stack]!, "aws:iam/rolePolicy:RolePolicy");
-        assert.equal(policies.length, 5);
+        // prod's state machines replace the ECS scheduler role with their own role and a scheduler role of their own,
+        // and its fan-out adds the task role's SQS policy.
+        assert.equal(policies.length, stack === "prod" ? 7 : 5);
         for (const policy of policies) {
           for (const statement of json(policy, "policy").Statement) {
             const actions: string[] = [statement.Action].flat();
@@ -112,7 +131,8 @@ describe("the dev and prod stacks under the mock runtime", function () {
             ? "arn:aws:iam::111122223333:policy/zs-dev-permissions-boundary"
             : "arn:aws:iam::444455556666:policy/platform-deploy-boundary";
         const roles = ofType(runs[stack]!, "aws:iam/role:Role");
-        assert.equal(roles.length, 5);
+        // preview, deploy, task, execution; then the schedule role (dev) or the state machine and its scheduler (prod).
+        assert.equal(roles.length, stack === "prod" ? 6 : 5);
         for (const role of roles) assert.equal(role.inputs.permissionsBoundary, boundary, role.name);
         const deploy = json(byName(runs[stack]!, `zs-${stack}-github-deploy-permissions`), "policy");
         const self = deploy.Statement.find((s: { Sid?: string }) => s.Sid === "DenyEditingItself");

@@ -28,14 +28,11 @@ describe("the program ↔ worker contract", () => {
       const read = Object.values(WORKER_ENVIRONMENT) as string[];
       for (const name of Object.keys(env)) assert.ok(read.includes(name), `${name} is not a variable the worker reads`);
 
-      const schedules = run.resources.filter((r) => r.type === "aws:scheduler/schedule:Schedule");
-      assert.ok(schedules.length > 0);
-      for (const schedule of schedules) {
-        const command = JSON.parse((schedule.inputs.target as { input: string }).input).containerOverrides[0]
-          .command as string[];
-        const site = command[command.indexOf("--site") + 1]!;
-        // What ECS runs: the task's environment (and the task role, which leaves no credential variable), the
-        // schedule's command line.
+      // Every site the stack syncs (one schedule, or state machine, each), as ECS runs it: the task's environment
+      // (and the task role, which leaves no credential variable) and `sync --site <id>`.
+      const sites = splitSiteIds(env.SYNC_SITE_IDS!);
+      assert.ok(sites.length > 0);
+      for (const site of sites) {
         const config = loadConfig(env, { site });
         assert.equal(config.siteId, site);
         const table = run.resources.find((r) => r.type === "aws:dynamodb/table:Table")!;
@@ -47,9 +44,8 @@ describe("the program ↔ worker contract", () => {
         assert.equal(config.endpoints.dynamodb, undefined, "the worker reaches the real AWS endpoints");
       }
       // Every site ID the stack accepts splits back into itself in the worker.
-      const sites = env.SYNC_SITE_IDS!;
-      for (const site of splitSiteIds(sites)) assert.match(site, GRAPH_SITE_ID_PATTERN);
-      assert.equal(splitSiteIds(sites).join(","), sites);
+      for (const site of sites) assert.match(site, GRAPH_SITE_ID_PATTERN);
+      assert.equal(sites.join(","), env.SYNC_SITE_IDS);
     });
   }
 

@@ -1,7 +1,10 @@
 // `npm run chain:local`: the zero-secret chain end to end on this machine, in one command.
 // Starts the task-role credentials endpoint, STS, Entra (HTTPS), the Graph emulator validating
-// bearer tokens, dynalite and s3rver; runs the worker as its own process in production credential
-// mode; prints each hop; checks the mirror; scans the run for secrets. Exit code 0 = all good.
+// bearer tokens and enforcing Sites.Selected, dynalite and s3rver; runs the worker as its own
+// process in production credential mode, which Graph refuses (403) until the administrator's grant
+// (bootstrap/'s SiteAccessGrant provider, with a SharePoint administrator's token) gives the sync
+// identity the site; then runs it again; prints each hop; checks the mirror; scans the run for
+// secrets. Exit code 0 = all good.
 import { dirname } from "node:path";
 import { Command, InvalidArgumentError } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
@@ -37,10 +40,28 @@ const step = (n: number, title: string, lines: Record<string, unknown>) => {
 };
 
 async function main(): Promise<number> {
-  const world = await startChainWorld({ files: opts.files, accessTokenLifetimeSeconds: opts.tokenLifetime });
+  const world = await startChainWorld({
+    files: opts.files,
+    accessTokenLifetimeSeconds: opts.tokenLifetime,
+    grantSiteAccess: false,
+  });
   try {
     const { chain, graph } = world;
     console.log(`Zero-secret chain on loopback; library ${SITE_ID} with ${opts.files} documents.`);
+    const beforeGrant = await world.runWorker(["sync", ...world.syncSwitches()]);
+    const wasRefused = beforeGrant.code !== 0 && /403 accessDenied/.test(beforeGrant.stdout + beforeGrant.stderr);
+    step(0, "Before the grant: the sync identity holds Sites.Selected and no site permission", {
+      "worker exit code": String(beforeGrant.code),
+      "Graph answered": wasRefused ? "403 accessDenied (as Graph does for Sites.Selected without a grant)" : "NOT 403",
+      "drive calls refused": graph.sitePermissions.stats.refusedWithoutGrant,
+    });
+    const permissionId = await world.grantSiteAccess();
+    const [granted] = graph.sitePermissions.list(SITE_ID);
+    step(0.5, "Administrator grants the site (bootstrap/: SiteAccessGrant, Sites.FullControl.All, az login)", {
+      "POST /sites/{id}/permissions": `201, permission ${permissionId.slice(0, 24)}…`,
+      application: `${granted?.application.id} (${granted?.application.displayName ?? ""})`,
+      roles: granted?.roles ?? [],
+    });
     const started = Date.now();
     const run = await world.runWorker(["sync", ...world.syncSwitches()]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -102,7 +123,12 @@ async function main(): Promise<number> {
     });
     const scan = await scanRun({
       env: world.workerEnv(),
-      logs: { "worker stdout": run.stdout, "worker stderr": run.stderr },
+      logs: {
+        "worker stdout": run.stdout,
+        "worker stderr": run.stderr,
+        "refused worker stdout": beforeGrant.stdout,
+        "refused worker stderr": beforeGrant.stderr,
+      },
       directories: [world.stores.s3Directory, dirname(chain.entra.caFile)],
       issuedCredentials: chain.issuedCredentials(),
     });
@@ -114,7 +140,7 @@ async function main(): Promise<number> {
       console.log(
         `\nWorker output (last lines):\n${(run.stderr + run.stdout).trim().split("\n").slice(-8).join("\n")}`,
       );
-    return run.code === 0 && mirrorOk && scan.findings.length === 0 && refused === 0 ? 0 : 1;
+    return wasRefused && run.code === 0 && mirrorOk && scan.findings.length === 0 && refused === 0 ? 0 : 1;
   } finally {
     await world.close();
   }

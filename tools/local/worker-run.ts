@@ -5,6 +5,8 @@
 import { Command, InvalidArgumentError } from "commander";
 import { describeAuthorisations } from "../../devtools/iam";
 import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../devtools/worker/harness";
+import { SiteGrantProvider } from "../../components/site-grant";
+import { SitePermissionsApi } from "../../components/site-permissions-api";
 
 function count(name: string) {
   return (value: string): number => {
@@ -52,6 +54,25 @@ async function main(): Promise<void> {
     const library = h.library();
     library.generate({ files: opts.files, folders: opts.folders, seed: 2026 });
     const args = opts.concurrency === undefined ? [] : ["--concurrency", String(opts.concurrency)];
+
+    // The administrator's step (bootstrap/): the site permission Sites.Selected needs. This run's Graph emulator is
+    // in open mode (the worker runs with --graph-auth none), so no token is sent; `npm run chain:local` runs the same
+    // provider with an administrator's token against Graph's authorisation, and shows the 403 before the grant.
+    const grants = new SiteGrantProvider(
+      (baseUrl) => new SitePermissionsApi({ baseUrl, token: async () => undefined }),
+    );
+    const syncClientId = h.env().AZURE_CLIENT_ID!;
+    const grant = await grants.create({
+      siteId: SITE_ID,
+      appId: syncClientId,
+      displayName: "zero-secrets SharePoint sync",
+      roles: ["read"],
+      graphBaseUrl: h.graph.baseUrl,
+    });
+    const readBack = await grants.read(grant.id, grant.outs as never);
+    console.log(
+      `\nGrant (bootstrap/, as an administrator): site permission ${grant.id.slice(0, 16)}… gives app ${syncClientId} ${JSON.stringify(readBack.props.roles)} on the site`,
+    );
 
     const full = await h.sync(args);
     describe("Full round", full);

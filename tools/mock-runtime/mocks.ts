@@ -127,6 +127,38 @@ export function mockResourceState(
         arn: `arn:aws:scheduler:${region}:${account}:schedule/default/${name}`,
       });
     }
+    case "aws:sfn/stateMachine:StateMachine": {
+      const name = phys("name");
+      const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+      return withId(arn, { name, arn });
+    }
+    case "aws:sqs/queue:Queue": {
+      const name = phys("name");
+      const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
+      return withId(url, { name, url, arn: `arn:aws:sqs:${region}:${account}:${name}` });
+    }
+    case "aws:ecs/service:Service": {
+      const name = phys("name");
+      return withId(name, { name });
+    }
+    case "aws:sns/topic:Topic": {
+      const name = phys("name");
+      const arn = `arn:aws:sns:${region}:${account}:${name}`;
+      return withId(arn, { name, arn });
+    }
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+    case "aws:cloudwatch/dashboard:Dashboard":
+    case "aws:cloudwatch/eventRule:EventRule": {
+      const name = phys(r.type.endsWith("Dashboard") ? "dashboardName" : "name");
+      const kind = { MetricAlarm: "alarm:", Dashboard: "dashboard/", EventRule: "rule/" }[r.type.split(":").at(-1)!]!;
+      const service = r.type.endsWith("EventRule") ? "events" : "cloudwatch";
+      const arn = `arn:aws:${service}:${r.type.endsWith("Dashboard") ? "" : region}:${account}:${kind}${name}`;
+      return withId(name, {
+        name,
+        arn,
+        ...(r.type.endsWith("Dashboard") ? { dashboardName: name, dashboardArn: arn } : {}),
+      });
+    }
     case "azure-native:managedidentity:UserAssignedIdentity": {
       const name = phys("resourceName");
       const id = `/subscriptions/${env.subscriptionId}/resourceGroups/${String(inputs.resourceGroupName)}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}`;

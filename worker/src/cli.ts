@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { resetCommand } from "./commands/reset";
 import { statusCommand } from "./commands/status";
 import { syncCommand } from "./commands/sync";
+import { consumeCommand } from "./commands/consume";
 import {
   ConfigError,
   DEFAULT_CONCURRENCY,
@@ -12,6 +13,7 @@ import {
   type CliSwitches,
   type WorkerConfig,
 } from "./config/load";
+import { splitSiteIds } from "./config/site-ids";
 import { EXIT } from "./runtime/exit-codes";
 import { createLogger } from "./runtime/logger";
 import { createMissingResources, createServices, type Services } from "./runtime/services";
@@ -39,6 +41,21 @@ function concurrencyOption(): Option {
     if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number");
     return value;
   });
+}
+
+function maxDurationOption(): Option {
+  return new Option(
+    "--max-duration <seconds>",
+    "run for a bounded chunk: after this many seconds, stop at the next durable page and exit 3 if work is left (0: one page)",
+  ).argParser((value) => {
+    if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of seconds");
+    return value;
+  });
+}
+
+function wholeSeconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError("must be a whole number of seconds");
+  return Number(value);
 }
 
 /** Loads the configuration or prints every problem and exits 78. */
@@ -85,9 +102,42 @@ export function buildProgram(logger: Logger): Command {
     .addOption(createMissingOption())
     .addOption(graphAuthOption())
     .addOption(concurrencyOption())
+    .addOption(maxDurationOption())
     .action(async (opts: CliSwitches) => {
       const config = configOrExit(opts, logger);
       const run = await syncCommand(config, logger.child({ siteId: config.siteId }));
+      process.exit(run.exitCode);
+    });
+
+  program
+    .command("consume")
+    .description("fan-out consumer: download the tasks of DOWNLOAD_QUEUE_URL into S3 until stopped")
+    .addOption(siteOption())
+    .addOption(createMissingOption())
+    .addOption(graphAuthOption())
+    .addOption(concurrencyOption())
+    .addOption(
+      new Option(
+        "--idle-exit <seconds>",
+        "exit 0 after the queue stayed empty this long (default: run until stopped)",
+      ).argParser(wholeSeconds),
+    )
+    .addOption(
+      new Option(
+        "--visibility <seconds>",
+        "how long a received task stays invisible to other consumers (default 300)",
+      ).argParser(wholeSeconds),
+    )
+    .action(async (opts: CliSwitches & { idleExit?: number; visibility?: number }) => {
+      // Tasks name their own site; any configured site satisfies the configuration's site check.
+      const config = configOrExit(
+        { ...opts, site: opts.site ?? splitSiteIds(process.env.SYNC_SITE_IDS ?? "")[0] },
+        logger,
+      );
+      const run = await consumeCommand(config, logger, {
+        idleExitSeconds: opts.idleExit,
+        visibilitySeconds: opts.visibility,
+      });
       process.exit(run.exitCode);
     });
 

@@ -5,7 +5,7 @@
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { dirname } from "node:path";
-import { startChainWorld, type ChainWorld } from "../../../devtools/chain/chain-world";
+import { SITE_ID, startChainWorld, type ChainWorld } from "../../../devtools/chain/chain-world";
 import { scanRun } from "../../../devtools/chain/run-scan";
 
 const SYNC = ["sync"];
@@ -121,6 +121,25 @@ describe("the worker syncs through the zero-secret chain", function () {
       assert.equal((await world.bucketDigests()).size, 0);
     });
   }
+
+  it("is refused with Graph's 403 until an administrator grants the site, then syncs", async () => {
+    world = await startChainWorld({ files: 5, grantSiteAccess: false });
+    const refused = await world.runWorker(SYNC);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout + refused.stderr, /Graph said 403 accessDenied: Access denied/);
+    assert.match(refused.stdout + refused.stderr, /a SharePoint administrator must also grant the app the site/);
+    assert.ok(world.graph.sitePermissions.stats.refusedWithoutGrant > 0);
+    assert.equal((await world.bucketDigests()).size, 0);
+
+    await world.grantSiteAccess();
+    assert.deepEqual(
+      world.graph.sitePermissions.list(SITE_ID).map((p) => [p.application.id, p.roles]),
+      [[world.chain.app.clientId, ["read"]]],
+    );
+    const run = await world.runWorker(SYNC);
+    assert.equal(run.code, 0, run.stderr);
+    assert.deepEqual(await world.bucketDigests(), world.expectedDigests());
+  });
 
   it("refuses to start with static credentials in its environment", async () => {
     world = await startChainWorld({ files: 3 });

@@ -27,6 +27,7 @@ export interface CliSwitches {
   readonly createMissing?: boolean;
   readonly graphAuth?: string;
   readonly concurrency?: string | number;
+  readonly maxDuration?: string | number;
 }
 
 export interface WorkerConfig {
@@ -42,11 +43,20 @@ export interface WorkerConfig {
   readonly graphBaseUrl: string;
   readonly graphAuth: GraphAuthMode;
   readonly concurrency: number;
+  /** `sync --max-duration`: stop at the first page boundary after this many seconds (exit 3); undefined = no limit. */
+  readonly maxDurationSeconds?: number;
   /** Lifetime of the site lease; renewed every third of it. */
   readonly leaseTtlMs: number;
   readonly createMissing: boolean;
   /** Explicit endpoints from AWS_ENDPOINT_URL_<SERVICE> (or AWS_ENDPOINT_URL); undefined = the AWS default. */
-  readonly endpoints: { readonly dynamodb?: string; readonly s3?: string; readonly sts?: string };
+  readonly endpoints: {
+    readonly dynamodb?: string;
+    readonly s3?: string;
+    readonly sts?: string;
+    readonly sqs?: string;
+  };
+  /** Fan-out (DOWNLOAD_QUEUE_URL, DOWNLOAD_DEAD_LETTER_QUEUE_URL): downloads go through this queue. */
+  readonly downloadQueue?: { readonly url: string; readonly deadLetterUrl?: string };
   readonly tenantId?: string;
   readonly clientId?: string;
   readonly authorityHost?: string;
@@ -110,6 +120,9 @@ const envShape = {
   [ENV.dynamodbEndpoint]: url("DynamoDB endpoint"),
   [ENV.s3Endpoint]: url("S3 endpoint"),
   [ENV.stsEndpoint]: url("STS endpoint"),
+  [ENV.sqsEndpoint]: url("SQS endpoint"),
+  [ENV.downloadQueueUrl]: url("the fan-out download queue"),
+  [ENV.downloadDeadLetterQueueUrl]: url("the fan-out download queue's dead-letter queue"),
 } satisfies Record<WorkerEnvironmentName, z.ZodType>;
 const envSchema = z.object(envShape);
 
@@ -122,6 +135,12 @@ const cliSchema = z.object({
     .int("--concurrency must be a whole number")
     .min(1, "--concurrency must be at least 1")
     .max(MAX_CONCURRENCY, `--concurrency must be at most ${MAX_CONCURRENCY}`)
+    .optional(),
+  maxDuration: z.coerce
+    .number({ error: "--max-duration must be a whole number of seconds" })
+    .int("--max-duration must be a whole number of seconds")
+    .min(0, "--max-duration must be 0 or more seconds")
+    .max(7 * 86_400, "--max-duration must be at most 604800 seconds (a week)")
     .optional(),
 });
 
@@ -157,7 +176,10 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     dynamodb: env.AWS_ENDPOINT_URL_DYNAMODB ?? env.AWS_ENDPOINT_URL,
     s3: env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL,
     sts: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
+    sqs: env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL,
   };
+  if (env.DOWNLOAD_DEAD_LETTER_QUEUE_URL !== undefined && env.DOWNLOAD_QUEUE_URL === undefined)
+    problems.push("DOWNLOAD_DEAD_LETTER_QUEUE_URL is set without DOWNLOAD_QUEUE_URL (the queue it belongs to)");
   const graphIsLoopback = isLoopbackUrl(env.GRAPH_BASE_URL);
   const awsStoresAreLoopback =
     endpoints.dynamodb !== undefined &&
@@ -184,7 +206,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
 
   const secrets = presentStaticCredentials(rawEnv);
   if (secrets.length > 0) {
-    const remote = remoteEndpoints(env.GRAPH_BASE_URL, endpoints, cli.graphAuth);
+    const remote = remoteEndpoints(env.GRAPH_BASE_URL, endpoints, cli.graphAuth, env.DOWNLOAD_QUEUE_URL !== undefined);
     if (remote.length > 0) {
       problems.push(
         `static credentials are set (${secrets.join(", ")}) while ${remote.join(", ")} ${remote.length > 1 ? "are" : "is"} not on loopback: ` +
@@ -207,9 +229,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv, switches: CliSwitches = {}
     graphBaseUrl: env.GRAPH_BASE_URL.replace(/\/+$/, ""),
     graphAuth: cli.graphAuth,
     concurrency: cli.concurrency ?? env.SYNC_CONCURRENCY ?? DEFAULT_CONCURRENCY,
+    maxDurationSeconds: cli.maxDuration,
     leaseTtlMs: env.SYNC_LEASE_TTL_SECONDS * 1000,
     createMissing: cli.createMissing,
     endpoints,
+    downloadQueue:
+      env.DOWNLOAD_QUEUE_URL === undefined
+        ? undefined
+        : { url: env.DOWNLOAD_QUEUE_URL, deadLetterUrl: env.DOWNLOAD_DEAD_LETTER_QUEUE_URL },
     tenantId: env.AZURE_TENANT_ID,
     clientId: env.AZURE_CLIENT_ID,
     authorityHost: env.AZURE_AUTHORITY_HOST,
@@ -232,6 +259,7 @@ function remoteEndpoints(
   graphBaseUrl: string,
   endpoints: WorkerConfig["endpoints"],
   graphAuth: GraphAuthMode,
+  fanOut = false,
 ): string[] {
   const checks: Array<[string, string | undefined]> = [
     ["GRAPH_BASE_URL", graphBaseUrl],
@@ -240,6 +268,7 @@ function remoteEndpoints(
   ];
   // STS is reached only by the Graph credential chain.
   if (graphAuth === "auto") checks.push(["AWS_ENDPOINT_URL_STS", endpoints.sts]);
+  if (fanOut) checks.push(["AWS_ENDPOINT_URL_SQS", endpoints.sqs]);
   return checks
     .filter(([, url]) => url === undefined || !isLoopbackUrl(url))
     .map(([name, url]) => (url === undefined ? `${name} (unset: the AWS endpoint)` : `${name} (${url})`));

@@ -32,6 +32,9 @@ export const WORKER_ENVIRONMENT = {
   dynamodbEndpoint: "AWS_ENDPOINT_URL_DYNAMODB",
   s3Endpoint: "AWS_ENDPOINT_URL_S3",
   stsEndpoint: "AWS_ENDPOINT_URL_STS",
+  sqsEndpoint: "AWS_ENDPOINT_URL_SQS",
+  downloadQueueUrl: "DOWNLOAD_QUEUE_URL",
+  downloadDeadLetterQueueUrl: "DOWNLOAD_DEAD_LETTER_QUEUE_URL",
 } as const;
 
 /** A variable the worker reads; nothing else may appear in a task definition's environment. */
@@ -39,7 +42,8 @@ export type WorkerEnvironmentName = (typeof WORKER_ENVIRONMENT)[keyof typeof WOR
 
 /**
  * What a deployed task's container environment holds: public IDs and resource names only. Endpoints, concurrency
- * and the lease lifetime keep the worker's defaults in AWS; `GRAPH_BASE_URL` only for sovereign clouds.
+ * and the lease lifetime keep the worker's defaults in AWS; `GRAPH_BASE_URL` only for sovereign clouds. A fan-out
+ * site's runs add the download queues (`FanOutEnvironment`) through the schedule's container override.
  */
 export type TaskEnvironment = Readonly<
   Record<
@@ -55,6 +59,11 @@ export type TaskEnvironment = Readonly<
     string
   > &
     Partial<Record<typeof WORKER_ENVIRONMENT.graphBaseUrl, string>>
+>;
+
+/** What a fan-out site's `sync` and `consume` runs add to the task's environment. */
+export type FanOutEnvironment = Readonly<
+  Record<typeof WORKER_ENVIRONMENT.downloadQueueUrl | typeof WORKER_ENVIRONMENT.downloadDeadLetterQueueUrl, string>
 >;
 
 /** The worker's four tables, by role. */

@@ -28,7 +28,10 @@ export function explainGraphRefusal(status: number, body: unknown, clientId: str
   const error = (body as { error?: { code?: string; message?: string } })?.error;
   const said = `Graph said ${status} ${error?.code ?? ""}: ${error?.message ?? ""}`.trim();
   if (status === 403) {
-    return `App registration ${clientId} lacks a Graph permission on this library: grant ${LIBRARY_READ_PERMISSIONS} in the stack. (${said})`;
+    return (
+      `App registration ${clientId} lacks a Graph permission on this library: grant ${LIBRARY_READ_PERMISSIONS} in the stack. ` +
+      `With Sites.Selected, a SharePoint administrator must also grant the app the site: run the bootstrap project (docs/operations.md, "Granting site access"). (${said})`
+    );
   }
   return `Graph did not accept the access token for app registration ${clientId} (expired, wrong audience or unknown signing key); the credential fetches a new one on the next call. (${said})`;
 }

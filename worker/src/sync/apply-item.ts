@@ -5,7 +5,7 @@ import type { DriveItem } from "../graph/drive-item";
 import type { DocumentKind, DocumentRecord } from "../stores/document-store";
 import type { RoundContext } from "./round-context";
 
-export type ItemOutcome = "downloaded" | "metadataOnly" | "unchanged" | "deleted" | "vanished";
+export type ItemOutcome = "downloaded" | "metadataOnly" | "unchanged" | "deleted" | "vanished" | "queued";
 
 export interface ItemResult {
   readonly outcome: ItemOutcome;
@@ -81,13 +81,43 @@ async function applyFile(
     return { outcome: "metadataOnly", bytes: 0 };
   }
 
-  return ctx.content.withSlot(listed.size, async (): Promise<ItemResult> => {
-    const opened = await ctx.graph.openContent(ctx.siteId, listed.id, ctx.abort);
+  if (ctx.downloads !== undefined) {
+    // Fan-out: a consumer downloads it. Until then the old copy stays, and stays counted as seen (no sweep).
+    if (existing !== undefined) await markSeen(ctx, existing);
+    ctx.downloads.add({
+      siteId: ctx.siteId,
+      roundId: ctx.roundId,
+      itemId: listed.id,
+      eTag: listed.eTag,
+      size: listed.size,
+      path: pathOrLater(ctx, listed, existing),
+    });
+    return { outcome: "queued", bytes: 0 };
+  }
+  return transferFile(ctx, listed.id, listed.size, existing, (current) => pathOrLater(ctx, current, existing));
+}
+
+/**
+ * Downloads a file into S3 and records it: the one transfer both the round and the fan-out consumer run.
+ * Idempotent: the key is the item id, and the record describes what was actually uploaded.
+ */
+export async function transferFile(
+  ctx: Pick<
+    RoundContext,
+    "siteId" | "roundId" | "graph" | "content" | "documents" | "abort" | "mode" | "folders" | "pathsDirty"
+  >,
+  itemId: string,
+  size: number | undefined,
+  existing: DocumentRecord | undefined,
+  pathOf: (current: DriveItem) => string | undefined,
+): Promise<ItemResult> {
+  return ctx.content.withSlot(size, async (): Promise<ItemResult> => {
+    const opened = await ctx.graph.openContent(ctx.siteId, itemId, ctx.abort);
     if (opened === undefined) {
       // Deleted since it was listed: whatever sits at its key (an upload that a crash cut off
       // before its metadata was written) is stale now, and Graph may never list this deletion to
       // a round that did not see the item complete.
-      await applyDeletion(ctx, listed.id, existing);
+      await applyDeletion(ctx as RoundContext, itemId, existing);
       return { outcome: "vanished", bytes: 0 };
     }
     // Describe what was actually uploaded: the item may have changed since it was listed.
@@ -98,8 +128,7 @@ async function applyFile(
       contentType: current.file?.mimeType,
       signal: ctx.abort,
     });
-    const path = pathOrLater(ctx, current, existing);
-    await ctx.documents.put({ ...record(ctx, current, "file", path), s3Key: key });
+    await ctx.documents.put({ ...record(ctx, current, "file", pathOf(current)), s3Key: key });
     return { outcome: "downloaded", bytes };
   });
 }
@@ -121,7 +150,12 @@ async function markSeen(ctx: RoundContext, existing: DocumentRecord): Promise<vo
     await ctx.documents.markSeen(ctx.siteId, existing.itemId, ctx.roundId);
 }
 
-function record(ctx: RoundContext, item: DriveItem, kind: DocumentKind, path: string | undefined): DocumentRecord {
+function record(
+  ctx: Pick<RoundContext, "siteId" | "roundId">,
+  item: DriveItem,
+  kind: DocumentKind,
+  path: string | undefined,
+): DocumentRecord {
   return {
     siteId: ctx.siteId,
     itemId: item.id,

@@ -4,6 +4,7 @@ import type { ContentStore } from "../content/content-store";
 import type { GraphClient } from "../graph/client";
 import type { RoundMode } from "../stores/checkpoint-store";
 import type { DocumentStore } from "../stores/document-store";
+import type { DownloadQueue } from "../fanout/download-queue";
 import type { FolderMap } from "./folder-map";
 
 export interface RoundCounters {
@@ -16,6 +17,8 @@ export interface RoundCounters {
   deleted: number;
   /** Files deleted between the listing and their download (removed at once, like a deletion). */
   vanished: number;
+  /** Files handed to the download queue (fan-out) instead of downloaded here. */
+  queued: number;
   itemRetries: number;
 }
 
@@ -29,6 +32,7 @@ export function emptyCounters(): RoundCounters {
     unchanged: 0,
     deleted: 0,
     vanished: 0,
+    queued: 0,
     itemRetries: 0,
   };
 }
@@ -49,6 +53,8 @@ export interface RoundContext {
   counters: RoundCounters;
   /** Set when a folder changed or a path could not be resolved: paths are recomputed before the round completes. */
   pathsDirty: boolean;
+  /** Fan-out: file downloads go to this queue, and the round completes once it has drained. */
+  readonly downloads?: DownloadQueue;
   /** Progress reporting: called once per applied item. */
   readonly onItemDone?: (bytes: number) => void;
 }

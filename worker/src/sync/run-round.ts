@@ -15,6 +15,7 @@ import type { Progress } from "../runtime/progress";
 import type { CheckpointStore, RoundMode } from "../stores/checkpoint-store";
 import type { DocumentStore } from "../stores/document-store";
 import type { StateStore } from "../stores/state-store";
+import type { DownloadQueue } from "../fanout/download-queue";
 import { applyPage } from "./apply-page";
 import { finishRound, type FinishReport } from "./finish-round";
 import { FolderMap, folderEntryOf } from "./folder-map";
@@ -34,18 +35,25 @@ export interface RoundDeps {
   readonly concurrency: number;
   readonly stop: AbortSignal;
   readonly abort: AbortSignal;
+  /** Chunk deadline (`sync --max-duration`): honoured at page boundaries, after at least one page of this run. */
+  readonly deadline?: AbortSignal;
   readonly logger: Logger;
   readonly progress?: Progress;
+  /** Fan-out: downloads go to this queue; the round completes only after it drains. */
+  readonly downloads?: DownloadQueue;
 }
 
 export interface RoundResult {
-  readonly status: "completed" | "stopped";
+  /** `deadline`: stopped at a durable page because the chunk's time was up; work is left. */
+  readonly status: "completed" | "stopped" | "deadline";
   readonly mode: RoundMode;
   readonly roundId: string;
   readonly resumed: boolean;
   readonly resyncs: number;
   readonly counters: RoundCounters;
   readonly finish?: FinishReport;
+  /** When the round (not this run) started: a resumed round keeps its first run's time. */
+  readonly startedAt: string;
 }
 
 interface RoundStart {
@@ -76,6 +84,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     abort: deps.abort,
     counters: start.counters,
     pathsDirty: start.pathsDirty,
+    downloads: deps.downloads,
     onItemDone: (bytes) => deps.progress?.itemDone(bytes),
   };
   deps.progress?.restart(start.mode === "full" ? previous?.files : undefined);
@@ -95,10 +104,12 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
   );
 
   let resyncs = 0;
+  let pagesThisRun = 0;
   let url = start.url;
   let prefetched: Promise<DeltaPage> | undefined;
   for (;;) {
     if (deps.stop.aborted) return stopped();
+    if (deps.deadline?.aborted && pagesThisRun > 0) return stopped("deadline");
     let page: DeltaPage;
     try {
       page = await (prefetched ?? graph.deltaPage(url, deps.abort));
@@ -127,6 +138,9 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
     const { completed } = await applyPage(ctx, page.items);
     if (!completed) return stopped();
     ctx.counters.pages++;
+    pagesThisRun++;
+    // Fan-out: the page's download tasks are in the queue before its checkpoint (a crash re-sends, never loses).
+    await deps.downloads?.flush();
 
     if (page.nextLink !== undefined) {
       await deps.checkpoints.save(siteId, fence, {
@@ -148,6 +162,18 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       continue;
     }
 
+    if (deps.downloads !== undefined) {
+      logger.info(
+        { round: { roundId: ctx.roundId, queued: ctx.counters.queued } },
+        "waiting for the download queue to drain",
+      );
+      try {
+        await deps.downloads.drained(deps.stop);
+      } catch (err) {
+        if (deps.stop.aborted) return stopped();
+        throw err;
+      }
+    }
     const finish = await finishRound(ctx);
     await deps.state.save(siteId, fence, {
       deltaLink: page.deltaLink!,
@@ -168,21 +194,31 @@ export async function runRound(deps: RoundDeps): Promise<RoundResult> {
       resyncs,
       counters: ctx.counters,
       finish,
+      startedAt: start.startedAt,
     };
   }
 
-  function stopped(): RoundResult {
+  function stopped(why: "stopped" | "deadline" = "stopped"): RoundResult {
     logger.warn(
-      { round: { roundId: ctx.roundId, pages: ctx.counters.pages } },
-      "round stopped before completion; the checkpoint holds the last durable page",
+      {
+        round: {
+          roundId: ctx.roundId,
+          pages: ctx.counters.pages,
+          reason: why === "deadline" ? "max-duration" : "stop",
+        },
+      },
+      why === "deadline"
+        ? "chunk time is up: stopped at a durable page with work left; the next run resumes there"
+        : "round stopped before completion; the checkpoint holds the last durable page",
     );
     return {
-      status: "stopped",
+      status: why,
       mode: ctx.mode,
       roundId: ctx.roundId,
       resumed: start.resumed,
       resyncs,
       counters: ctx.counters,
+      startedAt: start.startedAt,
     };
   }
 }
