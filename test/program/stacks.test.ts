@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
 import { readProject, readStackConfig } from "../../tools/mock-runtime/stack-file";
 import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
+import { copyProgram } from "../../devtools/program-copy";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -341,17 +342,7 @@ describe("runStackUnderMocks", () => {
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
-    // The components import the pack's evaluator (policy/iam, which reads policy/lib/values.ts) and the contract
-    // they share with the worker.
-    for (const item of [
-      "Pulumi.yaml",
-      "index.ts",
-      "components",
-      "policy/iam",
-      "policy/lib/values.ts",
-      "worker/src/contract",
-    ])
-      fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
+    copyProgram(copy);
   });
   after(() => fs.rmSync(copy, { recursive: true, force: true }));
 

@@ -22,21 +22,11 @@ import { runPlan, type PlanOutcome } from "../../../tools/plan/plan";
 import { readPlanPairs, renderPlanDiff } from "../../../tools/plan/diff";
 import { renderUntrustedComment } from "../../../tools/plan/comment";
 import { fake } from "../../../devtools/policy-fixtures/fixtures";
+import { copyProgram } from "../../../devtools/program-copy";
 
 const repoRoot = REPO_ROOT;
-const PROGRAM_FILES = [
-  "Pulumi.yaml",
-  "Pulumi.dev.yaml",
-  "Pulumi.prod.yaml",
-  "index.ts",
-  "components",
-  // The contracts the program shares with the worker (the program imports them from the worker's tree).
-  "worker/src/contract",
-  "policy/iam",
-  "policy/lib/values.ts",
-  "package.json",
-  "tsconfig.json",
-];
+/** The program with its stack files and manifests (`copyProgram` knows what the program imports). */
+const STACK_FILES = ["Pulumi.dev.yaml", "Pulumi.prod.yaml", "package.json", "tsconfig.json"];
 
 async function plan(
   stack: string,
@@ -86,8 +76,7 @@ describe("offline plan and policy gate", function () {
 
   it("fails a copy of the program with planted static secrets, naming each resource, printing no value", async () => {
     const copy = join(dir, "program");
-    for (const file of PROGRAM_FILES)
-      if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    copyProgram(copy, STACK_FILES);
     const awsSecret = fake.awsSecretAccessKey();
     const entraSecret = fake.entraClientSecret();
     // The Azure Functions storage setting (AzureWebJobsStorage) with an account key: issue 11 found it passed the
@@ -147,8 +136,7 @@ describe("offline plan and policy gate", function () {
 
   it("stops on a bad stack file with the program's own message naming the stack and the key", async () => {
     const copy = join(dir, "bad-config");
-    for (const file of PROGRAM_FILES)
-      if (existsSync(join(repoRoot, file))) cpSync(join(repoRoot, file), join(copy, file), { recursive: true });
+    copyProgram(copy, STACK_FILES);
     const stackFile = join(copy, "Pulumi.dev.yaml");
     const text = readFileSync(stackFile, "utf8");
     assert.match(text, /maxSessionDuration: 3600/);
