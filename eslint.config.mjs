@@ -5,7 +5,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", ".local/**", "devtools/fixtures/**"] },
+  { ignores: ["**/node_modules/**", "**/dist/**", "policy/bin/**", ".local/**", "devtools/fixtures/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -7,29 +7,35 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RecordedResource } from "../tools/mock-runtime";
-import { mockCall, MockEnvironment, mockResourceState } from "../tools/mock-runtime/mocks";
-import { MockMonitorLike, recordRegistrations } from "../tools/mock-runtime/recorder";
+import { environmentFromConfig, type MockEnvironment } from "../tools/mock-runtime/environment";
+import { installMockRuntime, loadProgramSdk } from "../tools/mock-runtime/runtime";
+import { packageResolver } from "../tools/mock-runtime/sdk-shapes";
+import { REPO_ROOT } from "./repo-root";
 
-export const MOCK_ENV: MockEnvironment = {
-  accountId: "111122223333",
-  region: "ap-southeast-2",
-  subscriptionId: "6f1c9b7e-2d4a-4c8e-9b1f-3a5d7e9c0b21",
-  tenantId: "72f988bf-0000-4d3c-a1b2-c3d4e5f60718",
-};
+/** The stack the components are built in: the dev stack's public IDs. */
+export const MOCK_ENV: MockEnvironment = environmentFromConfig(
+  {
+    "aws:region": "ap-southeast-2",
+    "aws:allowedAccountIds": JSON.stringify(["111122223333"]),
+    "azure-native:subscriptionId": "6f1c9b7e-2d4a-4c8e-9b1f-3a5d7e9c0b21",
+    "azure-native:tenantId": "72f988bf-0000-4d3c-a1b2-c3d4e5f60718",
+  },
+  { organization: "organization", project: "zerosecrets", stack: "test" },
+);
 
 let recorded: RecordedResource[] = [];
 
+/** The same mocks and recorder as `runStackUnderMocks`, in this process (one stack per Mocha run). */
 export async function useMocks(): Promise<void> {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => mockResourceState(MOCK_ENV, args),
-      call: (args) => mockCall(MOCK_ENV, args.token, args.inputs),
-    },
-    "zerosecrets",
-    "test",
-    false,
-  );
-  recorded = recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitorLike);
+  const { sdkDir } = loadProgramSdk(REPO_ROOT, REPO_ROOT);
+  const runtime = await installMockRuntime(pulumi, sdkDir, {
+    env: MOCK_ENV,
+    dryRun: false,
+    outputs: "mocked",
+    resolve: packageResolver([REPO_ROOT]),
+    projectDir: REPO_ROOT,
+  });
+  recorded = runtime.resources;
 }
 
 /** Resolves an output to its plain value. */

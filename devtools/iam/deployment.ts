@@ -2,7 +2,8 @@
 // the task role with its inline policies, the real table and bucket names and ARNs, the task definition's
 // environment. The IAM enforcement layer authorises every call the worker makes against exactly these policies, and
 // the local stores are provisioned with exactly these tables and bucket: nothing here is a restated list.
-import { runStackUnderMocks, type RecordedResource, type StackRun } from "../../tools/mock-runtime";
+import type { RecordedResource, StackRun } from "../../tools/mock-runtime";
+import { recordedStack } from "../recorded-stacks";
 import { TABLE_ENVIRONMENT, TABLE_KEYS, WORKER_ENVIRONMENT, type TableRole } from "../../worker/src/contract";
 
 export interface DeployedTable {
@@ -126,23 +127,9 @@ function boundaryOf(
   };
 }
 
-const runs = new Map<string, Promise<StackRun>>();
-
-/** One run of the repository's program under the mocks per process and stack, shared by every caller. */
-export function runStackOnce(stack: string): Promise<StackRun> {
-  let run = runs.get(stack);
-  if (run === undefined) {
-    run = runStackUnderMocks({ stack });
-    runs.set(stack, run);
-    // A failed run is not cached: the next caller gets the program's error afresh.
-    run.catch(() => runs.delete(stack));
-  }
-  return run;
-}
-
 /** The stack's deployment, from the program's run under the mocks. */
 export async function loadDeployment(stack = "dev"): Promise<StackDeployment> {
-  return deploymentOf(await runStackOnce(stack));
+  return deploymentOf(await recordedStack(stack));
 }
 
 /** Every action a role's policies grant by name (Allow statements), in statement order, without duplicates. */

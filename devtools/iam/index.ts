@@ -12,7 +12,6 @@ export {
   deploymentOf,
   grantedActions,
   loadDeployment,
-  runStackOnce,
   withoutAction,
   type DeployedRole,
   type DeployedTable,

@@ -3,10 +3,12 @@
  * zero-secrets reference resources the project itself deploys. Built at run time (fixtures.ts).
  */
 import { GateResource, secretValue } from "../../tools/policy-gate";
+import { snapshot, toGateResource } from "../../tools/resource-snapshot";
 import { fake, urnOf } from "./fixtures";
 
+/** A resource as the engine would send it to Analyze, built through the tools' one snapshot type. */
 export function gateResource(type: string, name: string, inputs: Record<string, unknown>): GateResource {
-  return { urn: urnOf(type, name), type, name, inputs };
+  return toGateResource(snapshot({ urn: urnOf(type, name), type, name, inputs }));
 }
 
 const GH = "token.actions.githubusercontent.com";

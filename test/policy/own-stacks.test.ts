@@ -1,15 +1,17 @@
 /**
  * The project's own stacks, composed under the mock runtime, pass the pack through the same gRPC
  * gate the engine uses: zero mandatory violations on the inputs (Analyze) and on the state
- * (AnalyzeStack). Runs as an update and as a preview, where outputs are unknown the way the
- * engine leaves them. Each stack uses its policy/config.<stack>.json, the file the workflows pass
- * as --policy-pack-config (it allow-lists the read-only pull-request identities, nothing else).
+ * (AnalyzeStack). Runs with the computed outputs mocked (what an update produces) and left unknown (a
+ * preview of resources still to be created). Each stack uses its policy/config.<stack>.json, the file the
+ * workflows pass as --policy-pack-config (it allow-lists the read-only pull-request identities, nothing else).
+ * The recordings are the test run's shared ones (devtools/recorded-stacks.ts).
  */
 import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { runStackUnderMocks } from "../../tools/mock-runtime";
-import { GateDiagnostic, GateResource, PolicyPackSession, startPolicyPack } from "../../tools/policy-gate";
+import { recordedPlanRun, recordedStack } from "../../devtools/recorded-stacks";
+import { GateDiagnostic, PolicyPackSession, startPolicyPack } from "../../tools/policy-gate";
+import { toGateResource } from "../../tools/resource-snapshot";
 
 function describeDiagnostics(ds: GateDiagnostic[]): string {
   return ds.map((d) => `${d.policyName} ${d.urn}: ${d.message}`).join("\n");
@@ -47,17 +49,9 @@ describe("policy pack on the project's own stacks (mock runtime, gRPC gate)", fu
     });
 
     for (const preview of [false, true]) {
-      it(`${stack} ${preview ? "preview" : "update"}: zero mandatory violations`, async () => {
-        const run = await runStackUnderMocks({ stack, preview });
-        const resources: GateResource[] = run.resources.map((r) => ({
-          urn: r.urn,
-          type: r.type,
-          name: r.name,
-          parent: r.parent,
-          provider: r.provider,
-          inputs: r.inputs,
-          outputs: r.outputs,
-        }));
+      it(`${stack} ${preview ? "preview (unknown outputs)" : "update (mocked outputs)"}: zero mandatory violations`, async () => {
+        const run = await (preview ? recordedStack(stack, { preview: true }) : recordedPlanRun(stack));
+        const resources = run.resources.map((r) => toGateResource(r));
         // The check must have something to judge: the trust relationships are what the pack is about.
         assert.ok(
           resources.some((r) => r.type === "aws:iam/role:Role"),

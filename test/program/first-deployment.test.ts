@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { AZURE_ROLES, readRoleAssignmentCondition, roleAllows } from "../../components/azure-rbac";
 import { NO_IMAGE_TAG } from "../../components/sync-task";
-import { runStackOnce } from "../../devtools/iam";
+import { recordedStack } from "../../devtools/recorded-stacks";
 import type { RecordedResource, StackRun } from "../../tools/mock-runtime";
 
 const ROOT = resolve(__dirname, "..", "..");
@@ -29,7 +29,7 @@ describe("the first deployment of each stack", () => {
   for (const stack of ["dev", "prod"]) {
     describe(stack, () => {
       let run: StackRun;
-      before(async () => (run = await runStackOnce(stack)));
+      before(async () => (run = await recordedStack(stack)));
 
       it("opens the stack with a KMS secrets provider, which the GitHub roles may only decrypt with", () => {
         const file = stackFile(stack);
@@ -118,7 +118,7 @@ describe("the first deployment of each stack", () => {
   }
 
   it("manages the repository's Actions settings from the stack that owns the repository variables", async () => {
-    const dev = await runStackOnce("dev");
+    const dev = await recordedStack("dev");
     const settings = dev.resources.filter(
       (r) => r.type === "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions",
     );
@@ -131,7 +131,7 @@ describe("the first deployment of each stack", () => {
       },
       { read: "read", approve: false },
     );
-    const prod = await runStackOnce("prod");
+    const prod = await recordedStack("prod");
     assert.equal(
       prod.resources.filter((r) => r.type === settings[0]!.type).length,
       0,

@@ -2,7 +2,7 @@
 // fed to the worker's own loadConfig, is a valid configuration naming exactly the stack's tables, bucket and region,
 // for every site the stack schedules.
 import { strict as assert } from "node:assert";
-import { runStackOnce } from "../../devtools/iam";
+import { recordedStack } from "../../devtools/recorded-stacks";
 import type { RecordedResource } from "../../tools/mock-runtime";
 import type { TaskEnvironmentInputs } from "../../components/sync-task";
 import { loadConfig } from "../../worker/src/config/load";
@@ -22,7 +22,7 @@ const environmentOf = (definition: RecordedResource) =>
 describe("the program ↔ worker contract", () => {
   for (const stack of ["dev", "prod"]) {
     it(`${stack}: the task definition's environment is a valid worker configuration for every scheduled site`, async () => {
-      const run = await runStackOnce(stack);
+      const run = await recordedStack(stack);
       const definition = run.resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")!;
       const env = environmentOf(definition);
       const read = Object.values(WORKER_ENVIRONMENT) as string[];

@@ -4,11 +4,14 @@
  * assertion names exactly the finding it expects.
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
+import { sarifErrors } from "../../devtools/sarif-validator";
+import { memoryIo } from "../../tools/cli/io";
+import { run } from "../../tools/workflow-lint/cli";
 import { formatFinding, lintWorkflowFile, lintWorkflowText } from "../../tools/workflow-lint/lint";
 import type { LintFinding } from "../../tools/workflow-lint/rules";
 
@@ -50,6 +53,24 @@ describe("CI workflows", () => {
       comment,
       /pull_request_target|head_sha\s*}}\s*\n\s*path|ref:\s*\$\{\{\s*github\.event\.workflow_run/,
     );
+  });
+
+  it("sends the gate's and the lint's SARIF to code scanning from a job that runs no pull-request code", () => {
+    const pullRequest = readFileSync(join(workflowsDir, "pull-request.yml"), "utf8");
+    assert.match(pullRequest, /npm run lint-workflows -- \.github --sarif \.local\/sarif\/lint-workflows\.sarif/);
+    assert.match(pullRequest, /--sarif "\.local\/sarif\/plan-\$stack\.sarif"/);
+    assert.equal((pullRequest.match(/name: sarif-/g) ?? []).length, 2, "both SARIF artifacts are kept");
+    const comment = parse(readFileSync(join(workflowsDir, "plan-comment.yml"), "utf8")) as {
+      jobs: Record<
+        string,
+        { permissions: Record<string, string>; steps: { uses?: string; with?: Record<string, string> }[] }
+      >;
+    };
+    const upload = comment.jobs["code-scanning"]!;
+    assert.deepEqual(upload.permissions, { actions: "read", "pull-requests": "read", "security-events": "write" });
+    const sarifStep = upload.steps.find((step) => step.uses?.startsWith("github/codeql-action/upload-sarif@"))!;
+    assert.match(sarifStep.uses!, /@[0-9a-f]{40}$/);
+    assert.equal(sarifStep.with!.ref, "refs/pull/${{ steps.pr.outputs.number }}/head");
   });
 
   for (const file of files) {
@@ -224,8 +245,7 @@ describe("workflow lint", () => {
   describe("across files and on the command line", () => {
     let dir: string;
     before(() => {
-      mkdirSync(join(repoRoot, ".local"), { recursive: true });
-      dir = mkdtempSync(join(repoRoot, ".local", "workflow-lint-"));
+      dir = mkdtempSync(join(tmpdir(), "zerosecrets-workflow-lint-"));
       mkdirSync(join(dir, ".github", "workflows"), { recursive: true });
       mkdirSync(join(dir, ".github", "actions", "login"), { recursive: true });
       writeFileSync(
@@ -284,19 +304,168 @@ describe("workflow lint", () => {
       );
     });
 
-    it("`npm run lint-workflows` prints every finding and exits 1; a wrong path exits 2 with what to pass", () => {
-      const cli = join(repoRoot, "tools", "workflow-lint", "cli.ts");
-      const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
-      const run = spawnSync(tsx, [cli, join(dir, ".github")], { cwd: dir, encoding: "utf8" });
-      assert.equal(run.status, 1, run.stderr);
+    it("`npm run lint-workflows` prints every finding and exits 1; a wrong path exits 2 with what to pass", async () => {
+      const io = memoryIo(dir);
+      assert.equal(await run([join(dir, ".github")], io), 1, io.err);
       assert.match(
-        run.stdout,
+        io.out,
         /\.github\/workflows\/caller\.yml:4 job "deploy": job "deploy" calls \.\/\.github\/workflows\/called\.yml/,
       );
-      assert.match(run.stdout, /3 file\(s\) checked, 2 finding\(s\)/);
-      const missing = spawnSync(tsx, [cli, join(dir, "nope")], { cwd: dir, encoding: "utf8" });
-      assert.equal(missing.status, 2);
-      assert.match(missing.stderr, /nope does not exist: pass workflow files or directories/);
+      assert.match(io.out, /3 file\(s\) checked, 2 finding\(s\)/);
+      const missing = memoryIo(dir);
+      assert.equal(await run([join(dir, "nope")], missing), 2);
+      assert.match(missing.err, /nope does not exist: pass workflow files or directories/);
+    });
+
+    it("--only credentials and --severity error gate on what a team has chosen; SARIF and JSON for CI and scripts", async () => {
+      const unpinned = join(dir, "unpinned.yml");
+      writeFileSync(
+        unpinned,
+        [
+          "on: push",
+          "jobs:",
+          "  a:",
+          "    runs-on: ubuntu-latest",
+          "    steps:",
+          "      - uses: actions/checkout@v4",
+        ].join("\n"),
+      );
+      const all = memoryIo(dir);
+      assert.equal(await run([unpinned], all), 1);
+      assert.match(all.out, /\[unpinned-action\]/);
+      for (const argv of [
+        ["--only", "credentials"],
+        ["--severity", "error"],
+        ["--only", "credentials", "schema"],
+      ]) {
+        const io = memoryIo(dir);
+        assert.equal(await run([unpinned, ...argv], io), 0, `${argv.join(" ")}: ${io.out}`);
+        assert.match(io.out, /1 file\(s\) checked, 0 finding\(s\)/);
+      }
+      const sarifFile = join(dir, "lint.sarif");
+      const json = memoryIo(dir);
+      assert.equal(await run([join(dir, ".github"), "--format", "json", "--sarif", sarifFile], json), 1);
+      const report = JSON.parse(json.out) as { summary: { errors: number }; findings: { ruleId: string }[] };
+      assert.equal(report.summary.errors, 2);
+      assert.deepEqual(report.findings.map((f) => f.ruleId).sort(), ["login-without-id-token", "static-cloud-key"]);
+      const sarif = JSON.parse(readFileSync(sarifFile, "utf8"));
+      assert.deepEqual(sarifErrors(sarif), []);
+      assert.equal(sarif.runs[0].results.length, 2);
+      assert.equal(
+        sarif.runs[0].results[0].locations[0].physicalLocation.artifactLocation.uri,
+        ".github/actions/login/action.yml",
+      );
+      const bad = memoryIo(dir);
+      assert.equal(await run([unpinned, "--only", "style"], bad), 2);
+      assert.match(bad.err, /'style' is invalid\. Allowed choices are credentials, pinning, schema/);
+    });
+  });
+
+  describe("composite actions against the metadata the runner accepts", () => {
+    const lintAction = (lines: string[]) => lintWorkflowText(lines.join("\n"), "action.yml");
+
+    it("accepts inputs with defaults and no `required`, numeric and boolean defaults, `if` and `continue-on-error`", () => {
+      const findings = lintAction([
+        "name: Setup",
+        "description: Sets things up",
+        "author: platform",
+        "inputs:",
+        "  node-version:",
+        "    description: Node major version",
+        "    default: 22",
+        "  cache:",
+        "    default: true",
+        "  token:",
+        "    description: Token to read packages",
+        "    required: false",
+        "outputs:",
+        "  path:",
+        "    description: where",
+        `    value: ${expr("steps.where.outputs.path")}`,
+        "runs:",
+        "  using: composite",
+        "  steps:",
+        "    - id: where",
+        "      run: echo path=. >> $GITHUB_OUTPUT",
+        "      shell: bash",
+        "      continue-on-error: true",
+        `    - if: ${expr("inputs.cache == 'true'")}`,
+        `      uses: ${CHECKOUT}`,
+        "      with:",
+        "        fetch-depth: 1",
+        "branding:",
+        "  icon: lock",
+        "  color: green",
+      ]);
+      assert.deepEqual(findings.map(formatFinding), []);
+    });
+
+    it("reports what the runner rejects: a run step without shell, an unknown step key, a bad `using`", () => {
+      const findings = lintAction([
+        "name: Broken", //                1
+        "runs:", //                       2
+        "  using: composite", //          3
+        "  steps:", //                    4
+        "    - run: echo hi", //          5
+        "    - uses: ./local", //         6
+        "      timeout: 5", //            7
+      ]);
+      assert.deepEqual(
+        findings.map(({ rule, line, message }) => ({ rule, line, message })),
+        [
+          {
+            rule: "schema",
+            line: 5,
+            message: 'does not match the GitHub Actions action metadata at /runs/steps/0: "shell" is required',
+          },
+          {
+            rule: "schema",
+            line: 6,
+            message: 'does not match the GitHub Actions action metadata at /runs/steps/1: unknown key "timeout"',
+          },
+        ],
+      );
+      const using = lintAction(["name: x", "runs:", "  using: node99x", "  main: index.js"]);
+      assert.deepEqual(
+        using.map((finding) => finding.message),
+        [
+          "does not match the GitHub Actions action metadata at /runs/using: must be composite, docker or node<version>",
+        ],
+      );
+    });
+  });
+
+  describe("credentials handed to login and registry actions", () => {
+    it("reports a secret given to a registry login action or a login command, and leaves GITHUB_TOKEN alone", () => {
+      const text = [
+        "on: push", //                                                                  1
+        "jobs:", //                                                                     2
+        "  push:", //                                                                   3
+        "    runs-on: ubuntu-latest", //                                                4
+        "    steps:", //                                                                5
+        "      - name: Docker Hub", //                                                  6
+        "        uses: docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772", //  7
+        "        with:", //                                                             8
+        "          username: octo", //                                                  9
+        `          password: ${expr("secrets.DOCKERHUB_TOKEN")}`, //                   10
+        "      - name: GHCR", //                                                        11
+        "        uses: docker/login-action@74a5d142397b4f367a81961eba4e8cd7edddf772", //  12
+        "        with:", //                                                             13
+        "          registry: ghcr.io", //                                               14
+        `          password: ${expr("secrets.GITHUB_TOKEN")}`, //                      15
+        "      - name: Quay by hand", //                                                16
+        `        run: echo "$QUAY" | docker login quay.io -u octo --password-stdin`, // 17
+        "        env:", //                                                              18
+        `          QUAY: ${expr("secrets.QUAY_ROBOT_TOKEN")}`, //                      19
+      ].join("\n");
+      const findings = lintWorkflowText(text, "push.yml").filter((finding) => finding.rule === "login-secret");
+      assert.deepEqual(summary(findings), [
+        { rule: "login-secret", job: "push", step: "Docker Hub", line: 6 },
+        { rule: "login-secret", job: "push", step: "Quay by hand", line: 16 },
+      ]);
+      assert.match(findings[0]!.message, /docker\/login-action \(input `password`\) is given secrets\.DOCKERHUB_TOKEN/);
+      assert.match(findings[1]!.message, /`docker login` is given secrets\.QUAY_ROBOT_TOKEN/);
+      assert.match(findings[0]!.fix, /GHCR with GITHUB_TOKEN/);
     });
   });
 });

@@ -1,86 +1,80 @@
 /**
  * Child process of `runStackUnderMocks`: runs one Pulumi program under the SDK's mock runtime and writes the
- * recorded StackRun (or the program's error) as JSON to a file.
+ * recorded StackRun (or the program's error, explained) as JSON to a file.
  *
- *   node --require tsx/cjs tools/mock-runtime/child.ts <projectDir> <stack> <outFile> [--preview]
+ *   node --require tsx/cjs tools/mock-runtime/child.ts '<ChildRequest as JSON>'
  *
  * The Pulumi runtime is a per-process singleton, so every run gets a fresh process.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type * as PulumiModule from "@pulumi/pulumi";
-import type { StackRun } from "./index";
-import { mockCall, MockEnvironment, mockResourceState } from "./mocks";
-import { MockMonitorLike, recordRegistrations } from "./recorder";
-import { readProject, readStackConfig } from "./stack-file";
+import { environmentFromConfig } from "./environment";
+import type { ChildRequest, StackRun } from "./index";
+import { explainProgramError } from "./program-errors";
+import { installMockRuntime, loadProgramSdk } from "./runtime";
+import { packageResolver } from "./sdk-shapes";
+import { readProject, readStackFile } from "./stack-file";
 
-async function main(): Promise<void> {
-  const [projectDirArg, stack, outFile, ...flags] = process.argv.slice(2);
-  if (projectDirArg === undefined || stack === undefined || outFile === undefined) {
-    throw new Error("usage: child.ts <projectDir> <stack> <outFile> [--preview]");
-  }
-  const write = (body: unknown) => fs.writeFileSync(outFile, JSON.stringify(body));
+async function main(request: ChildRequest): Promise<void> {
+  const write = (body: unknown) => fs.writeFileSync(request.outFile, JSON.stringify(body));
+  const context = { projectDir: request.projectDir, repoRoot: request.repoRoot };
   // Whatever goes wrong, and however it surfaces (a throw while the program loads, a rejected Output), the parent
-  // gets the program's own message rather than a stack trace.
+  // gets the program's own message, explained, rather than a stack trace.
   const fail = (err: unknown) => {
-    write({ error: err instanceof Error ? err.message : String(err) });
+    write({ error: explainProgramError(err, context) });
     process.exit(1);
   };
   process.on("uncaughtException", fail);
   process.on("unhandledRejection", fail);
 
-  const projectDir = path.resolve(projectDirArg);
-  const project = readProject(projectDir);
-  const config = readStackConfig(projectDir, project, stack);
-  // Use the SDK copy the program itself resolves, so the mocks and the program share one runtime singleton.
-  const pulumi = require(require.resolve("@pulumi/pulumi", { paths: [projectDir] })) as typeof PulumiModule;
+  const project = readProject(request.projectDir);
+  const stackFile = readStackFile(request.projectDir, project, request.stack);
+  const { pulumi, sdkDir } = loadProgramSdk(request.projectDir, request.repoRoot);
+  const env = environmentFromConfig(stackFile.config, {
+    organization: request.organization,
+    project: project.name,
+    stack: request.stack,
+  });
+  const runtime = await installMockRuntime(pulumi, sdkDir, {
+    env,
+    dryRun: request.dryRun,
+    outputs: request.outputs,
+    resolve: packageResolver([request.projectDir, request.repoRoot]),
+    config: stackFile.config,
+    secretKeys: stackFile.secretKeys,
+    secureConfigPlaceholders: stackFile.securePlaceholders,
+    projectDir: request.projectDir,
+  });
 
-  const env = mockEnvironment(config);
-  const preview = flags.includes("--preview");
-  pulumi.runtime.setAllConfig(config, []);
-  await pulumi.runtime.setMocks(
-    {
-      // In a preview the engine knows only the inputs of a resource still to be created; leaving the computed
-      // outputs out makes them unknown to the program, as in a real `pulumi preview`.
-      newResource: (args) => {
-        const result = mockResourceState(env, args);
-        return preview ? { id: undefined, state: args.inputs } : result;
-      },
-      call: (args) => mockCall(env, args.token, args.inputs),
-    },
-    project.name,
-    stack,
-    preview,
-  );
-  const resources = recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitorLike);
-
-  const programPath = path.resolve(projectDir, project.main);
-  await pulumi.runtime.runInPulumiStack(async () => require(programPath));
+  const programPath = path.resolve(request.projectDir, project.main);
+  // As the Node.js language host runs a program: its exports become the stack's outputs, and an exported function
+  // (an async main) is called and awaited.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    const exported = require(programPath) as unknown;
+    return typeof exported === "function" ? await (exported as () => unknown)() : exported;
+  });
   await pulumi.runtime.disconnect();
 
-  const stackResource = resources.find((r) => r.type === "pulumi:pulumi:Stack");
+  const stackResource = runtime.resources.find((r) => r.type === "pulumi:pulumi:Stack");
   const run: StackRun = {
+    organization: env.organization,
     project: project.name,
-    stack,
-    resources,
+    stack: request.stack,
+    dryRun: request.dryRun,
+    resources: runtime.resources,
     outputs: stackResource?.outputs ?? {},
+    calls: runtime.calls,
+    flows: runtime.flows,
+    secureConfigKeys: Object.keys(stackFile.securePlaceholders),
   };
   write(run);
 }
 
-/** Account, region, subscription and tenant the mocked resources live in, taken from the stack's provider config. */
-function mockEnvironment(config: Record<string, string>): MockEnvironment {
-  const project = Object.entries(config).find(([key, value]) => key.endsWith(":aws") && value.includes("accountId"));
-  const accountId = project === undefined ? undefined : (JSON.parse(project[1]) as { accountId?: string }).accountId;
-  return {
-    accountId: accountId ?? "123456789012",
-    region: config["aws:region"] ?? "us-east-1",
-    subscriptionId: config["azure-native:subscriptionId"] ?? "00000000-0000-4000-8000-000000000000",
-    tenantId: config["azure-native:tenantId"] ?? "00000000-0000-4000-8000-000000000001",
-  };
-}
-
-main().catch((err: unknown) => {
-  fs.writeFileSync(process.argv[4]!, JSON.stringify({ error: err instanceof Error ? err.message : String(err) }));
+const request = JSON.parse(process.argv[2] ?? "{}") as ChildRequest;
+main(request).catch((err: unknown) => {
+  fs.writeFileSync(
+    request.outFile,
+    JSON.stringify({ error: explainProgramError(err, { projectDir: request.projectDir, repoRoot: request.repoRoot }) }),
+  );
   process.exit(1);
 });

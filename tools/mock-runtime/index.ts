@@ -2,50 +2,72 @@
  * Runs a Pulumi program under the SDK's mock runtime and returns every resource it registered.
  *
  * Used by the stack tests, the offline plan and the policy gate: one function, one child process per run (the
- * Pulumi runtime is a per-process singleton). Resource outputs come from `mocks.ts`, which answers like the real
- * providers do (ARNs, client IDs, the outbound issuer URL).
+ * Pulumi runtime is a per-process singleton). The runtime is set up the way the Pulumi CLI sets it up for
+ * `pulumi preview` (organisation, project, stack, the dry-run flag, config with secret keys); resource outputs and
+ * provider function results come from `runtime.ts`, which answers like the real providers do.
  */
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { withCompileCache } from "../compile-cache";
+import type { ResourceSnapshot } from "../resource-snapshot";
+import { DEFAULT_ORGANIZATION } from "./environment";
+import type { ValueFlow } from "./recorder";
+import type { CallRecord, OutputMode } from "./runtime";
 
 export { UNKNOWN } from "./serialized";
+export { DEFAULT_ORGANIZATION } from "./environment";
+export type { CallRecord, OutputMode } from "./runtime";
+export type { FlowOrigin, ValueFlow } from "./recorder";
 
-export interface RecordedResource {
-  urn: string;
-  type: string;
-  name: string;
-  /** Parent URN (components included); undefined only for the stack resource itself. */
-  parent?: string;
-  /** false for component resources (and the `pulumi:pulumi:Stack` root). */
-  custom: boolean;
-  /** Plain JSON, secrets unwrapped. */
-  inputs: Record<string, unknown>;
-  /** What the mocks returned (for components: what they registered as outputs). */
-  outputs: Record<string, unknown>;
-  /** Dotted paths of inputs that were marked secret (so a plan can mask them). */
-  secretPaths: string[];
-  provider?: string;
-  /** URNs this resource depends on (`dependsOn` and input dependencies). */
-  dependencies?: string[];
-}
+/** A resource as the program registered it (the tools' one snapshot type). */
+export type RecordedResource = ResourceSnapshot;
 
 export interface StackRun {
+  organization: string;
   project: string;
   stack: string;
-  resources: RecordedResource[];
+  /** What `pulumi.runtime.isDryRun()` returned to the program. */
+  dryRun: boolean;
+  resources: ResourceSnapshot[];
   outputs: Record<string, unknown>;
+  /** Provider functions the program called, in order, each with how it was answered and where it was called. */
+  calls: CallRecord[];
+  /** Where secret config values and credentials from provider functions landed. */
+  flows: ValueFlow[];
+  /** Config keys whose value is `secure:` in the stack file (the program got placeholders). */
+  secureConfigKeys: string[];
 }
 
 export interface RunOptions {
   stack: string;
   /** Directory holding Pulumi.yaml and Pulumi.<stack>.yaml; default the repository root. */
   projectDir?: string;
-  /** Run as a preview (`pulumi.runtime.isDryRun()` is true). Default false. */
+  /**
+   * Shorthand for a preview of resources still to be created: `dryRun: true` and `outputs: "unknown"`.
+   * Default false.
+   */
   preview?: boolean;
+  /** `pulumi.runtime.isDryRun()`. Default: `preview`. */
+  dryRun?: boolean;
+  /** Computed outputs mocked with plausible values, or left unknown. Default: "unknown" for a preview, else "mocked". */
+  outputs?: OutputMode;
+  /** `pulumi.getOrganization()`. Default "organization", as on a self-managed backend. */
+  organization?: string;
   /** Give up after this many milliseconds. Default 60 000. */
   timeoutMs?: number;
+}
+
+/** What the parent hands the child process. */
+export interface ChildRequest {
+  projectDir: string;
+  repoRoot: string;
+  stack: string;
+  organization: string;
+  dryRun: boolean;
+  outputs: OutputMode;
+  outFile: string;
 }
 
 /** The error a run rejects with: the program's own message (e.g. a config error naming stack and key). */
@@ -63,28 +85,56 @@ const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const CHILD = path.join(__dirname, "child.ts");
 
 /**
+ * Node's module search path for the child: the program's own node_modules come first (Node's usual lookup), then
+ * this checkout's, so a program copied anywhere finds `@pulumi/*` without an install of its own.
+ */
+function childEnvironment(): NodeJS.ProcessEnv {
+  const nodePath = [path.join(REPO_ROOT, "node_modules"), process.env.NODE_PATH].filter(Boolean).join(path.delimiter);
+  return withCompileCache({ ...process.env, NODE_PATH: nodePath });
+}
+
+/**
  * Runs the program in a FRESH child process under `pulumi.runtime.setMocks`, with config from
  * `<projectDir>/Pulumi.<stack>.yaml`, and returns every registered resource.
  */
 export async function runStackUnderMocks(opts: RunOptions): Promise<StackRun> {
   const projectDir = path.resolve(opts.projectDir ?? REPO_ROOT);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "mock-runtime-"));
-  const outFile = path.join(workDir, "run.json");
-  const args = ["--require", require.resolve("tsx/cjs"), CHILD, projectDir, opts.stack, outFile];
-  if (opts.preview === true) args.push("--preview");
+  const dryRun = opts.dryRun ?? opts.preview === true;
+  const request: ChildRequest = {
+    projectDir,
+    repoRoot: REPO_ROOT,
+    stack: opts.stack,
+    organization: opts.organization ?? DEFAULT_ORGANIZATION,
+    dryRun,
+    outputs: opts.outputs ?? (opts.preview === true ? "unknown" : "mocked"),
+    outFile: path.join(workDir, "run.json"),
+  };
+  const args = ["--require", require.resolve("tsx/cjs"), CHILD, JSON.stringify(request)];
   try {
     const stderr = await new Promise<string>((resolve) => {
-      execFile(
+      const child = execFile(
         process.execPath,
         args,
-        { cwd: projectDir, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 64 * 1024 * 1024 },
-        (_err, _stdout, stderrText) => resolve(stderrText),
+        {
+          cwd: projectDir,
+          env: childEnvironment(),
+          timeout: opts.timeoutMs ?? 60_000,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+        (_err, _stdout, stderrText) => {
+          process.removeListener("exit", killOnExit);
+          resolve(stderrText);
+        },
       );
+      // The program's process must not outlive the one that started it.
+      const killOnExit = () => child.kill("SIGKILL");
+      process.once("exit", killOnExit);
     });
-    if (!fs.existsSync(outFile)) {
+    if (!fs.existsSync(request.outFile)) {
       throw new StackRunError(`stack "${opts.stack}" did not finish under the mock runtime:\n${tail(stderr)}`, stderr);
     }
-    const result = JSON.parse(fs.readFileSync(outFile, "utf8")) as StackRun | { error: string };
+    const result = JSON.parse(fs.readFileSync(request.outFile, "utf8")) as StackRun | { error: string };
     if ("error" in result) throw new StackRunError(result.error, stderr);
     return result;
   } finally {

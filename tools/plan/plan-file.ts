@@ -6,13 +6,16 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { z } from "zod";
+import type { PlanResource } from "../resource-snapshot";
+
+export type { PlanResource } from "../resource-snapshot";
 
 export const PLAN_FORMAT_VERSION = 1;
 /** How masked values appear in a plan (the same words `pulumi preview` prints). */
 export const SECRET_MARK = "[secret]";
 export const UNKNOWN_MARK = "[unknown]";
 
-const planResourceSchema = z.object({
+const planResourceSchema: z.ZodType<PlanResource> = z.object({
   urn: z.string().min(1),
   type: z.string().min(1),
   name: z.string(),
@@ -28,7 +31,6 @@ const planFileSchema = z.object({
   resources: z.array(planResourceSchema),
 });
 
-export type PlanResource = z.infer<typeof planResourceSchema>;
 export type PlanFile = z.infer<typeof planFileSchema>;
 
 /** Sorts object keys at every depth: JSON.stringify then prints the same bytes for the same content. */

@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { fromExportedResource, type ResourceSnapshot } from "../resource-snapshot";
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -25,33 +26,19 @@ const exportSchema = z.object({
           outputs: z.record(z.string(), z.unknown()).optional(),
           parent: z.string().optional(),
           provider: z.string().optional(),
+          dependencies: z.array(z.string()).optional(),
         }),
       )
       .optional(),
   }),
 });
 
-export interface ExportedResource {
-  urn: string;
-  type: string;
-  name: string;
-  parent?: string;
-  provider?: string;
-  inputs: Record<string, unknown>;
-  outputs: Record<string, unknown>;
-}
-
 export interface StackExport {
-  resources: ExportedResource[];
+  resources: ResourceSnapshot[];
   /** Plaintext secret values found in the export: the audit scrubs them from anything it prints. */
   plaintextSecrets: string[];
   /** Secrets the export holds encrypted: their content cannot be scanned. */
   ciphertextCount: number;
-}
-
-/** The resource name is the URN's last `::` segment (`urn:pulumi:stack::project::type::name`). */
-export function nameFromUrn(urn: string): string {
-  return urn.split("::").slice(3).join("::") || urn;
 }
 
 export function parseStackExport(json: unknown, source: string): StackExport {
@@ -79,15 +66,13 @@ export function parseStackExport(json: unknown, source: string): StackExport {
     }
     return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, unwrap(item)]));
   };
-  const resources = (parsed.data.deployment.resources ?? []).map((resource) => ({
-    urn: resource.urn,
-    type: resource.type,
-    name: nameFromUrn(resource.urn),
-    parent: resource.parent,
-    provider: resource.provider,
-    inputs: unwrap(resource.inputs ?? {}) as Record<string, unknown>,
-    outputs: unwrap(resource.outputs ?? {}) as Record<string, unknown>,
-  }));
+  const resources = (parsed.data.deployment.resources ?? []).map((resource) =>
+    fromExportedResource({
+      ...resource,
+      inputs: unwrap(resource.inputs ?? {}) as Record<string, unknown>,
+      outputs: unwrap(resource.outputs ?? {}) as Record<string, unknown>,
+    }),
+  );
   return { resources, plaintextSecrets: [...new Set(plaintextSecrets)], ciphertextCount };
 }
 

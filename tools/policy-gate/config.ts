@@ -2,8 +2,9 @@
  * Policy configuration in the format of `pulumi preview --policy-pack-config <file>`:
  * `{ "all": "advisory", "<policy>": "disabled" | { "enforcementLevel"?: ..., ...properties } }`.
  * The engine checks it against each policy's configSchema before it calls Configure; so does the
- * gate, so a typo fails with a message instead of being silently ignored.
+ * gate (with Ajv, a full JSON Schema validator), so a typo fails with a message instead of being silently ignored.
  */
+import Ajv, { type ErrorObject } from "ajv";
 import { analyzerProto, structProto } from "./protocol";
 
 export type EnforcementLevel = "advisory" | "mandatory" | "remediate" | "disabled";
@@ -22,9 +23,11 @@ export function enforcementLevelName(level: number): EnforcementLevel {
 
 export interface PolicySummary {
   name: string;
+  /** What the policy fails, as the pack describes it. */
+  description?: string;
   enforcementLevel: EnforcementLevel;
   /** JSON schema of the policy's configuration properties. */
-  configSchema?: { properties?: Record<string, { type?: string }>; required?: string[] };
+  configSchema?: { properties?: Record<string, Record<string, unknown>>; required?: string[] };
 }
 
 function checkLevel(value: unknown, where: string): EnforcementLevel {
@@ -41,22 +44,47 @@ function jsonType(value: unknown): string {
   return typeof value;
 }
 
-function checkProperties(policy: PolicySummary, props: Record<string, unknown>): void {
-  const schema = policy.configSchema?.properties ?? {};
-  for (const [key, value] of Object.entries(props)) {
-    const expected = schema[key]?.type;
-    if (!(key in schema)) {
-      const known = Object.keys(schema);
-      throw new Error(
-        `policy config "${policy.name}": unknown property "${key}"; ` +
-          (known.length ? `it accepts ${known.join(", ")}` : "it takes no properties besides enforcementLevel"),
-      );
-    }
-    const actual = jsonType(value);
-    if (expected && actual !== expected && !(expected === "number" && actual === "integer")) {
-      throw new Error(`policy config "${policy.name}.${key}": expected ${expected}, got ${actual}`);
-    }
+// The schemas come from the pack itself (its policies' configSchema) and Ajv refuses a malformed one when it
+// compiles it; checking them against the JSON Schema meta-schema first would only add a compile of the meta-schema.
+const ajv = new Ajv({ allErrors: false, strict: false, validateSchema: false });
+
+/** Reads an Ajv error the way a person fixing the file needs it: the property, what was expected, what was there. */
+function describe(policy: PolicySummary, error: ErrorObject, props: Record<string, unknown>): string {
+  const path = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const where = [policy.name, ...path].join(".");
+  if (error.keyword === "additionalProperties") {
+    const unknown = (error.params as { additionalProperty: string }).additionalProperty;
+    const known = Object.keys(policy.configSchema?.properties ?? {});
+    return `policy config "${policy.name}": unknown property "${unknown}"; ${known.length ? `it accepts ${known.join(", ")}` : "it takes no properties besides enforcementLevel"}`;
   }
+  if (error.keyword === "type") {
+    const actual = path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], props);
+    return `policy config "${where}": expected ${(error.params as { type: string }).type}, got ${jsonType(actual)}`;
+  }
+  if (error.keyword === "required") {
+    return `policy config "${policy.name}": property "${(error.params as { missingProperty: string }).missingProperty}" is required`;
+  }
+  return `policy config "${where}": ${error.message ?? "invalid"}`;
+}
+
+/** Compiled validators by schema text: the pack's policies share a handful of configuration shapes. */
+const validators = new Map<string, ReturnType<typeof ajv.compile>>();
+
+/** Validates one policy's properties against the schema the pack published for it. */
+function checkProperties(policy: PolicySummary, props: Record<string, unknown>): void {
+  const schema = {
+    type: "object",
+    properties: policy.configSchema?.properties ?? {},
+    ...(policy.configSchema?.required?.length ? { required: policy.configSchema.required } : {}),
+    additionalProperties: false,
+  };
+  const key = JSON.stringify(schema);
+  let validate = validators.get(key);
+  if (!validate) validators.set(key, (validate = ajv.compile(schema)));
+  if (!validate(props)) throw new Error(describe(policy, validate.errors![0]!, props));
 }
 
 /** Builds the Configure request; every policy is listed so that none falls back to enum 0 (advisory). */

@@ -3,6 +3,7 @@
  * does: properties as a protobuf Struct (secrets and unknowns in their wire form), options always
  * set (the policy SDK throws "A more recent version of the Pulumi CLI is required" without them).
  */
+import type { GateResource } from "../resource-snapshot";
 import { analyzerProto, structProto } from "./protocol";
 
 /** What the engine sends for a string whose value is unknown during preview. */
@@ -15,16 +16,7 @@ export function secretValue(value: unknown): Record<string, unknown> {
   return { [SIG_KEY]: SECRET_SIG, value };
 }
 
-export interface GateResource {
-  urn: string;
-  type: string;
-  name: string;
-  inputs: Record<string, unknown>;
-  outputs?: Record<string, unknown>;
-  parent?: string;
-  /** Provider reference (`<provider-urn>::<id>`) or provider URN. */
-  provider?: string;
-}
+export type { GateResource } from "../resource-snapshot";
 
 /** Struct.fromJavaScript rejects `undefined`; the engine omits such properties, so do we. */
 function withoutUndefined(value: unknown): unknown {

@@ -10,6 +10,8 @@ import { enforcementLevelName, EnforcementLevel, PolicySummary, toConfigureReque
 import { GateResource, toAnalyzeRequest, toAnalyzerResource } from "./encode";
 import { EngineLogEntry, startEngineServer } from "./engine-server";
 import { analyzerProto, analyzerRpc, emptyProto, grpc, runPolicyPackScript, ServiceError } from "./protocol";
+import { ensurePackBuilt } from "../../policy/build";
+import { withCompileCache } from "../compile-cache";
 
 export { GateResource, secretValue, UNKNOWN_STRING } from "./encode";
 export { EnforcementLevel } from "./config";
@@ -31,7 +33,8 @@ export interface PolicyPackInfo {
 
 export interface PolicyPackSession {
   info(): Promise<PolicyPackInfo>;
-  analyze(resources: GateResource[]): Promise<GateDiagnostic[]>;
+  /** Analyze for each resource (in parallel); `onProgress` hears how many are done. */
+  analyze(resources: GateResource[], onProgress?: (done: number) => void): Promise<GateDiagnostic[]>;
   analyzeStack(resources: GateResource[]): Promise<GateDiagnostic[]>;
   /** What the pack sent to the engine's Log service (its warnings and errors). */
   logs(): EngineLogEntry[];
@@ -45,7 +48,7 @@ export interface StartPolicyPackOptions {
   packDir?: string;
   /** Policy configuration, as in a `--policy-pack-config` file. */
   config?: Record<string, unknown>;
-  /** How long start-up (ts-node type-checks the pack) may take. Default 120 s. */
+  /** How long start-up may take. Default 120 s. */
   startTimeoutMs?: number;
   /** Extra node flags for the pack process, e.g. ["--cpu-prof"] to profile it. */
   nodeArgs?: string[];
@@ -84,6 +87,7 @@ function toInfo(res: InstanceType<typeof analyzerProto.AnalyzerInfo>): PolicyPac
       const schema = p.getConfigschema();
       return {
         name: p.getName(),
+        description: p.getDescription(),
         enforcementLevel: enforcementLevelName(p.getEnforcementlevel()),
         configSchema: schema && {
           properties: (schema.getProperties()?.toJavaScript() ?? {}) as NonNullable<
@@ -114,9 +118,13 @@ function spawnPack(
       .join("\n");
   const child = spawn(process.execPath, [...nodeArgs, runPolicyPackScript, engineAddress, packDir], {
     cwd: packDir,
-    env: { ...process.env, PULUMI_NODEJS_ENGINE: engineAddress },
+    env: withCompileCache({ ...process.env, PULUMI_NODEJS_ENGINE: engineAddress }),
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // A pack must not outlive the process that started it (a test run that exits mid-way, a CLI stopped early).
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.removeListener("exit", killOnExit));
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
@@ -143,6 +151,8 @@ function spawnPack(
 
 export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promise<PolicyPackSession> {
   const packDir = path.resolve(opts.packDir ?? defaultPackDir);
+  // This project's pack is served as JavaScript (policy/build.ts); rebuild it first if a rule changed since.
+  await ensurePackBuilt(packDir);
   const engine = await startEngineServer();
   const { child, port } = spawnPack(packDir, engine, opts.startTimeoutMs ?? 120_000, opts.nodeArgs ?? []);
   let client: Client | undefined;
@@ -164,13 +174,15 @@ export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promis
     const c = client;
     return {
       info: async () => info,
-      async analyze(resources) {
+      async analyze(resources, onProgress) {
         const results: GateDiagnostic[][] = new Array(resources.length);
         let next = 0;
+        let done = 0;
         const worker = async () => {
           while (next < resources.length) {
             const i = next++;
             results[i] = toDiagnostics(await call(c.analyze.bind(c), toAnalyzeRequest(resources[i])), resources[i].urn);
+            onProgress?.(++done);
           }
         };
         await Promise.all(Array.from({ length: Math.min(ANALYZE_CONCURRENCY, resources.length) }, worker));

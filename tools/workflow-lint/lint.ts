@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { RULES, grantsIdToken, oidcLogins, type LintFinding } from "./rules";
+import type { Report, RuleDescription } from "../report/finding";
+import { RULE_INFO, RULES, grantsIdToken, oidcLogins, type LintFinding, type RuleId } from "./rules";
 import { schemaFindings } from "./schema";
 import { readWorkflow, WorkflowParseError, type WorkflowModel } from "./workflow-model";
 
@@ -84,4 +85,41 @@ export function formatFinding(finding: LintFinding): string {
     .filter(Boolean)
     .join(", ");
   return `${finding.file}:${finding.line}${where ? ` ${where}` : ""}: ${finding.message} [${finding.rule}]\n    fix: ${finding.fix}`;
+}
+
+/** The lint's findings as a report for JSON and SARIF. */
+export function lintReport(findings: LintFinding[]): Report {
+  const rules: RuleDescription[] = (Object.keys(RULE_INFO) as RuleId[]).map((id) => ({
+    id,
+    shortDescription: RULE_INFO[id].description,
+    help: `${RULE_INFO[id].description}. Each finding says what to change (docs/ci.md, "Workflow lint").`,
+    severity: RULE_INFO[id].severity,
+    category: RULE_INFO[id].category,
+  }));
+  return {
+    tool: { name: "zerosecrets-lint-workflows", version: "0.1.0" },
+    automationId: "zerosecrets/lint-workflows",
+    rules,
+    findings: findings.map((finding) => ({
+      ruleId: finding.rule,
+      severity: RULE_INFO[finding.rule].severity,
+      message: [finding.job && `job "${finding.job}"`, finding.step && `step "${finding.step}"`, finding.message]
+        .filter(Boolean)
+        .join(": "),
+      fix: finding.fix,
+      location: {
+        file: finding.file,
+        line: finding.line,
+        ...(finding.job
+          ? {
+              logical: {
+                kind: finding.step ? "step" : "job",
+                name: finding.step ?? finding.job,
+                fullyQualifiedName: `${finding.file}#${finding.job}${finding.step ? `/${finding.step}` : ""}`,
+              },
+            }
+          : {}),
+      },
+    })),
+  };
 }

@@ -7,7 +7,57 @@ import { isCloudCredentialName } from "../../policy/detect";
 import type { Permissions, WorkflowJob, WorkflowModel, WorkflowStep } from "./workflow-model";
 
 export type RuleId =
-  "yaml" | "schema" | "cloud-secret" | "static-cloud-key" | "login-without-id-token" | "unpinned-action";
+  | "yaml"
+  | "schema"
+  | "cloud-secret"
+  | "static-cloud-key"
+  | "login-secret"
+  | "login-without-id-token"
+  | "unpinned-action";
+
+/** What `--only` filters on: a team can gate on credentials before it has pinned every action. */
+export type RuleCategory = "credentials" | "pinning" | "schema";
+
+export interface RuleInfo {
+  category: RuleCategory;
+  severity: "error" | "warning";
+  /** One line: what the rule fails. */
+  description: string;
+}
+
+export const RULE_INFO: Record<RuleId, RuleInfo> = {
+  yaml: { category: "schema", severity: "error", description: "The file is not valid YAML" },
+  schema: {
+    category: "schema",
+    severity: "error",
+    description: "The file does not match the GitHub Actions workflow or action metadata syntax",
+  },
+  "cloud-secret": {
+    category: "credentials",
+    severity: "error",
+    description: "A secret named as a long-lived cloud credential is used",
+  },
+  "static-cloud-key": {
+    category: "credentials",
+    severity: "error",
+    description: "A cloud login action is given a static key instead of an OIDC exchange",
+  },
+  "login-secret": {
+    category: "credentials",
+    severity: "error",
+    description: "A login or registry action (or a login command) is given a credential stored as a GitHub secret",
+  },
+  "login-without-id-token": {
+    category: "credentials",
+    severity: "error",
+    description: "An OIDC cloud login runs in a job that cannot request an ID token",
+  },
+  "unpinned-action": {
+    category: "pinning",
+    severity: "warning",
+    description: "An action or reusable workflow is referenced by a movable tag or branch",
+  },
+};
 
 export interface LintFinding {
   file: string;
@@ -99,6 +149,45 @@ export function staticCloudKeys(workflow: WorkflowModel): RuleFinding[] {
   });
 }
 
+/** Actions that sign in somewhere, beyond the cloud logins above: registries, vaults, package feeds. */
+const LOGIN_ACTION_NAME = /(^|[/-])(login|auth|credentials?|registry)([/-]|$)|^hashicorp\/vault-action$/;
+/** Shell commands that log in with a password or token given on the command line or stdin. */
+const LOGIN_COMMAND =
+  /\b(docker|podman|buildah|nerdctl)\s+login\b|\bhelm\s+registry\s+login\b|\b(oras|crane|skopeo|regctl)\s+(login|auth)\b|\bnpm\s+(login|adduser)\b|\baz\s+login\b|\baws\s+configure\s+set\b|\bgcloud\s+auth\b|\btwine\s+upload\b/;
+
+const LOGIN_SECRET_FIX =
+  "authenticate without a stored credential: ECR through an OIDC role (aws-actions/configure-aws-credentials, then amazon-ecr-login), ACR and Azure through azure/login with client-id, GHCR with GITHUB_TOKEN and `packages: write`; a registry without federation gets a short-lived token minted in the job, or at least an environment with required reviewers";
+
+/**
+ * Credentials handed to a login: a login or registry action given `secrets.*` in `with:`, or a `docker login`
+ * (and friends) in a `run:` step that reads `secrets.*`. Names already reported as cloud credentials, and the
+ * static-key inputs of cloud logins, are left to those rules.
+ */
+export function loginSecrets(workflow: WorkflowModel): RuleFinding[] {
+  return eachStep(workflow).flatMap(({ job, step }): RuleFinding[] => {
+    const where = { line: step.line, job: job.id, step: step.label, rule: "login-secret" as const };
+    const report = (names: string[], how: string) =>
+      [...new Set(names)]
+        .filter((name) => name.toUpperCase() !== "GITHUB_TOKEN" && !isCloudCredentialName(name))
+        .map((name) => ({
+          ...where,
+          message: `${how} is given secrets.${name}: a long-lived credential stored in GitHub`,
+          fix: LOGIN_SECRET_FIX,
+        }));
+    if (step.uses) {
+      const action = actionName(step.uses);
+      if (!LOGIN_ACTION_NAME.test(action)) return [];
+      const staticInputs = CLOUD_LOGINS[action]?.staticInputs ?? [];
+      return Object.entries(step.with)
+        .filter(([input, value]) => typeof value === "string" && !staticInputs.includes(input))
+        .flatMap(([input, value]) => report(secretNamesIn(value as string), `${action} (input \`${input}\`)`));
+    }
+    const script = step.strings.join("\n");
+    const command = LOGIN_COMMAND.exec(script);
+    return command ? report(secretNamesIn(script), `\`${command[0]}\``) : [];
+  });
+}
+
 /** Whether a `permissions:` value grants `id-token: write`. Absent means the repository default, which never does. */
 export function grantsIdToken(permissions: Permissions): boolean {
   if (permissions === undefined) return false;
@@ -178,4 +267,4 @@ function eachStep(workflow: WorkflowModel): { job: WorkflowJob; step: WorkflowSt
   return workflow.jobs.flatMap((job) => job.steps.map((step) => ({ job, step })));
 }
 
-export const RULES = [cloudSecrets, staticCloudKeys, loginWithoutIdToken, unpinnedActions];
+export const RULES = [cloudSecrets, staticCloudKeys, loginSecrets, loginWithoutIdToken, unpinnedActions];

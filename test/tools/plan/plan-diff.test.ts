@@ -5,9 +5,10 @@
  */
 import { REPO_ROOT } from "../../../devtools/repo-root";
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { memoryIo } from "../../../tools/cli/io";
+import { run } from "../../../tools/plan/cli";
 import { readPlanPairs, renderPlanDiff, STICKY_MARKER, truncateForComment } from "../../../tools/plan/diff";
 import { readPlanFile, type PlanFile } from "../../../tools/plan/plan-file";
 
@@ -72,12 +73,20 @@ describe("plan diff", () => {
     );
   });
 
-  it("refuses an odd number of files and a file that is not a plan, saying what to pass", () => {
-    const cli = join(repoRoot, "tools", "plan", "cli.ts");
-    const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
-    const odd = spawnSync(tsx, [cli, "diff", join(fixtures, "plan-base.json")], { encoding: "utf8" });
-    assert.equal(odd.status, 2);
-    assert.match(odd.stderr, /diff takes pairs of plan files \(base, pull request\); got 1 file/);
+  it("prints the diff through the CLI, cut to --max-length; refuses an odd number of files, a bad limit and a file that is not a plan", async () => {
+    const io = memoryIo(repoRoot);
+    const pair = [join(fixtures, "plan-base.json"), join(fixtures, "plan-pr.json")];
+    assert.equal(await run(["diff", ...pair], io), 0, io.err);
+    assert.equal(io.out, readFileSync(join(fixtures, "expected-diff.md"), "utf8"));
+    const cut = memoryIo(repoRoot);
+    assert.equal(await run(["diff", ...pair, "--max-length", "400"], cut), 0);
+    assert.ok(cut.out.length <= 400 && cut.out.includes("… truncated at 400 characters"));
+    const odd = memoryIo(repoRoot);
+    assert.equal(await run(["diff", pair[0]!], odd), 2);
+    assert.match(odd.err, /diff takes pairs of plan files \(base, pull request\); got 1 file/);
+    const limit = memoryIo(repoRoot);
+    assert.equal(await run(["diff", ...pair, "--max-length", "12"], limit), 2);
+    assert.match(limit.err, /--max-length takes a whole number \(200 or more\), got 12/);
     assert.throws(
       () => readPlanFile(join(fixtures, "expected-diff.md")),
       /expected-diff\.md: not JSON .* pass a file written by `npm run plan`/,

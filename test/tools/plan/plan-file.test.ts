@@ -84,19 +84,19 @@ describe("plan file", () => {
     assert.equal(serialisePlan(buildPlanFile(plan.project, plan.stack, shuffled)), serialisePlan(plan));
   });
 
-  it("prints the tree with components nesting their children", () => {
+  it("prints the tree with components nesting their children, types in Pulumi's short form", () => {
     assert.equal(
       renderPlanTree(readPlanFile(join(fixtures, "plan-pr.json"))),
       [
         "     Type                                                          Name",
         " +   pulumi:pulumi:Stack                                           zero-secrets-stack-dev",
-        " +   ├─ aws:cloudwatch/logGroup:LogGroup                           sync-logs",
-        " +   ├─ aws:dynamodb/table:Table                                   sync-checkpoints",
-        " +   ├─ aws:ecs/taskDefinition:TaskDefinition                      sync-task",
+        " +   ├─ aws:cloudwatch:LogGroup                                    sync-logs",
+        " +   ├─ aws:dynamodb:Table                                         sync-checkpoints",
+        " +   ├─ aws:ecs:TaskDefinition                                     sync-task",
         " +   ├─ azure-native:managedidentity:FederatedIdentityCredential   github-env-dev",
         " +   └─ zerosecrets:aws:GithubActionsAws                           github",
-        " +      ├─ aws:iam/role:Role                                       github-deploy-dev",
-        " +      └─ aws:iam/role:Role                                       github-preview",
+        " +      ├─ aws:iam:Role                                            github-deploy-dev",
+        " +      └─ aws:iam:Role                                            github-preview",
         "",
         "Resources:",
         "    + 8 to create",

@@ -3,16 +3,18 @@
  * secret encodings (plaintext and ciphertext) and in clear: the pack must find each one, name its resource,
  * exit non-zero, and print no secret value.
  */
-import { REPO_ROOT } from "../../../devtools/repo-root";
 import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { sarifErrors } from "../../../devtools/sarif-validator";
+import { suiteTempDir } from "../../../devtools/temp-dir";
+import { memoryIo } from "../../../tools/cli/io";
 import { runAudit } from "../../../tools/plan/audit";
+import { run } from "../../../tools/plan/cli";
 import { CIPHERTEXT_MARK, parseStackExport } from "../../../tools/plan/stack-export";
 import { fake } from "../../../devtools/policy-fixtures/fixtures";
 
-const repoRoot = REPO_ROOT;
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const plaintextSecret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, plaintext: JSON.stringify(value) });
@@ -80,13 +82,9 @@ function plantedExport() {
   };
 }
 
-describe("stack audit", () => {
-  let dir: string;
-  before(() => {
-    mkdirSync(join(repoRoot, ".local"), { recursive: true });
-    dir = mkdtempSync(join(repoRoot, ".local", "audit-"));
-  });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+describe("stack audit", function () {
+  this.timeout(60_000);
+  const temp = suiteTempDir("audit");
 
   it("unwraps plaintext secrets and keeps ciphertext opaque", () => {
     const { json, values } = plantedExport();
@@ -111,8 +109,8 @@ describe("stack audit", () => {
 
   it("finds every planted secret, names its resource, exits 1 and prints no secret value", async () => {
     const { json, values } = plantedExport();
-    const file = join(dir, "export.json");
-    writeFileSync(file, JSON.stringify(json));
+    const file = join(temp.path, "export.json");
+    writeFileSync(file, JSON.stringify(json, null, 2));
     let output = "";
     const outcome = await runAudit(file, (text) => (output += `${text}\n`));
     assert.equal(outcome.exitCode, 1, output);
@@ -122,8 +120,31 @@ describe("stack audit", () => {
     for (const name of ["ci-key", "sync-app-password", "sync-task"])
       assert.ok(flagged.has(name), `${name} not flagged:\n${output}`);
     assert.ok(!flagged.has("content"), "the clean bucket was flagged");
-    assert.match(output, /aws:iam\/accessKey:AccessKey "ci-key"/);
+    assert.match(output, /aws:iam:AccessKey "ci-key"/);
     assert.match(output, /1 secret value\(s\) are encrypted/);
     for (const value of values) assert.ok(!output.includes(value), "the audit printed a secret value");
+  });
+
+  it("through the CLI: SARIF that points at each resource's line in the export, JSON for scripts, no secret in either", async () => {
+    const { json, values } = plantedExport();
+    const file = join(temp.path, "export-cli.json");
+    writeFileSync(file, JSON.stringify(json, null, 2));
+    const io = memoryIo(temp.path);
+    assert.equal(await run(["audit", file, "--format", "json", "--sarif", "audit.sarif"], io), 1, io.err);
+    const report = JSON.parse(io.out) as { passed: boolean; resources: number; findings: { message: string }[] };
+    assert.equal(report.passed, false);
+    assert.equal(report.resources, json.deployment.resources.length);
+    const sarifText = readFileSync(join(temp.path, "audit.sarif"), "utf8");
+    const sarif = JSON.parse(sarifText);
+    assert.deepEqual(sarifErrors(sarif), []);
+    const key = sarif.runs[0].results.find((r: { message: { text: string } }) => r.message.text.includes('"ci-key"'));
+    const region = key.locations[0].physicalLocation;
+    assert.equal(region.artifactLocation.uri, "export-cli.json");
+    const line = readFileSync(file, "utf8").split("\n")[region.region.startLine - 1]!;
+    assert.match(line, /"urn": ".*::ci-key"/);
+    for (const value of values) {
+      assert.ok(!io.out.includes(value), "the JSON report holds a secret value");
+      assert.ok(!sarifText.includes(value), "the SARIF holds a secret value");
+    }
   });
 });

@@ -1,20 +1,13 @@
 /**
- * Mock provider behaviour: what a real `pulumi up` would report back for each resource type, so that outputs which
- * flow into other resources (ARNs into trust policies, client IDs into container environments, the outbound issuer
- * into a federated credential) look like the real thing.
+ * What a real `pulumi up` reports back for the resource types whose outputs flow into other resources here (ARNs
+ * into trust policies, client IDs into container environments, the outbound issuer into a federated credential),
+ * written by hand so they look exactly like the real thing. Every other type gets outputs shaped from its SDK's type
+ * information (`resource-outputs.ts`).
  *
- * Every generated value is derived from a hash of the resource's type and name: two runs of the same program give
- * the same IDs, which keeps plan diffs quiet.
+ * Every generated value is derived from a hash of the resource's type and name: two runs give the same IDs.
  */
-import { createHash } from "node:crypto";
-
-/** Where the mocked resources "live". */
-export interface MockEnvironment {
-  readonly accountId: string;
-  readonly region: string;
-  readonly subscriptionId: string;
-  readonly tenantId: string;
-}
+import type { MockEnvironment } from "./environment";
+import { digest, physicalName, stableGuid } from "./stable-values";
 
 export interface MockResourceInput {
   readonly type: string;
@@ -22,34 +15,12 @@ export interface MockResourceInput {
   readonly inputs: Record<string, unknown>;
 }
 
-/** Graph's application permission IDs (public, the same in every tenant). */
-const GRAPH_APP_ROLE_IDS: Record<string, string> = {
-  "Sites.Selected": "883ea226-0bf2-4a8f-9f9d-92c9162a727d",
-  "Sites.Read.All": "332a536c-c7ef-4017-ab91-336970924f0d",
-  "Files.Read.All": "01d4889c-1287-42c6-ac1f-5d1e02578ef6",
-};
-
-function digest(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex");
-}
-
-/** A GUID derived from the seed (version-4 shaped). */
-export function stableGuid(...seed: string[]): string {
-  const h = digest(...seed);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${"89ab"[parseInt(h[16]!, 16) % 4]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-/** Pulumi's auto-naming: the logical name plus a 7-character random suffix. */
-function physicalName(name: string, type: string): string {
-  return `${name}-${digest(type, name).slice(0, 7)}`;
-}
-
-/** The state a provider would return for a new resource: its inputs plus the computed outputs. */
-export function mockResourceState(
+/** The state a provider would return for a new resource of a type listed here, or undefined. */
+export function knownResourceState(
   env: MockEnvironment,
   r: MockResourceInput,
-): { id: string; state: Record<string, unknown> } {
-  const { accountId: account, region } = env;
+): { id: string; state: Record<string, unknown> } | undefined {
+  const { accountId: account, region, partition } = env;
   const inputs = r.inputs;
   const str = (key: string): string | undefined =>
     typeof inputs[key] === "string" ? (inputs[key] as string) : undefined;
@@ -60,11 +31,11 @@ export function mockResourceState(
     case "aws:iam/role:Role": {
       const name = phys("name");
       const uniqueId = `AROA${digest(r.name).slice(0, 17).toUpperCase()}`;
-      return withId(name, { name, arn: `arn:aws:iam::${account}:role/${name}`, uniqueId });
+      return withId(name, { name, arn: `arn:${partition}:iam::${account}:role/${name}`, uniqueId });
     }
     case "aws:iam/policy:Policy": {
       const name = phys("name");
-      const arn = `arn:aws:iam::${account}:policy${str("path") ?? "/"}${name}`;
+      const arn = `arn:${partition}:iam::${account}:policy${str("path") ?? "/"}${name}`;
       return withId(arn, { name, arn, policyId: `ANPA${digest(r.name).slice(0, 17).toUpperCase()}` });
     }
     case "aws:iam/rolePolicy:RolePolicy": {
@@ -73,7 +44,7 @@ export function mockResourceState(
     }
     case "aws:iam/openIdConnectProvider:OpenIdConnectProvider": {
       const url = String(inputs.url ?? "").replace(/^https:\/\//, "");
-      const arn = `arn:aws:iam::${account}:oidc-provider/${url}`;
+      const arn = `arn:${partition}:iam::${account}:oidc-provider/${url}`;
       return withId(arn, { arn });
     }
     case "aws:iam/outboundWebIdentityFederation:OutboundWebIdentityFederation":
@@ -84,7 +55,7 @@ export function mockResourceState(
       const name = phys("name");
       return withId(name, {
         name,
-        arn: `arn:aws:dynamodb:${region}:${account}:table/${name}`,
+        arn: `arn:${partition}:dynamodb:${region}:${account}:table/${name}`,
         streamArn: "",
       });
     }
@@ -92,8 +63,8 @@ export function mockResourceState(
       const bucket = phys("bucket");
       return withId(bucket, {
         bucket,
-        arn: `arn:aws:s3:::${bucket}`,
-        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+        arn: `arn:${partition}:s3:::${bucket}`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.${env.dnsSuffix}`,
         region,
       });
     }
@@ -101,22 +72,22 @@ export function mockResourceState(
       const name = phys("name");
       return withId(name, {
         name,
-        arn: `arn:aws:ecr:${region}:${account}:repository/${name}`,
+        arn: `arn:${partition}:ecr:${region}:${account}:repository/${name}`,
         registryId: account,
-        repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
+        repositoryUrl: `${account}.dkr.ecr.${region}.${env.dnsSuffix}/${name}`,
       });
     }
     case "aws:cloudwatch/logGroup:LogGroup": {
       const name = phys("name");
-      return withId(name, { name, arn: `arn:aws:logs:${region}:${account}:log-group:${name}` });
+      return withId(name, { name, arn: `arn:${partition}:logs:${region}:${account}:log-group:${name}` });
     }
     case "aws:ecs/cluster:Cluster": {
       const name = phys("name");
-      const arn = `arn:aws:ecs:${region}:${account}:cluster/${name}`;
+      const arn = `arn:${partition}:ecs:${region}:${account}:cluster/${name}`;
       return withId(arn, { name, arn });
     }
     case "aws:ecs/taskDefinition:TaskDefinition": {
-      const base = `arn:aws:ecs:${region}:${account}:task-definition/${String(inputs.family)}`;
+      const base = `arn:${partition}:ecs:${region}:${account}:task-definition/${String(inputs.family)}`;
       return withId(String(inputs.family), { arn: `${base}:1`, arnWithoutRevision: base, revision: 1 });
     }
     case "aws:scheduler/schedule:Schedule": {
@@ -124,18 +95,18 @@ export function mockResourceState(
       return withId(`default/${name}`, {
         name,
         groupName: "default",
-        arn: `arn:aws:scheduler:${region}:${account}:schedule/default/${name}`,
+        arn: `arn:${partition}:scheduler:${region}:${account}:schedule/default/${name}`,
       });
     }
     case "aws:sfn/stateMachine:StateMachine": {
       const name = phys("name");
-      const arn = `arn:aws:states:${region}:${account}:stateMachine:${name}`;
+      const arn = `arn:${partition}:states:${region}:${account}:stateMachine:${name}`;
       return withId(arn, { name, arn });
     }
     case "aws:sqs/queue:Queue": {
       const name = phys("name");
       const url = `https://sqs.${region}.amazonaws.com/${account}/${name}`;
-      return withId(url, { name, url, arn: `arn:aws:sqs:${region}:${account}:${name}` });
+      return withId(url, { name, url, arn: `arn:${partition}:sqs:${region}:${account}:${name}` });
     }
     case "aws:ecs/service:Service": {
       const name = phys("name");
@@ -143,21 +114,19 @@ export function mockResourceState(
     }
     case "aws:sns/topic:Topic": {
       const name = phys("name");
-      const arn = `arn:aws:sns:${region}:${account}:${name}`;
+      const arn = `arn:${partition}:sns:${region}:${account}:${name}`;
       return withId(arn, { name, arn });
     }
     case "aws:cloudwatch/metricAlarm:MetricAlarm":
     case "aws:cloudwatch/dashboard:Dashboard":
     case "aws:cloudwatch/eventRule:EventRule": {
-      const name = phys(r.type.endsWith("Dashboard") ? "dashboardName" : "name");
+      const isDashboard = r.type.endsWith("Dashboard");
+      const name = phys(isDashboard ? "dashboardName" : "name");
       const kind = { MetricAlarm: "alarm:", Dashboard: "dashboard/", EventRule: "rule/" }[r.type.split(":").at(-1)!]!;
       const service = r.type.endsWith("EventRule") ? "events" : "cloudwatch";
-      const arn = `arn:aws:${service}:${r.type.endsWith("Dashboard") ? "" : region}:${account}:${kind}${name}`;
-      return withId(name, {
-        name,
-        arn,
-        ...(r.type.endsWith("Dashboard") ? { dashboardName: name, dashboardArn: arn } : {}),
-      });
+      // Dashboards are global: their ARN has no region.
+      const arn = `arn:${partition}:${service}:${isDashboard ? "" : region}:${account}:${kind}${name}`;
+      return withId(name, { name, arn, ...(isDashboard ? { dashboardName: name, dashboardArn: arn } : {}) });
     }
     case "azure-native:managedidentity:UserAssignedIdentity": {
       const name = phys("resourceName");
@@ -186,37 +155,6 @@ export function mockResourceState(
       return withId(`/servicePrincipals/${objectId}`, { objectId });
     }
     default:
-      // Component resources, GitHub resources and anything without computed outputs the program reads.
-      return withId(r.type.startsWith("github:") ? physicalName(r.name, r.type) : `${r.name}-id`, {});
-  }
-}
-
-/** Results of provider functions (invokes) the program calls. */
-export function mockCall(
-  env: MockEnvironment,
-  token: string,
-  inputs: Record<string, unknown>,
-): Record<string, unknown> {
-  switch (token) {
-    case "azuread:index/getServicePrincipal:getServicePrincipal":
-      return {
-        id: stableGuid("sp", String(inputs.clientId)),
-        objectId: stableGuid("sp", String(inputs.clientId)),
-        clientId: inputs.clientId,
-        displayName:
-          inputs.clientId === "00000003-0000-0000-c000-000000000000" ? "Microsoft Graph" : "service principal",
-        appRoleIds: GRAPH_APP_ROLE_IDS,
-      };
-    case "aws:index/getCallerIdentity:getCallerIdentity":
-      return {
-        accountId: env.accountId,
-        arn: `arn:aws:sts::${env.accountId}:assumed-role/mock/session`,
-        userId: "AROAMOCK:session",
-        id: env.accountId,
-      };
-    case "aws:index/getRegion:getRegion":
-      return { name: env.region, region: env.region, id: env.region };
-    default:
-      throw new Error(`mock runtime: no mock for provider function ${token}; add one to tools/mock-runtime/mocks.ts`);
+      return undefined;
   }
 }

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
-import { toPlain, UNKNOWN } from "../../tools/mock-runtime/serialized";
-import { build, named, useMocks } from "../../devtools/component-harness";
+import { toPlain, UNKNOWN } from "../../../tools/mock-runtime/serialized";
+import { build, named, useMocks } from "../../../devtools/component-harness";
 
 class Holder extends pulumi.ComponentResource {
   constructor(name: string, secretTag: pulumi.Input<string>) {
