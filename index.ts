@@ -5,9 +5,11 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AwsWorkloadIdentity } from "./components/aws-workload-identity";
+import { AZURE_ROLES, constrainedRoleAssignmentCondition } from "./components/azure-rbac";
 import { deploySubjectFilters, loadStackConfig } from "./components/config";
 import { GitHubActionsOidc } from "./components/github-aws-oidc";
-import { AZURE_BUILTIN_ROLES, GitHubActionsIdentity } from "./components/github-azure-identity";
+import { GitHubActionsIdentity } from "./components/github-azure-identity";
+import { buildJobWorkflowRefs, type JobWorkflowPin } from "./components/github-subjects";
 import { deployRoleSpec, previewRoleSpec, stackBoundaryArn } from "./components/github-roles";
 import { PermissionsBoundary } from "./components/permissions-boundary";
 import { ActionsVariables } from "./components/github-variables";
@@ -35,15 +37,34 @@ const scope = {
   namePrefix: prefix,
   stateBucket: config.aws.stateBucket,
   permissionsBoundaryArn: boundaryArn,
+  secretsKeyId: config.aws.secretsKeyId,
 };
+const environment = config.github.environments[config.environment]!;
+// job_workflow_ref pins: deployments run the pinned workflows from the environment's branches; previews run them
+// in a pull request (`refs/pull/<N>/merge`, the caller's ref of a called workflow).
+const { deploy: deployWorkflows, preview: previewWorkflows } = config.github.jobWorkflows;
+const deployPin: JobWorkflowPin | undefined = deployWorkflows && {
+  workflows: deployWorkflows,
+  refs: environment.branches.map((branch) => ({ kind: "branch" as const, branch })),
+};
+const previewPin: JobWorkflowPin | undefined = previewWorkflows && {
+  workflows: previewWorkflows,
+  refs: [{ kind: "pullRequest" as const }],
+};
+// Entra pins them too, with flexible credentials (the schema requires an app registration when workflows are pinned).
+const azurePins = (pin: JobWorkflowPin | undefined) =>
+  pin === undefined ? undefined : buildJobWorkflowRefs(config.github, pin).map((ref) => ref.value);
 
 // GitHub Actions -> AWS: a read-only preview role for pull requests, a deploy role for this stack's environment.
 const githubAws = new GitHubActionsOidc(`${prefix}-github`, {
   repository: config.github,
   enterpriseSlug: config.github.enterpriseSlug,
   existingProviderArn: config.aws.existingOidcProviderArn,
-  roles: [previewRoleSpec(scope), deployRoleSpec(scope, deploySubjects, config.github.allowUnprotectedDeploySubjects)],
-  pinnedClaims: { repositoryId: config.github.pinRepositoryId, jobWorkflowRef: config.github.jobWorkflowRef },
+  roles: [
+    previewRoleSpec(scope, previewPin),
+    deployRoleSpec(scope, deploySubjects, config.github.allowUnprotectedDeploySubjects, deployPin),
+  ],
+  pinnedClaims: { repositoryId: config.github.pinRepositoryId },
   maxSessionDuration: config.aws.maxSessionDuration,
   permissionsBoundaryArn: boundary,
   tags,
@@ -59,17 +80,30 @@ const azureCommon = {
   location: config.azure.location,
   tags,
 };
-const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
-  ...azureCommon,
-  subjects: deploySubjects,
-  // Prod parity with the AWS deploy role: the workflow file is pinned too.
-  jobWorkflowRefs: config.github.jobWorkflowRef === undefined ? undefined : [config.github.jobWorkflowRef],
-  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Contributor }],
-});
+// The deploy identity reads the resource group and may assign exactly the roles CI deploys (Reader, to the preview
+// identity): Role Based Access Control Administrator under an ABAC condition. It holds no write on identities or
+// federated credentials, so CI cannot add a credential to the sync identity (which holds a Graph permission); those
+// resources, the Entra-level grants and these assignments themselves change only from an administrator's session.
 const azurePreview = new GitHubActionsIdentity(`${prefix}-azure-preview`, {
   ...azureCommon,
   subjects: [{ kind: "pullRequest" }],
-  roleAssignments: [{ roleDefinitionId: AZURE_BUILTIN_ROLES.Reader }],
+  jobWorkflowRefs: azurePins(previewPin),
+  roleAssignments: [{ roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi preview: read the stack" }],
+});
+const azureDeploy = new GitHubActionsIdentity(`${prefix}-azure-deploy`, {
+  ...azureCommon,
+  subjects: deploySubjects,
+  jobWorkflowRefs: azurePins(deployPin),
+  roleAssignments: [
+    { roleDefinitionId: AZURE_ROLES.Reader.id, description: "pulumi up: read the stack" },
+    {
+      roleDefinitionId: AZURE_ROLES.RoleBasedAccessControlAdministrator.id,
+      description: "pulumi up: assign Reader to the preview identity, and nothing else",
+      condition: azurePreview.principalId.apply((principal) =>
+        constrainedRoleAssignmentCondition([AZURE_ROLES.Reader.id], [principal]),
+      ),
+    },
+  ],
 });
 
 // The sync task needs the Entra client ID, and the Entra credential needs the task role ARN: the deferred output
@@ -137,7 +171,6 @@ const sharedIds: Record<string, string> = {
 if (config.aws.stateBucket !== undefined) {
   sharedIds.PULUMI_BACKEND_URL = `s3://${config.aws.stateBucket}?region=${config.region}`;
 }
-const environment = config.github.environments[config.environment]!;
 // Managing environments and variables needs a GitHub token with administration rights (GITHUB_TOKEN cannot), so a
 // stack deployed from CI without one can leave the repository settings to an administrator's run.
 if (config.github.manageRepositorySettings) {
@@ -149,7 +182,6 @@ if (config.github.manageRepositorySettings) {
         ...sharedIds,
         AWS_DEPLOY_ROLE_ARN: githubAws.roleArns.deploy!,
         AZURE_DEPLOY_CLIENT_ID: azureDeploy.clientId,
-        ECR_REPOSITORY_URL: sync.repositoryUrl,
       },
     },
     // Pull-request jobs run without an environment, so the preview IDs are repository variables; only one stack
@@ -162,6 +194,12 @@ if (config.github.manageRepositorySettings) {
         }
       : undefined,
     subjectClaimKeys: config.github.subjectClaimKeys,
+    // No workflow opens or approves pull requests (the deploy workflow pushes the commit's image itself), and every
+    // job asks for the permissions it needs: both repository settings stay at GitHub's safe defaults, managed here
+    // so that nobody turns them on by hand. Repository-wide, so the stack that owns the repository variables owns it.
+    workflowPermissions: config.github.publishRepositoryVariables
+      ? { defaultPermissions: "read", actionsCreatePullRequests: false }
+      : undefined,
   });
 }
 
@@ -181,3 +219,5 @@ export const scheduleNames = sync.scheduleNames;
 export const stateMachineArns = sync.stateMachineArns;
 export const alarmTopicArn = alarms.topicArn;
 export const dashboardName = alarms.dashboardName;
+/** The image tag the schedules run (the deploy workflow passes the commit's); undefined until one is pushed. */
+export const workerImageTag = config.workerImageTag;

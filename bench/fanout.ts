@@ -35,7 +35,7 @@ async function once(consumers: number, run: number): Promise<number> {
     h.library().generate({ files, folders: 10, seed: 7000 + run, maxSize: 16 * 1024 });
     const env = h.env(queues.env);
     // The tables and bucket exist before anyone starts (concurrent creators would race).
-    const setup = await h.spawn(["status", "--graph-auth", "none", "--create-missing"], env).exited;
+    const setup = await h.spawn(["status", ...h.localSyncSwitches()], env).exited;
     if (setup.code !== 0) throw new Error(`could not create the tables and bucket: ${setup.stderr}`);
     const workers = Array.from({ length: consumers }, () =>
       h.spawn(

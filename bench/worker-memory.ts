@@ -22,12 +22,7 @@ async function peakOf(
 ): Promise<{ maxRssMiB: number; bytes: number; seconds: number }> {
   const env = h.env({ SYNC_SITE_IDS: site, NODE_PATH: join(REPO, "node_modules") });
   // A 1 GiB transfer on a busy machine takes minutes: the limit is for a hung run, not a slow one.
-  const exit = await h.spawn(
-    ["sync", "--site", site, "--graph-auth", "none", "--create-missing"],
-    env,
-    entry,
-    30 * 60 * 1000,
-  ).exited;
+  const exit = await h.spawn(["sync", "--site", site, ...h.localSyncSwitches()], env, entry, 30 * 60 * 1000).exited;
   const summary = summaryOf(exit) as { status: string; maxRssMiB: number; bytes: number; seconds: number };
   if (exit.code !== 0 || summary.status !== "completed") throw new Error(`sync of ${site} failed: ${exit.stderr}`);
   return summary;

@@ -38,7 +38,7 @@ async function measure(
 ): Promise<Measured> {
   h.graph.site(site).generate({ files, folders, seed: 5000, maxSize: 16 * 1024 });
   const exit = await h.spawn(
-    ["sync", "--site", site, "--graph-auth", "none", "--create-missing", "--concurrency", String(concurrency)],
+    ["sync", "--site", site, ...h.localSyncSwitches(), "--concurrency", String(concurrency)],
     h.env({ SYNC_SITE_IDS: site, SYNC_LEASE_TTL_SECONDS: "60" }),
     undefined,
     RUN_LIMIT_MS,

@@ -6,13 +6,15 @@
  * `github-subjects.ts`, the same code the components run, so the schema and the components cannot disagree.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { closest } from "fastest-levenshtein";
 import { z } from "zod";
+import { AWS_REGION_PATTERN, GRAPH_SITE_ID_PATTERN } from "../worker/src/contract";
 import { MAX_SESSION_DURATION, MIN_SESSION_DURATION } from "./github-aws-oidc";
 import {
   buildSubjects,
   checkDeploySubjects,
-  checkJobWorkflowRef,
   checkRepositoryRef,
+  checkWorkflowPath,
   githubConditionKeyPrefix,
   githubIssuerUrl,
   MAX_FEDERATED_CREDENTIALS,
@@ -20,7 +22,7 @@ import {
   SubjectFilter,
 } from "./github-subjects";
 import { CHUNKING_DEFAULTS } from "./sync-orchestration";
-import { GUID_PATTERN, SITE_ID_PATTERN } from "./validation";
+import { GUID_PATTERN } from "./validation";
 
 /** The config namespace of this project (`zerosecrets:<key>` in the stack files). */
 export const CONFIG_NAMESPACE = "zerosecrets";
@@ -74,14 +76,27 @@ const githubSchema = z
     publishRepositoryVariables: z.boolean().default(false),
     manageRepositorySettings: z.boolean().default(true),
     pinRepositoryId: z.boolean().default(false),
-    jobWorkflowRef: z.string().optional(),
+    jobWorkflows: z
+      .strictObject({
+        deploy: z.array(z.string()).min(1, "expected at least one workflow file").optional(),
+        preview: z.array(z.string()).min(1, "expected at least one workflow file").optional(),
+      })
+      .default({}),
     subjectClaimKeys: z.array(z.string()).optional(),
   })
   .superRefine((github, ctx) => {
+    for (const [role, files] of Object.entries(github.jobWorkflows)) {
+      (files ?? []).forEach((file, i) => {
+        try {
+          checkWorkflowPath(file);
+        } catch (err) {
+          ctx.addIssue({ code: "custom", path: ["jobWorkflows", role, i], message: (err as Error).message });
+        }
+      });
+    }
     try {
       checkRepositoryRef(github);
       githubIssuerUrl(github.enterpriseSlug);
-      if (github.jobWorkflowRef !== undefined) checkJobWorkflowRef(github.jobWorkflowRef);
     } catch (err) {
       const field = err instanceof SubjectError ? err.field : undefined;
       ctx.addIssue({ code: "custom", path: field === undefined ? [] : [field], message: (err as Error).message });
@@ -124,6 +139,13 @@ const awsSchema = z.strictObject({
   stateBucket: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "expected an S3 bucket name (the self-managed Pulumi state backend)")
+    .optional(),
+  secretsKeyId: z
+    .string()
+    .regex(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+      "expected the KMS key ID of the stack's secrets provider (a lower-case GUID, as in awskms://<key id>?region=…)",
+    )
     .optional(),
 });
 
@@ -168,7 +190,7 @@ const chunkingSchema = z
 
 const syncSchemaFields = z.strictObject({
   siteIds: z
-    .array(z.string().regex(SITE_ID_PATTERN, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
+    .array(z.string().regex(GRAPH_SITE_ID_PATTERN, "expected a Graph site ID: hostname,siteCollectionId,siteId"))
     .min(1, "expected at least one SharePoint site ID"),
   scheduleExpression: z
     .string()
@@ -234,16 +256,15 @@ const syncSchema = syncSchemaFields.superRefine((sync, ctx) => {
   });
 });
 
-/** Config keys of this project and their schemas, in the order they are reported. */
+/** Config keys of this project and their schemas, in the order they are reported. Every key is required unless its
+ * schema is optional. */
 const projectKeys = {
   environment: z.string().min(1, "expected the GitHub environment this stack deploys"),
   workerImageTag: z
     .string()
     .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/, "expected an image tag (immutable tags: a version or commit SHA)")
-    .refine(
-      (t) => t !== "latest",
-      'expected an immutable tag, not "latest" (the repository refuses to overwrite tags)',
-    ),
+    .refine((t) => t !== "latest", 'expected an immutable tag, not "latest" (the repository refuses to overwrite tags)')
+    .optional(),
   github: githubSchema,
   aws: awsSchema,
   azure: azureSchema,
@@ -271,13 +292,11 @@ export class StackConfigError extends Error {
 /** Raw values by key; `undefined` for a key the stack file leaves out. Exposed so tests can validate plain objects. */
 export type RawConfig = Record<string, unknown>;
 
-/** Reads the running stack's configuration (once) and validates it. */
+/** Reads the running stack's configuration (once) and validates it: every `zerosecrets:` key, known or not. */
 export function loadStackConfig(): StackConfig {
-  const project = new pulumi.Config(CONFIG_NAMESPACE);
   const raw: RawConfig = {};
-  for (const key of Object.keys(projectKeys)) {
-    const text = project.get(key);
-    raw[`${CONFIG_NAMESPACE}:${key}`] = text === undefined ? undefined : parseValue(text);
+  for (const [key, text] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(`${CONFIG_NAMESPACE}:`)) raw[key] = parseValue(text);
   }
   raw["aws:region"] = new pulumi.Config("aws").get("region");
   return parseStackConfig(pulumi.getStack(), raw);
@@ -298,22 +317,28 @@ export function parseStackConfig(stack: string, raw: RawConfig): StackConfig {
   const parsed: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(projectKeys)) {
     const fullKey = `${CONFIG_NAMESPACE}:${key}`;
-    if (raw[fullKey] === undefined) {
+    if (raw[fullKey] === undefined && !(schema as z.ZodType).safeParse(undefined).success) {
       problems.push(`${fullKey}: missing; ${describeMissing(key)}`);
       continue;
     }
     const result = (schema as z.ZodType).safeParse(raw[fullKey]);
     if (result.success) parsed[key] = result.data;
-    else for (const issue of result.error.issues) problems.push(`${keyPath(fullKey, issue.path)}: ${issue.message}`);
+    else for (const issue of result.error.issues) problems.push(...describeIssue(fullKey, schema as z.ZodType, issue));
   }
   const region = raw["aws:region"];
-  if (typeof region !== "string" || !/^[a-z]{2}(-[a-z]+)+-[0-9]$/.test(region)) {
+  if (typeof region !== "string" || !AWS_REGION_PATTERN.test(region)) {
     problems.push(`aws:region: expected an AWS region such as ap-southeast-2, got ${JSON.stringify(region)}`);
   }
+  const known = Object.keys(projectKeys);
   const unknown = Object.keys(raw).filter(
-    (k) => k.startsWith(`${CONFIG_NAMESPACE}:`) && !(k.slice(CONFIG_NAMESPACE.length + 1) in projectKeys),
+    (k) => k.startsWith(`${CONFIG_NAMESPACE}:`) && !known.includes(k.slice(CONFIG_NAMESPACE.length + 1)),
   );
-  for (const key of unknown) problems.push(`${key}: unknown key (known: ${Object.keys(projectKeys).join(", ")})`);
+  for (const key of unknown) {
+    const suggestion = closestKey(key.slice(CONFIG_NAMESPACE.length + 1), known);
+    problems.push(
+      `${key}: unknown key; the closest known key is ${CONFIG_NAMESPACE}:${suggestion} (known: ${known.join(", ")})`,
+    );
+  }
   if (problems.length === 0) problems.push(...crossKeyProblems(parsed as Omit<StackConfig, "stack" | "region">));
   if (problems.length > 0) throw new StackConfigError(stack, problems);
   return { stack, region: region as string, ...(parsed as Omit<StackConfig, "stack" | "region">) };
@@ -351,12 +376,23 @@ function crossKeyProblems(config: Omit<StackConfig, "stack" | "region">): string
       problems.push(`${CONFIG_NAMESPACE}:github.extraDeploySubjects[${i}]: ${(err as Error).message}`);
     }
   });
-  if (config.github.jobWorkflowRef !== undefined && config.azure.identityKind !== "application") {
+  const pinsWorkflows = Object.values(config.github.jobWorkflows).some((files) => files !== undefined);
+  if (pinsWorkflows && config.azure.identityKind !== "application") {
     problems.push(
-      `${CONFIG_NAMESPACE}:azure.identityKind: "${config.azure.identityKind}" cannot pin zerosecrets:github.jobWorkflowRef on Azure (flexible federated credentials need an app registration); set identityKind: application`,
+      `${CONFIG_NAMESPACE}:azure.identityKind: "${config.azure.identityKind}" cannot pin zerosecrets:github.jobWorkflows on Azure (flexible federated credentials need an app registration); set identityKind: application`,
     );
   }
-  const credentials = deploySubjectFilters(config).length;
+  if (config.aws.stateBucket !== undefined && config.aws.secretsKeyId === undefined) {
+    problems.push(
+      `${CONFIG_NAMESPACE}:aws.secretsKeyId: missing; a self-managed state backend (aws.stateBucket) needs an awskms:// secrets provider, or CI stops at a passphrase prompt: give the KMS key ID the stack file's secretsprovider names (docs/ci.md)`,
+    );
+  }
+  // An app registration pins the workflow too: one flexible credential per subject and pinned workflow ref.
+  const pinnedRefs =
+    config.azure.identityKind === "application" && config.github.jobWorkflows.deploy !== undefined
+      ? config.github.jobWorkflows.deploy.length * config.github.environments[config.environment]!.branches.length
+      : 1;
+  const credentials = deploySubjectFilters(config).length * pinnedRefs;
   if (credentials > MAX_FEDERATED_CREDENTIALS) {
     problems.push(
       `${CONFIG_NAMESPACE}:github.extraDeploySubjects: the deploy identity would need ${credentials} federated credentials; Entra allows at most ${MAX_FEDERATED_CREDENTIALS}`,
@@ -370,6 +406,53 @@ export function deploySubjectFilters(config: Pick<StackConfig, "environment" | "
   return [{ kind: "environment", environment: config.environment }, ...config.github.extraDeploySubjects];
 }
 
+/** Keys renamed since earlier releases: an old stack file is told the new name. */
+const RENAMED_KEYS: Record<string, string> = { jobWorkflowRef: "jobWorkflows" };
+
+/** The known key nearest to an unknown one (edit distance, case folded), or the key it was renamed to. */
+function closestKey(unknown: string, known: readonly string[]): string {
+  if (RENAMED_KEYS[unknown] !== undefined && known.includes(RENAMED_KEYS[unknown])) return RENAMED_KEYS[unknown];
+  const folded = known.map((k) => k.toLowerCase());
+  return known[folded.indexOf(closest(unknown.toLowerCase(), folded))]!;
+}
+
+/** One line per problem; an unknown field inside a structured value names the closest field the schema knows. */
+function describeIssue(fullKey: string, schema: z.ZodType, issue: z.core.$ZodIssue): string[] {
+  if (issue.code !== "unrecognized_keys") return [`${keyPath(fullKey, issue.path)}: ${issue.message}`];
+  const known = Object.keys(objectShapeAt(schema, issue.path) ?? {});
+  return issue.keys.map((key) => {
+    const where = keyPath(fullKey, [...issue.path, key]);
+    if (known.length === 0) return `${where}: unknown key`;
+    const suggestion = keyPath(fullKey, [...issue.path, closestKey(key, known)]);
+    return `${where}: unknown key; the closest known key is ${suggestion} (known: ${known.join(", ")})`;
+  });
+}
+
+/** The object shape a schema has at a path, looking through optional, default, pipe, record, array and union. */
+function objectShapeAt(schema: z.ZodType, path: readonly PropertyKey[]): Record<string, unknown> | undefined {
+  const def = (schema as unknown as { _zod: { def: Record<string, any> } })._zod.def;
+  switch (def.type) {
+    case "optional":
+    case "default":
+    case "nullable":
+    case "readonly":
+      return objectShapeAt(def.innerType, path);
+    case "pipe":
+      return objectShapeAt(def.in, path);
+    case "object":
+      if (path.length === 0) return def.shape;
+      return def.shape[path[0] as string] === undefined
+        ? undefined
+        : objectShapeAt(def.shape[path[0] as string], path.slice(1));
+    case "record":
+      return path.length === 0 ? undefined : objectShapeAt(def.valueType, path.slice(1));
+    case "array":
+      return path.length === 0 ? undefined : objectShapeAt(def.element, path.slice(1));
+    default:
+      return undefined;
+  }
+}
+
 function keyPath(fullKey: string, path: readonly PropertyKey[]): string {
   return path.reduce<string>(
     (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : `${acc}.${String(part)}`),
@@ -380,7 +463,7 @@ function keyPath(fullKey: string, path: readonly PropertyKey[]): string {
 function describeMissing(key: string): string {
   const hints: Record<string, string> = {
     environment: "expected the GitHub environment this stack deploys (e.g. dev)",
-    workerImageTag: "expected the worker image tag to run (e.g. 0.1.0)",
+    workerImageTag: "expected the worker image tag to run (a commit SHA)",
     github: "expected { owner, repository, environments, … }",
     aws: "expected { accountId, … }",
     azure: "expected { tenantId, subscriptionId, resourceGroupName, location }",

@@ -6,10 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as iam from "@pulumi/aws/iam";
 import {
   AWS_STS_AUDIENCE,
+  buildJobWorkflowRefs,
   buildSubjects,
-  checkJobWorkflowRef,
   checkRepositoryRef,
   GitHubRepositoryRef,
+  JobWorkflowPin,
   githubConditionKeyPrefix,
   githubIssuerUrl,
   Subject,
@@ -36,6 +37,11 @@ export interface GitHubRoleSpec {
   readonly maxSessionDuration?: number;
   /** Deny the role every write on itself (its policies, trust, boundary, tags). Default false. */
   readonly denyEditingItself?: boolean;
+  /**
+   * Pin `job_workflow_ref`: only jobs defined in these workflow files, at these refs, may assume the role (STS
+   * evaluates the claim for GitHub tokens). Default none: any workflow whose `sub` matches.
+   */
+  readonly jobWorkflows?: JobWorkflowPin;
 }
 
 export interface GitHubActionsOidcArgs {
@@ -54,8 +60,6 @@ export interface GitHubActionsOidcArgs {
   readonly pinnedClaims?: {
     /** Pin `repository_id` to `repository.repositoryId` (survives a rename or transfer of the name). */
     readonly repositoryId?: boolean;
-    /** Pin `job_workflow_ref`, e.g. `contoso/infra/.github/workflows/pulumi.yml@refs/heads/main`. */
-    readonly jobWorkflowRef?: string;
   };
   /** Default maximum session of every role, in seconds. Default 3600; at most 43200. */
   readonly maxSessionDuration?: number;
@@ -87,13 +91,19 @@ export interface GitHubTrustArgs {
   subjects: readonly Subject[];
   enterpriseSlug?: string;
   pinned?: Record<string, string>;
+  /** `job_workflow_ref` values (see `buildJobWorkflowRefs`); `StringLike` when any holds a wildcard. */
+  jobWorkflowRefs?: readonly Subject[];
 }
 
 /** The trust policy document itself (the provider ARN may still be an Output). */
 export function githubTrustDocument(args: GitHubTrustArgs) {
   const prefix = githubConditionKeyPrefix(args.enterpriseSlug);
-  const pinned: Record<string, string> = { [`${prefix}:aud`]: AWS_STS_AUDIENCE };
+  const pinned: Record<string, string | string[]> = { [`${prefix}:aud`]: AWS_STS_AUDIENCE };
   for (const [claim, value] of Object.entries(args.pinned ?? {})) pinned[`${prefix}:${claim}`] = value;
+  const workflowRefs = args.jobWorkflowRefs ?? [];
+  const likePins: Record<string, string[]> = {};
+  if (workflowRefs.some((r) => r.wildcard)) likePins[`${prefix}:job_workflow_ref`] = workflowRefs.map((r) => r.value);
+  else if (workflowRefs.length > 0) pinned[`${prefix}:job_workflow_ref`] = workflowRefs.map((r) => r.value);
 
   const exact = args.subjects.filter((s) => !s.wildcard).map((s) => s.value);
   const patterns = args.subjects.filter((s) => s.wildcard).map((s) => s.value);
@@ -105,14 +115,17 @@ export function githubTrustDocument(args: GitHubTrustArgs) {
     Condition: condition,
   });
   const statements = [];
+  const like: ConditionBlock = Object.keys(likePins).length > 0 ? { StringLike: likePins } : {};
   if (exact.length > 0) {
-    statements.push(statement("GitHubActionsExactSubjects", { StringEquals: { ...pinned, [`${prefix}:sub`]: exact } }));
+    statements.push(
+      statement("GitHubActionsExactSubjects", { StringEquals: { ...pinned, [`${prefix}:sub`]: exact }, ...like }),
+    );
   }
   if (patterns.length > 0) {
     statements.push(
       statement("GitHubActionsSubjectPatterns", {
         StringEquals: pinned,
-        StringLike: { [`${prefix}:sub`]: patterns },
+        StringLike: { ...likePins, [`${prefix}:sub`]: patterns },
       }),
     );
   }
@@ -144,6 +157,12 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
       const duration = spec.maxSessionDuration ?? defaultDuration;
       checkSessionDuration(`roles[${spec.key}].maxSessionDuration`, duration);
       const subjects = withField(`roles[${spec.key}].subjects`, () => buildSubjects(args.repository, spec.subjects));
+      const workflowRefs =
+        spec.jobWorkflows === undefined
+          ? []
+          : withField(`roles[${spec.key}].jobWorkflows`, () =>
+              buildJobWorkflowRefs(args.repository, spec.jobWorkflows!),
+            );
       assertLeastPrivilege(`roles[${spec.key}].statements`, spec.statements);
       // The pack's own evaluator, before anything is registered: the trust admits only the intended runs, and the
       // permissions cannot raise the role (ADR 0002).
@@ -154,6 +173,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
           subjects,
           enterpriseSlug: args.enterpriseSlug,
           pinned,
+          jobWorkflowRefs: workflowRefs,
         }),
         spec.subjects.some((s) => s.kind === "pullRequest"),
       );
@@ -163,7 +183,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
         spec.statements,
         spec.denyEditingItself,
       );
-      return { spec, duration, subjects };
+      return { spec, duration, subjects, workflowRefs };
     });
     this.issuerUrl = githubIssuerUrl(args.enterpriseSlug);
 
@@ -184,7 +204,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
     }
 
     this.roleArns = {};
-    for (const { spec, duration, subjects } of roles) {
+    for (const { spec, duration, subjects, workflowRefs } of roles) {
       const role = roleWithPolicy(
         `${name}-${spec.key}`,
         {
@@ -194,6 +214,7 @@ export class GitHubActionsOidc extends pulumi.ComponentResource {
             subjects,
             enterpriseSlug: args.enterpriseSlug,
             pinned,
+            jobWorkflowRefs: workflowRefs,
           }),
           statements: spec.statements,
           maxSessionDuration: duration,
@@ -217,11 +238,6 @@ function pinnedClaims(args: GitHubActionsOidcArgs): Record<string, string> {
       throw new Error("pinnedClaims.repositoryId needs repository.repositoryId (the numeric repository ID)");
     }
     pinned.repository_id = args.repository.repositoryId;
-  }
-  const workflowRef = args.pinnedClaims?.jobWorkflowRef;
-  if (workflowRef !== undefined) {
-    withField("pinnedClaims", () => checkJobWorkflowRef(workflowRef));
-    pinned.job_workflow_ref = workflowRef;
   }
   return pinned;
 }

@@ -22,13 +22,15 @@ import {
   subjectFilterLabel,
   workflowPinnedExpression,
 } from "./github-subjects";
+import { AZURE_ROLES, CONDITION_VERSION, roleDefinitionResourceId } from "./azure-rbac";
 import { assertCredentialsAdmitOnlyTheirSubjects } from "./trust-checks";
 import { checkGuid, withField } from "./validation";
 
-/** Built-in Azure role definition IDs (public, identical in every tenant). */
+/** Built-in Azure role definition IDs (public, identical in every tenant); permissions in `azure-rbac.ts`. */
 export const AZURE_BUILTIN_ROLES = {
-  Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-  Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
+  Reader: AZURE_ROLES.Reader.id,
+  Contributor: AZURE_ROLES.Contributor.id,
+  RoleBasedAccessControlAdministrator: AZURE_ROLES.RoleBasedAccessControlAdministrator.id,
 } as const;
 
 export type IdentityKind = "managedIdentity" | "application";
@@ -38,6 +40,10 @@ export interface AzureRoleAssignmentSpec {
   readonly roleDefinitionId: string;
   /** Scope; default the resource group the identity lives in. A subscription scope must be given explicitly. */
   readonly scope?: pulumi.Input<string>;
+  /** ABAC condition (version 2.0) limiting the assignment, e.g. `constrainedRoleAssignmentCondition`. Default none. */
+  readonly condition?: pulumi.Input<string>;
+  /** Why the assignment exists, shown in the portal. Default none. */
+  readonly description?: string;
 }
 
 export interface GitHubActionsIdentityArgs {
@@ -195,8 +201,12 @@ export class GitHubActionsIdentity extends pulumi.ComponentResource {
           principalId: this.principalId,
           // Managed identities and app registrations both sign in as service principals.
           principalType: "ServicePrincipal",
-          roleDefinitionId: `/subscriptions/${args.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${assignment.roleDefinitionId}`,
+          roleDefinitionId: roleDefinitionResourceId(args.subscriptionId, assignment.roleDefinitionId),
           scope: assignment.scope ?? resourceGroupScope,
+          description: assignment.description,
+          ...(assignment.condition === undefined
+            ? {}
+            : { condition: assignment.condition, conditionVersion: CONDITION_VERSION }),
         },
         { parent: this },
       );

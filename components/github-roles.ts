@@ -11,7 +11,7 @@
  *   component denies it every write on its own role.
  */
 import type { GitHubRoleSpec } from "./github-aws-oidc";
-import { checkDeploySubjects, type SubjectFilter } from "./github-subjects";
+import { checkDeploySubjects, type JobWorkflowPin, type SubjectFilter } from "./github-subjects";
 import { BOUNDARY_CONDITIONED_ACTIONS, POLICY_WRITE_ACTIONS, type PolicyStatement } from "./iam-policy";
 
 export interface StackScope {
@@ -23,6 +23,8 @@ export interface StackScope {
   readonly stateBucket?: string;
   /** The permissions boundary every role of the stack carries (see `stackBoundaryArn`). */
   readonly permissionsBoundaryArn: string;
+  /** KMS key of the stack's `awskms://` secrets provider, if any (its key ID). */
+  readonly secretsKeyId?: string;
 }
 
 /** Name of the boundary a stack creates for itself when its stack file names none. */
@@ -35,25 +37,31 @@ export function stackBoundaryArn(accountId: string, namePrefix: string, configur
   return configured ?? `arn:aws:iam::${accountId}:policy/${stackBoundaryName(namePrefix)}`;
 }
 
-/** Read-only role for pull-request previews. */
-export function previewRoleSpec(scope: StackScope): GitHubRoleSpec {
+/** Read-only role for pull-request previews; `jobWorkflows` pins the workflow files allowed to use it. */
+export function previewRoleSpec(scope: StackScope, jobWorkflows?: JobWorkflowPin): GitHubRoleSpec {
   return {
     key: "preview",
     description: "pulumi preview on pull requests: read-only",
     subjects: [{ kind: "pullRequest" }],
-    statements: [...stateBackendStatements(scope, "read"), ...readStackResourcesStatements(scope)],
+    jobWorkflows,
+    statements: [
+      ...stateBackendStatements(scope, "read"),
+      ...secretsProviderStatements(scope),
+      ...readStackResourcesStatements(scope),
+    ],
   };
 }
 
 /**
  * Deploy role for one GitHub environment. `allowUnprotected` lists subject contexts (`ref:refs/heads/main`) the stack
  * file accepts although they bypass the environment's protection; any other branch, tag or pull-request subject is
- * refused.
+ * refused. `jobWorkflows` pins the workflow files allowed to use it.
  */
 export function deployRoleSpec(
   scope: StackScope,
   subjects: readonly SubjectFilter[],
   allowUnprotected: readonly string[] = [],
+  jobWorkflows?: JobWorkflowPin,
 ): GitHubRoleSpec {
   checkDeploySubjects(subjects, allowUnprotected);
   const { accountId: account, region, namePrefix: p } = scope;
@@ -62,9 +70,11 @@ export function deployRoleSpec(
     key: "deploy",
     description: `pulumi up from GitHub Actions (${p})`,
     subjects,
+    jobWorkflows,
     denyEditingItself: true,
     statements: [
       ...stateBackendStatements(scope, "write"),
+      ...secretsProviderStatements(scope),
       ...readStackResourcesStatements(scope),
       {
         // Task definitions have no resource-level permission for describe.
@@ -157,7 +167,8 @@ export function deployRoleSpec(
           "ecr:PutImageTagMutability",
           "ecr:TagResource",
           "ecr:UntagResource",
-          // The worker-image workflow pushes with this role.
+          // The deploy job pushes the commit's image with this role before `pulumi up` (and skips a tag that exists).
+          "ecr:DescribeImages",
           "ecr:BatchCheckLayerAvailability",
           "ecr:InitiateLayerUpload",
           "ecr:UploadLayerPart",
@@ -318,6 +329,22 @@ export function boundaryGuardStatements(boundaryArn: string): PolicyStatement[] 
     },
     { Sid: "DenyEditingTheBoundary", Effect: "Deny", Action: POLICY_WRITE_ACTIONS, Resource: boundaryArn },
   ];
+}
+
+/**
+ * The stack's `awskms://` secrets provider: opening a stack decrypts its data key (`kms:Decrypt`, for previews and
+ * deployments alike); only `pulumi stack init`, run once by an administrator, encrypts one (`kms:Encrypt`). Pulumi's
+ * cloud secrets manager: `SecretsManagerFromState` calls the keeper's Decrypt, `NewSecretsManager` its Encrypt
+ * (pulumi/pulumi, pkg/secrets/cloud/manager.go).
+ */
+function secretsProviderStatements(scope: StackScope): PolicyStatement[] {
+  if (scope.secretsKeyId === undefined) return [];
+  return [{ Sid: "StackSecretsProvider", Effect: "Allow", Action: "kms:Decrypt", Resource: secretsKeyArn(scope) }];
+}
+
+/** The ARN of the stack's secrets-provider key. */
+export function secretsKeyArn(scope: Pick<StackScope, "region" | "accountId" | "secretsKeyId">): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:key/${scope.secretsKeyId}`;
 }
 
 /** The self-managed state backend: read for previews (plus lock files), read/write of `.pulumi/` for deploys. */

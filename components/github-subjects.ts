@@ -7,14 +7,16 @@
  * wildcard, and the immutable `repo:OWNER@ID/REPO@ID:` form for repositories that send it.
  */
 
-/** GitHub's public OIDC issuer. An enterprise with a custom issuer appends `/<enterprise slug>`. */
-export const GITHUB_ISSUER_HOST = "token.actions.githubusercontent.com";
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, GITHUB_ISSUER_HOST } from "../worker/src/contract";
+
+/** GitHub's public OIDC issuer (the shared contract's). An enterprise with a custom issuer appends `/<enterprise slug>`. */
+export { GITHUB_ISSUER_HOST };
 
 /** The audience `aws-actions/configure-aws-credentials` asks for. */
 export const AWS_STS_AUDIENCE = "sts.amazonaws.com";
 
 /** The audience Entra expects in every federated assertion, and the one `azure/login` asks for. */
-export const AZURE_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+export const AZURE_TOKEN_EXCHANGE_AUDIENCE = ENTRA_TOKEN_EXCHANGE_AUDIENCE;
 
 /** Entra refuses a 21st federated identity credential on one app registration or managed identity. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
@@ -166,17 +168,51 @@ function contextValue(field: string, prefix: string, value: string, wildcardAllo
   return { value: prefix + value, wildcard };
 }
 
-/** Checks a `job_workflow_ref` pin: one exact workflow file at one exact ref, no wildcard. */
-export function checkJobWorkflowRef(workflowRef: string): void {
-  if (
-    WILDCARD_CHARACTERS.test(workflowRef) ||
-    !/^[^/]+\/[^/]+\/\.github\/workflows\/[^@]+@refs\/\S+$/.test(workflowRef)
-  ) {
+/** A workflow file path as GitHub writes it in `job_workflow_ref`: `.github/workflows/<file>.yml`, no wildcard. */
+export function checkWorkflowPath(workflow: string): void {
+  if (!/^\.github\/workflows\/[A-Za-z0-9._-]+\.ya?ml$/.test(workflow)) {
     throw new SubjectError(
-      `jobWorkflowRef "${workflowRef}" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards`,
-      "jobWorkflowRef",
+      `workflow "${workflow}" must be a workflow file of the repository, e.g. .github/workflows/pulumi.yml (no wildcard)`,
+      "jobWorkflows",
     );
   }
+}
+
+/** The refs a pinned workflow may run at: a branch (pattern allowed, never `*` alone), or any pull request's merge ref. */
+export type WorkflowRefFilter = { readonly kind: "branch"; readonly branch: string } | { readonly kind: "pullRequest" };
+
+/**
+ * Jobs allowed to use a role: those defined in one of these workflow files (the reusable one, for a called
+ * workflow), running at one of these refs. GitHub writes `OWNER/REPO/<workflow>@<ref>` into `job_workflow_ref`, with
+ * the caller's ref, which is `refs/pull/<N>/merge` in a pull request.
+ */
+export interface JobWorkflowPin {
+  readonly workflows: readonly string[];
+  readonly refs: readonly WorkflowRefFilter[];
+}
+
+/**
+ * Every `job_workflow_ref` value a pin admits. A pull request's number is the one wildcard (`refs/pull/*\/merge`);
+ * branch patterns keep theirs. Names the repository by name: GitHub has no ID form of this claim.
+ */
+export function buildJobWorkflowRefs(repo: GitHubRepositoryRef, pin: JobWorkflowPin): Subject[] {
+  checkRepositoryRef(repo);
+  if (pin.workflows.length === 0 || pin.refs.length === 0) {
+    throw new SubjectError("a job_workflow_ref pin needs at least one workflow file and one ref", "jobWorkflows");
+  }
+  const values = new Map<string, Subject>();
+  for (const workflow of pin.workflows) {
+    checkWorkflowPath(workflow);
+    for (const ref of pin.refs) {
+      const built =
+        ref.kind === "pullRequest"
+          ? { value: "refs/pull/*/merge", wildcard: true }
+          : contextValue("branch", "refs/heads/", ref.branch, true);
+      const value = `${repo.owner}/${repo.repository}/${workflow}@${built.value}`;
+      values.set(value, { value, wildcard: built.wildcard });
+    }
+  }
+  return [...values.values()];
 }
 
 /** Every subject claim the filters admit, in order, duplicates removed. Refuses an empty list. */

@@ -9,6 +9,7 @@ import { ActionsRepositoryOidcSubjectClaimCustomizationTemplate } from "@pulumi/
 import { ActionsVariable } from "@pulumi/github/actionsVariable";
 import { RepositoryEnvironment } from "@pulumi/github/repositoryEnvironment";
 import { RepositoryEnvironmentDeploymentPolicy } from "@pulumi/github/repositoryEnvironmentDeploymentPolicy";
+import { WorkflowRepositoryPermissions } from "@pulumi/github/workflowRepositoryPermissions";
 
 /** GitHub's rule for variable names, minus the reserved `GITHUB_` prefix. */
 const VARIABLE_NAME_PATTERN = /^(?!GITHUB_)[A-Z_][A-Z0-9_]*$/;
@@ -37,6 +38,15 @@ export interface ActionsVariablesArgs {
    * Changing it changes every subject this project trusts; keep it in step with the subject filters.
    */
   readonly subjectClaimKeys?: readonly string[];
+  /**
+   * The repository's Actions workflow settings: the default `GITHUB_TOKEN` permissions and "Allow GitHub Actions to
+   * create and approve pull requests" (`can_approve_pull_request_reviews`, off by default). Default: leave them
+   * alone. Repository-wide, so only one stack should manage them.
+   */
+  readonly workflowPermissions?: {
+    readonly defaultPermissions: "read" | "write";
+    readonly actionsCreatePullRequests: boolean;
+  };
 }
 
 export class ActionsVariables extends pulumi.ComponentResource {
@@ -126,6 +136,18 @@ export class ActionsVariables extends pulumi.ComponentResource {
       new ActionsRepositoryOidcSubjectClaimCustomizationTemplate(
         `${name}-subject-template`,
         { repository: args.repository, useDefault: false, includeClaimKeys: [...args.subjectClaimKeys] },
+        { parent: this },
+      );
+    }
+
+    if (args.workflowPermissions !== undefined) {
+      new WorkflowRepositoryPermissions(
+        `${name}-workflow-permissions`,
+        {
+          repository: args.repository,
+          defaultWorkflowPermissions: args.workflowPermissions.defaultPermissions,
+          canApprovePullRequestReviews: args.workflowPermissions.actionsCreatePullRequests,
+        },
         { parent: this },
       );
     }

@@ -15,6 +15,7 @@ import * as ecs from "@pulumi/aws/ecs";
 import * as iam from "@pulumi/aws/iam";
 import * as sqs from "@pulumi/aws/sqs";
 import { policyJson } from "./iam-policy";
+import { WORKER_ENVIRONMENT as ENV } from "../worker/src/contract";
 
 export interface FanOutArgs {
   /** Sites whose downloads go through the queue; other sites sync as usual. */
@@ -151,8 +152,8 @@ export class SyncFanOut extends pulumi.ComponentResource {
                       command: ["consume"],
                       environment: [
                         ...(c.environment ?? []),
-                        { name: "DOWNLOAD_QUEUE_URL", value: url },
-                        { name: "DOWNLOAD_DEAD_LETTER_QUEUE_URL", value: dlq },
+                        { name: ENV.downloadQueueUrl, value: url },
+                        { name: ENV.downloadDeadLetterQueueUrl, value: dlq },
                       ],
                     }
                   : c,
@@ -263,8 +264,8 @@ export class SyncFanOut extends pulumi.ComponentResource {
   /** The container environment a fan-out site's `sync` runs with (schedule input or state machine override). */
   environmentFor(): pulumi.Output<Array<{ name: string; value: string }>> {
     return pulumi.all([this.queueUrl, this.deadLetterQueueUrl]).apply(([url, dlq]) => [
-      { name: "DOWNLOAD_QUEUE_URL", value: url },
-      { name: "DOWNLOAD_DEAD_LETTER_QUEUE_URL", value: dlq },
+      { name: ENV.downloadQueueUrl, value: url },
+      { name: ENV.downloadDeadLetterQueueUrl, value: dlq },
     ]);
   }
 }

@@ -61,6 +61,8 @@ export interface SyncStateMachinesArgs {
   readonly assignPublicIp: boolean;
   readonly fargateSpot: boolean;
   readonly scheduleExpression: string;
+  /** Whether the schedules run; false while the task definition names no pushed image. Default true. */
+  readonly schedulesEnabled?: boolean;
   readonly chunking?: ChunkingArgs;
   /** Extra container environment by site (fan-out sites: their download queue). */
   readonly environmentBySite?: Record<string, pulumi.Input<Array<{ name: string; value: string }>>>;
@@ -202,6 +204,8 @@ export class SyncStateMachines extends pulumi.ComponentResource {
         {
           description: `Starts the chunked SharePoint sync of site ${siteId} (a running execution makes it a no-op)`,
           scheduleExpression: args.scheduleExpression,
+          // A schedule without an image would fail every run at the image pull.
+          state: args.schedulesEnabled === false ? "DISABLED" : "ENABLED",
           flexibleTimeWindow: { mode: "OFF" },
           target: {
             arn: machine.arn,

@@ -13,21 +13,37 @@ import * as ecs from "@pulumi/aws/ecs";
 import * as s3 from "@pulumi/aws/s3";
 import * as scheduler from "@pulumi/aws/scheduler";
 import { contentBucketLifecycle, DEFAULT_NONCURRENT_VERSION_DAYS } from "./content-lifecycle";
-import { AZURE_TOKEN_EXCHANGE_AUDIENCE } from "./github-subjects";
+import {
+  CONTENT_PREFIX,
+  ENTRA_TOKEN_EXCHANGE_AUDIENCE,
+  TABLE_KEYS,
+  TableRole,
+  TaskEnvironment,
+  WEB_IDENTITY_TOKEN,
+  WORKER_ENVIRONMENT as ENV,
+} from "../worker/src/contract";
 import { PolicyStatement, serviceTrustPolicy } from "./iam-policy";
 import { roleWithPolicy } from "./iam-role";
 import { SyncFanOut, type FanOutArgs } from "./sync-fanout";
 import { SyncStateMachines, type ChunkingArgs } from "./sync-orchestration";
 import { checkGuid, SITE_ID_PATTERN } from "./validation";
 
-/** Key prefix of synced content; the task role can touch nothing else in the bucket. */
-export const CONTENT_PREFIX = "sharepoint/";
+/** Key prefix of synced content (the shared contract's); the task role can touch nothing else in the bucket. */
+export { CONTENT_PREFIX };
 /** Fargate Spot gives two minutes between SIGTERM and SIGKILL; the worker checkpoints within it. */
 export const STOP_TIMEOUT_SECONDS = 120;
-/** Longest web identity token the task role may request (seconds). */
-export const MAX_WEB_IDENTITY_TOKEN_SECONDS = 300;
+/** Longest web identity token the task role may request (seconds): the lifetime the worker asks for. */
+export const MAX_WEB_IDENTITY_TOKEN_SECONDS = WEB_IDENTITY_TOKEN.lifetimeSeconds;
 export const CONTAINER_NAME = "worker";
 export { SITE_ID_PATTERN } from "./validation";
+/**
+ * The tag a task definition names while no image has been pushed (`imageTag` unset). The pipeline pushes commit SHAs
+ * only, so this tag never exists: every schedule stays disabled until a deployment passes a real tag.
+ */
+export const NO_IMAGE_TAG = "no-image-pushed-yet";
+
+/** The container environment as the task definition holds it: exactly the names the worker reads. */
+export type TaskEnvironmentInputs = { readonly [K in keyof TaskEnvironment]: pulumi.Input<string> };
 
 export interface SyncTaskArgs {
   /** SharePoint site IDs (`host,siteCollectionId,siteId`); one schedule per site. */
@@ -40,8 +56,11 @@ export interface SyncTaskArgs {
   readonly accountId: string;
   /** Permissions boundary every role of the task carries (the stack's; ADR 0002). Default none. */
   readonly permissionsBoundaryArn?: pulumi.Input<string>;
-  /** Image tag in the ECR repository created here. */
-  readonly imageTag: string;
+  /**
+   * Image tag in the ECR repository created here (the deploy workflow pushes the commit's image and passes its SHA).
+   * Default none: the stack can be deployed before any image exists, and every schedule is created disabled.
+   */
+  readonly imageTag?: string;
   /** EventBridge Scheduler expression. Default `rate(15 minutes)`. */
   readonly scheduleExpression?: string;
   /** Existing ECS cluster ARN. Default: create one. */
@@ -89,6 +108,8 @@ export class SyncTask extends pulumi.ComponentResource {
   };
   /** Schedule names by site ID. */
   public readonly scheduleNames: Record<string, pulumi.Output<string>>;
+  /** Whether the schedules run: false until an image tag is given. */
+  public readonly schedulesEnabled: boolean;
   /** State machine ARNs by site ID (orchestration `stepFunctions`; empty otherwise). */
   public readonly stateMachineArns: Record<string, pulumi.Output<string>>;
   /** The fan-out's queues and consumers, when configured. */
@@ -108,15 +129,16 @@ export class SyncTask extends pulumi.ComponentResource {
     checkSyncTaskArgs(args);
     const child = { parent: this };
 
-    // Storage. String keys as the worker expects them; PITR and encryption at rest on every table.
-    const table = (role: string, rangeKey?: string) =>
-      new dynamodb.Table(
+    // Storage. String keys as the worker expects them (the shared contract's); PITR and encryption at rest.
+    const table = (role: TableRole) => {
+      const { hash, range } = TABLE_KEYS[role];
+      return new dynamodb.Table(
         `${name}-${role}`,
         {
           billingMode: "PAY_PER_REQUEST",
-          hashKey: "siteId",
-          rangeKey,
-          attributes: [{ name: "siteId", type: "S" }, ...(rangeKey ? [{ name: rangeKey, type: "S" }] : [])],
+          hashKey: hash,
+          rangeKey: range,
+          attributes: [{ name: hash, type: "S" }, ...(range === undefined ? [] : [{ name: range, type: "S" }])],
           pointInTimeRecovery: { enabled: true },
           serverSideEncryption: { enabled: true },
           deletionProtectionEnabled: true,
@@ -124,10 +146,11 @@ export class SyncTask extends pulumi.ComponentResource {
         },
         child,
       );
-    const tables = {
+    };
+    const tables: Record<TableRole, dynamodb.Table> = {
       checkpoints: table("checkpoints"),
       state: table("state"),
-      documents: table("documents", "itemId"),
+      documents: table("documents"),
       lease: table("lease"),
     };
 
@@ -226,7 +249,6 @@ export class SyncTask extends pulumi.ComponentResource {
         statements: taskRoleStatements({
           tableArns: Object.values(tables).map((t) => t.arn),
           bucketArn: bucket.arn,
-          logStreamsArn: logStreams,
         }),
         tags: args.tags,
       },
@@ -250,18 +272,25 @@ export class SyncTask extends pulumi.ComponentResource {
       clusterArn = cluster.arn;
     }
 
-    const environment: Record<string, pulumi.Input<string>> = {
-      AZURE_TENANT_ID: args.azureTenantId,
-      AZURE_CLIENT_ID: args.azureClientId,
-      SYNC_SITE_IDS: args.siteIds.join(","),
-      CHECKPOINT_TABLE: tables.checkpoints.name,
-      STATE_TABLE: tables.state.name,
-      DOCUMENTS_TABLE: tables.documents.name,
-      LEASE_TABLE: tables.lease.name,
-      CONTENT_BUCKET: bucket.bucket,
-      AWS_REGION: args.region,
-      ...(args.graphBaseUrl === undefined ? {} : { GRAPH_BASE_URL: args.graphBaseUrl }),
+    const environment: TaskEnvironmentInputs = {
+      [ENV.tenantId]: args.azureTenantId,
+      [ENV.clientId]: args.azureClientId,
+      [ENV.siteIds]: args.siteIds.join(","),
+      [ENV.checkpointTable]: tables.checkpoints.name,
+      [ENV.stateTable]: tables.state.name,
+      [ENV.documentsTable]: tables.documents.name,
+      [ENV.leaseTable]: tables.lease.name,
+      [ENV.contentBucket]: bucket.bucket,
+      [ENV.region]: args.region,
+      ...(args.graphBaseUrl === undefined ? {} : { [ENV.graphBaseUrl]: args.graphBaseUrl }),
     };
+    this.schedulesEnabled = args.imageTag !== undefined;
+    if (!this.schedulesEnabled) {
+      pulumi.log.warn(
+        "no worker image tag (zerosecrets:workerImageTag): the sync schedules are created disabled; the deploy workflow pushes the commit's image and passes its tag",
+        this,
+      );
+    }
     const taskDefinition = new ecs.TaskDefinition(
       `${name}-task-definition`,
       {
@@ -276,7 +305,7 @@ export class SyncTask extends pulumi.ComponentResource {
         containerDefinitions: pulumi.jsonStringify([
           {
             name: CONTAINER_NAME,
-            image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag}`,
+            image: pulumi.interpolate`${repository.repositoryUrl}:${args.imageTag ?? NO_IMAGE_TAG}`,
             essential: true,
             readonlyRootFilesystem: true,
             stopTimeout: STOP_TIMEOUT_SECONDS,
@@ -341,6 +370,7 @@ export class SyncTask extends pulumi.ComponentResource {
           assignPublicIp: args.assignPublicIp ?? false,
           fargateSpot: args.fargateSpot ?? false,
           scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          schedulesEnabled: this.schedulesEnabled,
           chunking: args.chunking,
           permissionsBoundaryArn: args.permissionsBoundaryArn,
           environmentBySite: Object.fromEntries(
@@ -393,6 +423,8 @@ export class SyncTask extends pulumi.ComponentResource {
         {
           description: `SharePoint sync of site ${siteId}`,
           scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
+          // A schedule without an image would fail every run at the image pull.
+          state: this.schedulesEnabled ? "ENABLED" : "DISABLED",
           flexibleTimeWindow: { mode: "OFF" },
           target: {
             arn: clusterArn,
@@ -454,11 +486,14 @@ export class SyncTask extends pulumi.ComponentResource {
   }
 }
 
-/** The task role's permissions: its four tables, its bucket prefix, pinned web identity tokens, its log streams. */
+/**
+ * The task role's permissions: exactly the calls the worker makes, each on its own resources, and nothing it does not
+ * make (test/devtools/iam-mutation.test.ts removes each granted action in turn and shows a worker run failing).
+ * Its logs are shipped by the awslogs driver under the execution role, so the task role needs no logs permission.
+ */
 export function taskRoleStatements(refs: {
   tableArns: pulumi.Input<string>[];
   bucketArn: pulumi.Input<string>;
-  logStreamsArn: pulumi.Input<string>;
 }): PolicyStatement[] {
   const prefixObjects = pulumi.interpolate`${refs.bucketArn}/${CONTENT_PREFIX}*`;
   return [
@@ -466,32 +501,33 @@ export function taskRoleStatements(refs: {
       Sid: "SyncTables",
       Effect: "Allow",
       Action: [
+        // Leases, checkpoints and round state (read, then fenced conditional writes).
         "dynamodb:GetItem",
-        "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        // Document records: a page's records are read in one BatchGetItem, its own IAM action.
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
         "dynamodb:DeleteItem",
+        // The end-of-round sweep and folder-path repair list a site's records.
         "dynamodb:Query",
-        "dynamodb:ConditionCheckItem",
       ],
       Resource: refs.tableArns,
     },
     {
       Sid: "ListContentPrefix",
       Effect: "Allow",
-      Action: ["s3:ListBucket", "s3:ListBucketMultipartUploads"],
+      // Each upload has a key of its own (sharepoint/<site>/<item>/<fence>-<nonce>): a redone page and a redelivered
+      // fan-out task list an item's prefix to remove what an interrupted upload left.
+      Action: "s3:ListBucket",
       Resource: refs.bucketArn,
       Condition: { StringLike: { "s3:prefix": [`${CONTENT_PREFIX}*`] } },
     },
     {
       Sid: "ContentObjects",
       Effect: "Allow",
-      Action: [
-        "s3:GetObject",
-        "s3:PutObject",
-        "s3:DeleteObject",
-        "s3:AbortMultipartUpload",
-        "s3:ListMultipartUploadParts",
-      ],
+      // lib-storage uploads: PutObject covers single and multipart uploads (create, parts, complete); an upload cut
+      // short (a stop signal, a failed part) is aborted so that no incomplete upload lingers.
+      Action: ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
       Resource: prefixObjects,
     },
     {
@@ -502,17 +538,11 @@ export function taskRoleStatements(refs: {
       Resource: "*",
       Condition: {
         // Audience is multi-valued: every requested audience must be Entra's, and one must be present.
-        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [AZURE_TOKEN_EXCHANGE_AUDIENCE] },
+        "ForAllValues:StringEquals": { "sts:IdentityTokenAudience": [ENTRA_TOKEN_EXCHANGE_AUDIENCE] },
         Null: { "sts:IdentityTokenAudience": "false" },
-        StringEquals: { "sts:SigningAlgorithm": "RS256" },
+        StringEquals: { "sts:SigningAlgorithm": WEB_IDENTITY_TOKEN.algorithm },
         NumericLessThanEquals: { "sts:DurationSeconds": MAX_WEB_IDENTITY_TOKEN_SECONDS },
       },
-    },
-    {
-      Sid: "WorkerLogs",
-      Effect: "Allow",
-      Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-      Resource: refs.logStreamsArn,
     },
   ];
 }

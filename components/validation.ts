@@ -1,10 +1,12 @@
 /** Small validation helpers shared by the components and the config schema, so both report the same way. */
 
-/** Graph site IDs as the worker and Graph use them: `hostname,siteCollectionGuid,siteGuid`. */
-export const SITE_ID_PATTERN = /^[A-Za-z0-9.-]+,[0-9a-f-]{36},[0-9a-f-]{36}$/i;
+import { GRAPH_SITE_ID_PATTERN, GUID_PATTERN } from "../worker/src/contract";
 
-/** Entra tenant, client, subscription and object IDs. */
-export const GUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Graph site IDs as the worker splits them (the shared contract's): `hostname,siteCollectionGuid,siteGuid`. */
+export const SITE_ID_PATTERN = GRAPH_SITE_ID_PATTERN;
+
+/** Entra tenant, client, subscription and object IDs (the shared contract's pattern). */
+export { GUID_PATTERN };
 
 /** Runs a check and prefixes its error message with the field it checked, so the user knows what to fix. */
 export function withField<T>(field: string, check: () => T): T {

@@ -18,6 +18,8 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { enforceIam, provisionTables, sessionEnv, type EnforcedAws } from "./iam";
+import type { StackDeployment } from "./iam/deployment";
 
 // Whoever uses the local stores talks to them through the AWS SDK, whose notice that releases after
 // January 2027 need Node 22 would otherwise fill every test run's output (the versions are pinned).
@@ -38,27 +40,35 @@ interface S3rverInstance {
 export const S3RVER_ACCESS_KEY_ID = "S3RVER";
 
 export interface LocalStores {
-  /** e.g. http://127.0.0.1:40123 - for AWS_ENDPOINT_URL_DYNAMODB */
+  /** e.g. http://127.0.0.1:40123 - for AWS_ENDPOINT_URL_DYNAMODB (the IAM enforcement front, when enforced) */
   readonly dynamoEndpoint: string;
-  /** e.g. http://127.0.0.1:40124 - for AWS_ENDPOINT_URL_S3 */
+  /** e.g. http://127.0.0.1:40124 - for AWS_ENDPOINT_URL_S3 (the IAM enforcement front, when enforced) */
   readonly s3Endpoint: string;
   /** s3rver's on-disk store, removed by close(). */
   readonly s3Directory: string;
-  /** Credentials s3rver accepts; the secret is random per run (s3rver does not verify SigV4 signatures). */
+  /** Credentials s3rver accepts; the secret is random per run. With IAM enforced: the administrator's. */
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
-  /** Environment variables that point the AWS SDK (in this process or a child) at these stores. */
+  /** Environment variables that point the AWS SDK (in this process or a child) at these stores: with IAM enforced,
+   *  signed as the stack's task role. */
   readonly awsEnv: Readonly<Record<string, string>>;
+  /** The enforcement layer, when the stores run with a stack's IAM policies. */
+  readonly iam?: EnforcedAws;
   close(): Promise<void>;
 }
 
 export interface LocalStoresOptions {
   /** Buckets that exist from the start. */
   readonly buckets?: readonly string[];
-  /** AWS region the SDK signs for; default ap-southeast-2. */
+  /** AWS region the SDK signs for; default ap-southeast-2 (the deployment's region when one is given). */
   readonly region?: string;
   /** Keep DynamoDB's data on disk (LevelDB in a temporary directory) instead of in this process's
    *  memory: for benches with a million rows. */
   readonly dynamoOnDisk?: boolean;
+  /**
+   * Enforce IAM as this stack deploys it (`loadDeployment` from devtools/iam): the stack's tables and bucket exist
+   * from the start, every call goes through the enforcement layer, and `awsEnv` signs as the stack's task role.
+   */
+  readonly deployment?: StackDeployment;
 }
 
 export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<LocalStores> {
@@ -80,30 +90,35 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
     // Path-style only: the worker's S3 client sets forcePathStyle, and vhost matching on
     // "amazonaws.com" would never apply to 127.0.0.1 anyway.
     vhostBuckets: false,
-    configureBuckets: (opts.buckets ?? []).map((name) => ({ name })),
+    configureBuckets: [...(opts.buckets ?? []), ...(opts.deployment ? [opts.deployment.bucket.name] : [])].map(
+      (name) => ({ name }),
+    ),
   });
   const s3Address = await s3.run();
 
-  const region = opts.region ?? "ap-southeast-2";
+  const region = opts.deployment?.region ?? opts.region ?? "ap-southeast-2";
   const credentials = { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: randomBytes(20).toString("base64url") };
-  const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
-  const s3Endpoint = `http://127.0.0.1:${s3Address.port}`;
+  const storeEndpoints = { dynamodb: `http://127.0.0.1:${dynamoPort}`, s3: `http://127.0.0.1:${s3Address.port}` };
+  const iam = opts.deployment && (await enforcedStores(opts.deployment, storeEndpoints, credentials));
+  const dynamoEndpoint = iam?.endpoints.dynamodb ?? storeEndpoints.dynamodb;
+  const s3Endpoint = iam?.endpoints.s3 ?? storeEndpoints.s3;
   let closed = false;
   return {
     dynamoEndpoint,
     s3Endpoint,
     s3Directory,
     credentials,
+    iam,
     awsEnv: {
       AWS_REGION: region,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_S3: s3Endpoint,
-      AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+      ...(iam ? sessionEnv(iam.taskSession) : sessionEnv(credentials)),
     },
     async close() {
       if (closed) return;
       closed = true;
+      await iam?.enforcer.close();
       await Promise.all([
         new Promise<void>((resolve) => {
           dynamo.close(() => resolve());
@@ -115,4 +130,34 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
       if (dynamoDirectory) await rm(dynamoDirectory, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The stores behind the IAM enforcement layer: the stack's tables created by the administrator, the administrator's
+ * key kept for the test's own clients, and forwarded S3 calls presented to s3rver under the one key it knows (it
+ * checks key IDs, not signatures; the enforcement layer has already verified the caller's signature).
+ */
+async function enforcedStores(
+  deployment: StackDeployment,
+  upstream: { dynamodb: string; s3: string },
+  administrator: { accessKeyId: string; secretAccessKey: string },
+) {
+  await provisionTables(deployment, upstream.dynamodb, administrator);
+  return enforceIam({
+    deployment,
+    upstream,
+    administrator: {
+      ...administrator,
+      arn: `arn:aws:iam::${deployment.accountId}:root`,
+      access: { kind: "administrator" },
+    },
+    forwardHeaders: (service, headers) => {
+      if (service !== "s3" || typeof headers.authorization !== "string") return headers;
+      const { ["x-amz-security-token"]: _token, ...rest } = headers;
+      return {
+        ...rest,
+        authorization: headers.authorization.replace(/Credential=[^/]+\//, `Credential=${S3RVER_ACCESS_KEY_ID}/`),
+      };
+    },
+  });
 }

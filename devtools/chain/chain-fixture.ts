@@ -21,6 +21,8 @@ export interface ChainOptions {
   /** Called for every set of task-role credentials handed out (e.g. to let s3rver accept them). */
   onCredentials?: (creds: IssuedCredentials) => void;
   region?: string;
+  /** The task role the ECS endpoint hands out and Entra's federated credential trusts; default TASK_ROLE_ARN. */
+  taskRoleArn?: string;
 }
 
 export interface Chain {
@@ -41,13 +43,14 @@ export interface Chain {
 export async function startChain(opts: ChainOptions = {}): Promise<Chain> {
   const tenantId = randomUUID();
   const region = opts.region ?? "ap-southeast-2";
-  const ecs = await ContainerCredentialsEndpoint.start({ roleArn: TASK_ROLE_ARN, onIssue: opts.onCredentials });
+  const taskRoleArn = opts.taskRoleArn ?? TASK_ROLE_ARN;
+  const ecs = await ContainerCredentialsEndpoint.start({ roleArn: taskRoleArn, onIssue: opts.onCredentials });
   const sts = await StsEmulator.start({ identities: ecs });
   const app: AppRegistration = {
     clientId: randomUUID(),
     displayName: "zero-secrets-sync-worker",
     federatedCredentials: [
-      { name: "ecs-task-role", issuer: sts.issuer, subject: TASK_ROLE_ARN, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
+      { name: "ecs-task-role", issuer: sts.issuer, subject: taskRoleArn, audiences: [TOKEN_EXCHANGE_AUDIENCE] },
     ],
     graphAppRoles: opts.graphAppRoles ?? ["Sites.Selected"],
   };

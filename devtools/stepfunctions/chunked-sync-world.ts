@@ -37,10 +37,7 @@ export function chunkedSyncWorld(h: WorkerHarness, opts: ChunkedSyncWorldOptions
     async run(command, environment) {
       await opts.beforeTask?.();
       // The local "image" adds the loopback-only switches; everything else comes from the state machine.
-      const exit = await h.spawn(
-        [...command, "--graph-auth", "none", "--create-missing"],
-        h.env({ ...environment, ...opts.env }),
-      ).exited;
+      const exit = await h.spawn([...command, ...h.localSyncSwitches()], h.env({ ...environment, ...opts.env })).exited;
       exitCodes.push(exit.code);
       return exit.code;
     },

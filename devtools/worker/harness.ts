@@ -1,6 +1,8 @@
 // Shared set-up for the worker's tests: dynalite + s3rver + the Graph emulator on loopback, the
 // worker's environment pointing at them, the worker run as a REAL child process (the way ECS runs
-// it), and readers for what ended up in the bucket and the tables.
+// it), and readers for what ended up in the bucket and the tables. By default every AWS call the
+// worker makes is authorised against the dev stack's task-role policy (devtools/iam), with the
+// stack's own table and bucket names, which exist from the start as `pulumi up` would create them.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -10,7 +12,9 @@ import { GetObjectCommand, ListObjectsCommand, S3Client } from "@aws-sdk/client-
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
-import { startLocalStores, type LocalStores, type LocalStoresOptions } from "../local-stores";
+import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
+import { loadDeployment, type StackDeployment } from "../iam";
+import { startLocalStores, type LocalStores } from "../local-stores";
 
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
@@ -39,14 +43,17 @@ export interface RunningWorker {
   readonly exited: Promise<WorkerExit>;
 }
 
+export interface HarnessAwsOptions {
+  /** The stack whose IAM policies, tables and bucket the stores enforce; `false` for unenforced stores that the
+   *  worker creates itself (--create-missing). Default: the dev stack, from the program under the mock runtime. */
+  readonly deployment?: StackDeployment | false;
+  /** Keep DynamoDB's rows on disk (LevelDB): for benches with a million rows. */
+  readonly dynamoOnDisk?: boolean;
+}
+
 export class WorkerHarness {
-  readonly tables = {
-    checkpoints: "sync-checkpoints",
-    state: "sync-state",
-    documents: "sync-documents",
-    lease: "sync-lease",
-  };
-  readonly bucket = "sync-content";
+  readonly tables: { checkpoints: string; state: string; documents: string; lease: string };
+  readonly bucket: string;
   readonly doc: DynamoDBDocumentClient;
   readonly s3: S3Client;
   /** The worker processes' working directory (a temporary one of this harness). */
@@ -56,6 +63,16 @@ export class WorkerHarness {
     readonly stores: LocalStores,
     readonly graph: GraphEmulator,
   ) {
+    const deployed = stores.iam?.deployment;
+    this.tables = deployed
+      ? {
+          checkpoints: deployed.tables.checkpoints.name,
+          state: deployed.tables.state.name,
+          documents: deployed.tables.documents.name,
+          lease: deployed.tables.lease.name,
+        }
+      : { checkpoints: "sync-checkpoints", state: "sync-state", documents: "sync-documents", lease: "sync-lease" };
+    this.bucket = deployed?.bucket.name ?? "sync-content";
     const region = stores.awsEnv.AWS_REGION;
     this.doc = DynamoDBDocumentClient.from(
       new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: stores.credentials }),
@@ -69,11 +86,12 @@ export class WorkerHarness {
     });
   }
 
-  static async start(
-    graphOptions: GraphEmulatorOptions = {},
-    storeOptions: LocalStoresOptions = {},
-  ): Promise<WorkerHarness> {
-    const stores = await startLocalStores(storeOptions);
+  static async start(graphOptions: GraphEmulatorOptions = {}, aws: HarnessAwsOptions = {}): Promise<WorkerHarness> {
+    const deployment = aws.deployment ?? (await loadDeployment("dev"));
+    const stores = await startLocalStores({
+      ...(deployment === false ? {} : { deployment }),
+      dynamoOnDisk: aws.dynamoOnDisk,
+    });
     const graph = await GraphEmulator.start({ seed: 7, ...graphOptions });
     return new WorkerHarness(stores, graph);
   }
@@ -82,22 +100,29 @@ export class WorkerHarness {
     return this.graph.site(siteId);
   }
 
-  /** The worker's environment: public names only, plus s3rver's generated local credentials. */
+  /**
+   * The worker's environment: with IAM enforced, the stack's task definition environment itself (the contract the
+   * program and the worker share), pointed at the emulators and signed as the task role's session; otherwise the
+   * same names with local values.
+   */
   env(extra: Record<string, string | undefined> = {}): Record<string, string> {
+    const task = this.stores.iam?.deployment.taskEnvironment ?? {
+      [ENV.checkpointTable]: this.tables.checkpoints,
+      [ENV.stateTable]: this.tables.state,
+      [ENV.documentsTable]: this.tables.documents,
+      [ENV.leaseTable]: this.tables.lease,
+      [ENV.contentBucket]: this.bucket,
+    };
     const env: Record<string, string | undefined> = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...task,
       ...this.stores.awsEnv,
-      AZURE_TENANT_ID: randomUUID(),
-      AZURE_CLIENT_ID: randomUUID(),
-      SYNC_SITE_IDS: SITE_ID,
-      CHECKPOINT_TABLE: this.tables.checkpoints,
-      STATE_TABLE: this.tables.state,
-      DOCUMENTS_TABLE: this.tables.documents,
-      LEASE_TABLE: this.tables.lease,
-      CONTENT_BUCKET: this.bucket,
-      GRAPH_BASE_URL: this.graph.baseUrl,
-      SYNC_LEASE_TTL_SECONDS: "3",
+      [ENV.tenantId]: randomUUID(),
+      [ENV.clientId]: randomUUID(),
+      [ENV.siteIds]: SITE_ID,
+      [ENV.graphBaseUrl]: this.graph.baseUrl,
+      [ENV.leaseTtlSeconds]: "3",
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
       ...extra,
     };
@@ -191,9 +216,14 @@ export class WorkerHarness {
     };
   }
 
+  /** The switches of a local `worker sync`: no Entra, and tables and bucket created unless the stack's exist. */
+  localSyncSwitches(): string[] {
+    return ["--graph-auth", "none", ...(this.stores.iam ? [] : ["--create-missing"])];
+  }
+
   /** Starts `worker sync` for SITE_ID against the local stores and the emulator. */
   startSync(extraArgs: string[] = [], env?: Record<string, string>): RunningWorker {
-    return this.spawn(["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing", ...extraArgs], env);
+    return this.spawn(["sync", "--site", SITE_ID, ...this.localSyncSwitches(), ...extraArgs], env);
   }
 
   /** Runs `worker sync` to its end. */
@@ -290,10 +320,10 @@ export class WorkerHarness {
  * The mirror must equal the library: every live file has a row with its path whose s3Key holds the
  * file's bytes, and the bucket holds nothing else (no leftover upload, no stale version).
  */
-export async function mirrorMismatches(harness: WorkerHarness, library: Library): Promise<string[]> {
+export async function mirrorMismatches(harness: WorkerHarness, library: Library, siteId = SITE_ID): Promise<string[]> {
   const expected = library.expectedFiles();
-  const objects = await harness.bucketObjects(library.siteId);
-  const docs = await harness.documents(library.siteId);
+  const objects = await harness.bucketObjects(siteId);
+  const docs = await harness.documents(siteId);
   const problems: string[] = [];
   const named = new Set<string>();
   for (const [id, file] of expected) {

@@ -37,7 +37,7 @@ describe("stack configuration", () => {
     assert.equal(dev.github.subjectFormat, "legacy");
     assert.equal(dev.github.ownerId, "1234567");
     assert.equal(dev.github.manageRepositorySettings, true);
-    assert.equal(dev.azure.identityKind, "managedIdentity");
+    assert.equal(dev.azure.identityKind, "application");
     assert.equal(dev.sync.cpu, 512);
     const prod = parseStackConfig("prod", stackFile("prod"));
     assert.equal(prod.environment, "prod");
@@ -95,11 +95,8 @@ describe("stack configuration", () => {
       ],
       [
         "a pinned workflow with a managed identity on Azure (no flexible credentials there)",
-        devWith("zerosecrets:github", (g) => ({
-          ...g,
-          jobWorkflowRef: "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
-        })),
-        '  - zerosecrets:azure.identityKind: "managedIdentity" cannot pin zerosecrets:github.jobWorkflowRef on Azure (flexible federated credentials need an app registration); set identityKind: application',
+        devWith("zerosecrets:azure", (a) => ({ ...a, identityKind: "managedIdentity" })),
+        '  - zerosecrets:azure.identityKind: "managedIdentity" cannot pin zerosecrets:github.jobWorkflows on Azure (flexible federated credentials need an app registration); set identityKind: application',
       ],
       [
         "a non-GUID tenant ID",
@@ -145,14 +142,33 @@ describe("stack configuration", () => {
         "  - zerosecrets:sync: missing; expected { siteIds, subnetIds, securityGroupIds, … }",
       ],
       [
-        "an unknown key inside a value",
-        devWith("zerosecrets:aws", (a) => ({ ...a, accessKeyId: "x" })),
-        '  - zerosecrets:aws: Unrecognized key: "accessKeyId"',
+        "an unknown key inside a value, naming the closest known one",
+        devWith("zerosecrets:aws", (a) => ({ ...a, acountId: a.accountId, accountId: undefined })),
+        '  - zerosecrets:aws.accountId: expected the 12-digit AWS account ID as a quoted string (e.g. "012345678901"); unquoted, YAML reads a number\n' +
+          "  - zerosecrets:aws.acountId: unknown key; the closest known key is zerosecrets:aws.accountId (known: accountId, existingOidcProviderArn, maxSessionDuration, permissionsBoundaryArn, stateBucket, secretsKeyId)",
       ],
       [
-        "an unknown project key",
-        { ...stackFile("dev"), "zerosecrets:clientSecret": "x" },
-        "  - zerosecrets:clientSecret: unknown key (known: environment, workerImageTag, github, aws, azure, sync)",
+        "an unknown key deep inside a value",
+        devWith("zerosecrets:github", (g) => ({ ...g, environments: { dev: { branches: ["main"], reviewer: {} } } })),
+        "  - zerosecrets:github.environments.dev.reviewer: unknown key; the closest known key is zerosecrets:github.environments.dev.reviewers (known: branches, reviewers)",
+      ],
+      [
+        "an unknown project key, naming the closest known one",
+        { ...stackFile("dev"), "zerosecrets:sinc": {} },
+        "  - zerosecrets:sinc: unknown key; the closest known key is zerosecrets:sync (known: environment, workerImageTag, github, aws, azure, sync)",
+      ],
+      [
+        "a key renamed since an earlier release, naming its new name",
+        devWith("zerosecrets:github", (g) => ({
+          ...g,
+          jobWorkflowRef: "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+        })),
+        "  - zerosecrets:github.jobWorkflowRef: unknown key; the closest known key is zerosecrets:github.jobWorkflows (known: owner, repository, ownerId, repositoryId, subjectFormat, enterpriseSlug, environments, extraDeploySubjects, allowUnprotectedDeploySubjects, publishRepositoryVariables, manageRepositorySettings, pinRepositoryId, jobWorkflows, subjectClaimKeys)",
+      ],
+      [
+        "a self-managed backend without a KMS secrets provider",
+        devWith("zerosecrets:aws", (a) => ({ ...a, secretsKeyId: undefined })),
+        "  - zerosecrets:aws.secretsKeyId: missing; a self-managed state backend (aws.stateBucket) needs an awskms:// secrets provider, or CI stops at a passphrase prompt: give the KMS key ID the stack file's secretsprovider names (docs/ci.md)",
       ],
       [
         "a malformed site ID",
@@ -171,12 +187,9 @@ describe("stack configuration", () => {
         '  - zerosecrets:aws.existingOidcProviderArn: "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" is not the provider for issuer https://token.actions.githubusercontent.com/contoso-ent (zerosecrets:github.enterpriseSlug)',
       ],
       [
-        "a wildcard job_workflow_ref",
-        devWith("zerosecrets:github", (g) => ({
-          ...g,
-          jobWorkflowRef: "contoso/zero-secrets-stack/.github/workflows/*.yml@refs/heads/main",
-        })),
-        '  - zerosecrets:github.jobWorkflowRef: jobWorkflowRef "contoso/zero-secrets-stack/.github/workflows/*.yml@refs/heads/main" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards',
+        "a wildcard in a pinned workflow file",
+        devWith("zerosecrets:github", (g) => ({ ...g, jobWorkflows: { deploy: [".github/workflows/*.yml"] } })),
+        '  - zerosecrets:github.jobWorkflows.deploy[0]: workflow ".github/workflows/*.yml" must be a workflow file of the repository, e.g. .github/workflows/pulumi.yml (no wildcard)',
       ],
       [
         "a missing region",

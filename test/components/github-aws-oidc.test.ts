@@ -98,26 +98,52 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
     );
   });
 
-  it("uses immutable subjects and pins repository_id and job_workflow_ref when asked", async () => {
+  it("uses immutable subjects and pins repository_id and each role's job_workflow_ref when asked", async () => {
+    const [preview, deploy] = base.roles;
     const { resources } = await build(
       "t3",
       make({
         ...base,
         repository: { ...repository, subjectFormat: "immutable" },
-        pinnedClaims: {
-          repositoryId: true,
-          jobWorkflowRef: "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
-        },
+        pinnedClaims: { repositoryId: true },
+        roles: [
+          {
+            ...preview!,
+            jobWorkflows: { workflows: [".github/workflows/pulumi.yml"], refs: [{ kind: "pullRequest" }] },
+          },
+          {
+            ...deploy!,
+            jobWorkflows: {
+              workflows: [".github/workflows/pulumi.yml", ".github/workflows/worker-image.yml"],
+              refs: [{ kind: "branch", branch: "main" }],
+            },
+          },
+        ],
       }),
     );
-    const trust = jsonInput(named(resources, "t3-deploy"), "assumeRolePolicy");
-    assert.deepEqual(trust.Statement[0].Condition.StringEquals, {
-      "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
-      "token.actions.githubusercontent.com:repository_id": "876543210",
-      "token.actions.githubusercontent.com:job_workflow_ref":
-        "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
-      "token.actions.githubusercontent.com:sub": ["repo:contoso@1234567/infra@876543210:environment:prod"],
+    const deployTrust = jsonInput(named(resources, "t3-deploy"), "assumeRolePolicy");
+    assert.deepEqual(deployTrust.Statement[0].Condition, {
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:repository_id": "876543210",
+        "token.actions.githubusercontent.com:job_workflow_ref": [
+          "contoso/infra/.github/workflows/pulumi.yml@refs/heads/main",
+          "contoso/infra/.github/workflows/worker-image.yml@refs/heads/main",
+        ],
+        "token.actions.githubusercontent.com:sub": ["repo:contoso@1234567/infra@876543210:environment:prod"],
+      },
     });
+    // A pull request runs a called workflow at the caller's ref, refs/pull/<N>/merge: the number is the one wildcard.
+    const previewTrust = jsonInput(named(resources, "t3-preview"), "assumeRolePolicy");
+    assert.deepEqual(previewTrust.Statement[0].Condition.StringLike, {
+      "token.actions.githubusercontent.com:job_workflow_ref": [
+        "contoso/infra/.github/workflows/pulumi.yml@refs/pull/*/merge",
+      ],
+    });
+    assert.equal(
+      previewTrust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:job_workflow_ref"],
+      undefined,
+    );
   });
 
   it("uses the enterprise issuer for the provider URL and the condition keys", async () => {
@@ -194,9 +220,28 @@ describe("GitHubActionsOidc (GitHub Actions -> AWS)", () => {
         "pinnedClaims.repositoryId needs repository.repositoryId (the numeric repository ID)",
       ],
       [
-        "a wildcard job_workflow_ref",
-        { pinnedClaims: { jobWorkflowRef: "contoso/*/.github/workflows/x.yml@refs/heads/main" } },
-        'pinnedClaims: jobWorkflowRef "contoso/*/.github/workflows/x.yml@refs/heads/main" must look like OWNER/REPO/.github/workflows/FILE@refs/heads/BRANCH, without wildcards',
+        "a wildcard workflow file in a job_workflow_ref pin",
+        {
+          roles: [
+            {
+              ...base.roles[0]!,
+              jobWorkflows: { workflows: [".github/workflows/*.yml"], refs: [{ kind: "branch", branch: "main" }] },
+            },
+          ],
+        },
+        'roles[preview].jobWorkflows: workflow ".github/workflows/*.yml" must be a workflow file of the repository, e.g. .github/workflows/pulumi.yml (no wildcard)',
+      ],
+      [
+        "a job_workflow_ref pin on every branch",
+        {
+          roles: [
+            {
+              ...base.roles[0]!,
+              jobWorkflows: { workflows: [".github/workflows/pulumi.yml"], refs: [{ kind: "branch", branch: "*" }] },
+            },
+          ],
+        },
+        'roles[preview].jobWorkflows: branch "*" is a wildcard alone: it would trust every branch; name it',
       ],
     ];
     cases.forEach(([what, override, message], i) => {

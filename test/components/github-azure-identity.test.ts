@@ -5,6 +5,7 @@ import {
   GitHubActionsIdentityArgs,
 } from "../../components/github-azure-identity";
 import type { SubjectFilter } from "../../components/github-subjects";
+import { constrainedRoleAssignmentCondition, readRoleAssignmentCondition } from "../../components/azure-rbac";
 import { build, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
 import { check } from "../../devtools/policy-fixtures/fixtures";
 import { federation } from "../../policy/rules/federation";
@@ -90,6 +91,31 @@ describe("GitHubActionsIdentity (GitHub Actions -> Azure)", () => {
     assert.equal(assignment!.inputs.principalType, "ServicePrincipal");
     const { resources: none } = await build("a4", make(base));
     assert.equal(ofType(none, "azure-native:authorization:RoleAssignment").length, 0);
+  });
+
+  it("limits an assignment with an ABAC condition (version 2.0) when given one", async () => {
+    const principal = "0f0e0d0c-0b0a-4909-8807-060504030201";
+    const condition = constrainedRoleAssignmentCondition([AZURE_BUILTIN_ROLES.Reader], [principal]);
+    const { resources } = await build(
+      "a6",
+      make({
+        ...base,
+        roleAssignments: [
+          { roleDefinitionId: AZURE_BUILTIN_ROLES.RoleBasedAccessControlAdministrator, condition, description: "why" },
+        ],
+      }),
+    );
+    const [assignment] = ofType(resources, "azure-native:authorization:RoleAssignment");
+    assert.equal(assignment!.inputs.condition, condition);
+    assert.equal(assignment!.inputs.conditionVersion, "2.0");
+    assert.equal(assignment!.inputs.description, "why");
+    assert.deepEqual(readRoleAssignmentCondition(condition)!.write, {
+      roleIds: [AZURE_BUILTIN_ROLES.Reader],
+      principalIds: [principal],
+    });
+    // Text in any other form is not read as a restriction.
+    assert.equal(readRoleAssignmentCondition(condition.replace("GuidEquals", "GuidNotEquals")), undefined);
+    assert.throws(() => constrainedRoleAssignmentCondition([], [principal]), /at least one role and one principal/);
   });
 
   it("can use an app registration and service principal, still without a password", async () => {

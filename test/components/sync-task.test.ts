@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { SyncTask, SyncTaskArgs } from "../../components/sync-task";
+import { NO_IMAGE_TAG, SyncTask, SyncTaskArgs } from "../../components/sync-task";
 import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
 
 const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
@@ -86,18 +86,22 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     assert.deepEqual(definition.requiresCompatibilities, ["FARGATE"]);
   });
 
-  it("limits the task role to its tables, its prefix, pinned web identity tokens and its logs", async () => {
+  it("limits the task role to its tables, its prefix and pinned web identity tokens", async () => {
     const { component, resources } = await build("s4", make(base));
     const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
     const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
     const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    assert.deepEqual(Object.keys(bySid), [
-      "SyncTables",
-      "ListContentPrefix",
-      "ContentObjects",
-      "WebIdentityTokenForEntra",
-      "WorkerLogs",
+    assert.deepEqual(Object.keys(bySid), ["SyncTables", "ContentObjects", "WebIdentityTokenForEntra"]);
+    // Each DynamoDB operation is its own IAM action: the worker's BatchGetItem needs its own grant.
+    assert.deepEqual(bySid.SyncTables.Action, [
+      "dynamodb:GetItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:BatchGetItem",
+      "dynamodb:PutItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:Query",
     ]);
+    assert.deepEqual(bySid.ContentObjects.Action, ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]);
     assert.deepEqual(
       bySid.SyncTables.Resource,
       await Promise.all(
@@ -106,7 +110,6 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
         ),
       ),
     );
-    assert.deepEqual(bySid.ListContentPrefix.Condition, { StringLike: { "s3:prefix": ["sharepoint/*"] } });
     assert.equal(bySid.ContentObjects.Resource, `${bucketArn}/sharepoint/*`);
     assert.deepEqual(bySid.WebIdentityTokenForEntra, {
       Sid: "WebIdentityTokenForEntra",
@@ -120,10 +123,6 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
         NumericLessThanEquals: { "sts:DurationSeconds": 300 },
       },
     });
-    assert.match(
-      bySid.WorkerLogs.Resource,
-      /^arn:aws:logs:ap-southeast-2:111122223333:log-group:s4-logs-[0-9a-f]{7}:log-stream:\*$/,
-    );
     const trust = jsonInput(named(resources, "s4-task"), "assumeRolePolicy");
     assert.deepEqual(trust.Statement[0].Principal, { Service: "ecs-tasks.amazonaws.com" });
   });
@@ -184,6 +183,23 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     assert.deepEqual(scheduler.Statement[1].Condition, {
       StringEquals: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
     });
+  });
+
+  it("runs the given image on enabled schedules, and creates them disabled until an image is given", async () => {
+    const withImage = await build("s7", make(base));
+    for (const schedule of ofType(withImage.resources, "aws:scheduler/schedule:Schedule"))
+      assert.equal(schedule.inputs.state, "ENABLED");
+
+    const { imageTag: _tag, ...withoutTag } = base;
+    const { component, resources } = await build("s8", make(withoutTag));
+    const [container] = jsonInput(named(resources, "s8-task-definition"), "containerDefinitions");
+    // A tag the pipeline never pushes (it pushes commit SHAs): nothing can run it, and nothing is scheduled to.
+    assert.equal(container.image, `${await unwrap(component.repositoryUrl)}:${NO_IMAGE_TAG}`);
+    assert.doesNotMatch(NO_IMAGE_TAG, /^[0-9a-f]{40}$/);
+    const schedules = ofType(resources, "aws:scheduler/schedule:Schedule");
+    assert.equal(schedules.length, 2);
+    for (const schedule of schedules) assert.equal(schedule.inputs.state, "DISABLED");
+    assert.equal(component.schedulesEnabled, false);
   });
 
   it("runs in an existing cluster when given one", async () => {

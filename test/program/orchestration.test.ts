@@ -6,6 +6,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runStackUnderMocks, StackRun } from "../../tools/mock-runtime";
+import { copyProgram } from "../../devtools/program-copy";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const MODES = ["schedule", "stepFunctions"] as const;
@@ -22,8 +23,7 @@ describe("orchestration modes in the dev and prod stacks", function () {
 
   before(async function () {
     fs.mkdirSync(copy, { recursive: true });
-    for (const item of ["Pulumi.yaml", "index.ts", "components", "policy/iam", "policy/lib/values.ts"])
-      fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
+    copyProgram(copy);
     for (const stack of ["dev", "prod"])
       for (const mode of MODES)
         fs.writeFileSync(

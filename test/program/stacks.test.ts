@@ -10,6 +10,8 @@ import * as path from "node:path";
 import { recordedPlanRun } from "../../devtools/recorded-stacks";
 import { RecordedResource, runStackUnderMocks, StackRun, UNKNOWN } from "../../tools/mock-runtime";
 import { readProject, readStackConfig } from "../../tools/mock-runtime/stack-file";
+import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
+import { copyProgram } from "../../devtools/program-copy";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -28,16 +30,17 @@ const SECRET_BEARING_TYPES = [
 const CREDENTIAL_SHAPES =
   /AKIA[A-Z2-7]{16}|[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31,34}|-----BEGIN ([A-Z]+ )?PRIVATE KEY-----|gh[pousr]_[A-Za-z0-9]{36}/;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const WORKER_ENVIRONMENT = [
-  "AZURE_TENANT_ID",
-  "AZURE_CLIENT_ID",
-  "SYNC_SITE_IDS",
-  "CHECKPOINT_TABLE",
-  "STATE_TABLE",
-  "DOCUMENTS_TABLE",
-  "LEASE_TABLE",
-  "CONTENT_BUCKET",
-  "AWS_REGION",
+/** The variables a task must set: every name of the shared contract's TaskEnvironment but the optional Graph URL. */
+const TASK_ENVIRONMENT = [
+  ENV.tenantId,
+  ENV.clientId,
+  ENV.siteIds,
+  ENV.checkpointTable,
+  ENV.stateTable,
+  ENV.documentsTable,
+  ENV.leaseTable,
+  ENV.contentBucket,
+  ENV.region,
 ];
 
 const ofType = (run: StackRun, type: string) => run.resources.filter((r) => r.type === type);
@@ -149,6 +152,12 @@ describe("the dev and prod stacks under the mock runtime", function () {
             assert.match(statement.Resource, /^arn:aws:s3:::contoso-pulumi-state-(dev|prod)\/\.pulumi\/locks\/\*$/);
             continue;
           }
+          // Opening the stack decrypts its data key with the secrets provider's key, and only that key.
+          if (statement.Sid === "StackSecretsProvider") {
+            assert.equal(statement.Action, "kms:Decrypt");
+            assert.match(statement.Resource, /^arn:aws:kms:ap-southeast-2:\d{12}:key\/[0-9a-f-]{36}$/);
+            continue;
+          }
           for (const action of actions) assert.match(action, /^[a-z0-9-]+:(Get|List|Describe)/, action);
         }
       });
@@ -163,7 +172,11 @@ describe("the dev and prod stacks under the mock runtime", function () {
             const equals = statement.Condition.StringEquals;
             assert.equal(equals["token.actions.githubusercontent.com:aud"], "sts.amazonaws.com");
             assert.equal(equals["token.actions.githubusercontent.com:repository_id"], "876543210");
-            assert.equal(statement.Condition.StringLike, undefined);
+            // The one pattern: a pull request's number in the preview role's job_workflow_ref pin.
+            assert.deepEqual(
+              Object.keys(statement.Condition.StringLike ?? {}),
+              role.name.endsWith("preview") ? ["token.actions.githubusercontent.com:job_workflow_ref"] : [],
+            );
             for (const subject of equals["token.actions.githubusercontent.com:sub"]) {
               assert.match(subject, /^repo:contoso\/zero-secrets-stack:(pull_request|environment:(dev|prod))$/);
             }
@@ -191,7 +204,7 @@ describe("the dev and prod stacks under the mock runtime", function () {
         const [container] = json(ofType(run, "aws:ecs/taskDefinition:TaskDefinition")[0]!, "containerDefinitions");
         assert.deepEqual(
           container.environment.map((e: { name: string }) => e.name),
-          WORKER_ENVIRONMENT,
+          TASK_ENVIRONMENT,
         );
         const env = Object.fromEntries(
           container.environment.map((e: { name: string; value: string }) => [e.name, e.value]),
@@ -238,11 +251,11 @@ describe("the dev and prod stacks under the mock runtime", function () {
     assert.equal(byName(runs.prod!, "zs-prod-actions-env-prod-branch-main").inputs.branchPattern, "main");
     const deploy = byName(runs.prod!, "zs-prod-github-deploy");
     assert.equal(deploy.inputs.permissionsBoundary, "arn:aws:iam::444455556666:policy/platform-deploy-boundary");
-    assert.equal(
+    assert.deepEqual(
       json(deploy, "assumeRolePolicy").Statement[0].Condition.StringEquals[
         "token.actions.githubusercontent.com:job_workflow_ref"
       ],
-      "contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main",
+      ["contoso/zero-secrets-stack/.github/workflows/pulumi.yml@refs/heads/main"],
     );
     // Azure parity: the prod deploy identity pins the same workflow (flexible credential on job_workflow_ref).
     const flexible = ofType(
@@ -285,20 +298,42 @@ describe("the dev and prod stacks under the mock runtime", function () {
     }
   });
 
-  it("publishes the variable names the workflows read", () => {
-    const names = (run: StackRun) =>
-      ofType(run, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable")
-        .map((v) => v.inputs.variableName)
-        .sort();
-    assert.deepEqual(names(runs.prod!), [
-      "AWS_DEPLOY_ROLE_ARN",
-      "AWS_REGION",
-      "AZURE_DEPLOY_CLIENT_ID",
-      "AZURE_SUBSCRIPTION_ID",
-      "AZURE_TENANT_ID",
-      "ECR_REPOSITORY_URL",
-      "PULUMI_BACKEND_URL",
+  it("publishes exactly the variables the workflows read, each where the job reading it can see it", () => {
+    const workflows = path.join(ROOT, ".github", "workflows");
+    const read = new Set(
+      fs
+        .readdirSync(workflows)
+        .flatMap((f) =>
+          [...fs.readFileSync(path.join(workflows, f), "utf8").matchAll(/vars\.([A-Z_]+)/g)].map((m) => m[1]!),
+        ),
+    );
+    const published = (run: StackRun, type: string) => ofType(run, type).map((v) => v.inputs.variableName as string);
+    const environment = new Set([
+      ...published(runs.dev!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
+      ...published(runs.prod!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable"),
     ]);
+    const repository = new Set(published(runs.dev!, "github:index/actionsVariable:ActionsVariable"));
+    assert.deepEqual(
+      [...read].filter((name) => !environment.has(name) && !repository.has(name)),
+      [],
+      "read but never published",
+    );
+    assert.deepEqual(
+      [...new Set([...environment, ...repository])].filter((name) => !read.has(name)).sort(),
+      [],
+      "published but never read",
+    );
+    assert.deepEqual(
+      published(runs.prod!, "github:index/actionsEnvironmentVariable:ActionsEnvironmentVariable").sort(),
+      [
+        "AWS_DEPLOY_ROLE_ARN",
+        "AWS_REGION",
+        "AZURE_DEPLOY_CLIENT_ID",
+        "AZURE_SUBSCRIPTION_ID",
+        "AZURE_TENANT_ID",
+        "PULUMI_BACKEND_URL",
+      ],
+    );
   });
 });
 
@@ -308,9 +343,7 @@ describe("runStackUnderMocks", () => {
 
   before(() => {
     fs.mkdirSync(copy, { recursive: true });
-    // The components import the pack's evaluator (policy/iam, which reads policy/lib/values.ts).
-    for (const item of ["Pulumi.yaml", "index.ts", "components", "policy/iam", "policy/lib/values.ts"])
-      fs.cpSync(path.join(ROOT, item), path.join(copy, item), { recursive: true });
+    copyProgram(copy);
   });
   after(() => fs.rmSync(copy, { recursive: true, force: true }));
 
@@ -324,6 +357,18 @@ describe("runStackUnderMocks", () => {
       name: "StackRunError",
       message:
         'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n  - zerosecrets:environment: "staging" is not a declared environment; expected one of dev (zerosecrets:github.environments)',
+    });
+  });
+
+  it("refuses a misspelt zerosecrets: key read from the stack file, naming the closest known key", async () => {
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(path.join(copy, "Pulumi.dev.yaml"), dev.replace("  zerosecrets:sync:\n", "  zerosecrets:sinc:\n"));
+    await assert.rejects(runStackUnderMocks({ stack: "dev", projectDir: copy }), {
+      name: "StackRunError",
+      message:
+        'Stack "dev" has invalid configuration (Pulumi.dev.yaml):\n' +
+        "  - zerosecrets:sync: missing; expected { siteIds, subnetIds, securityGroupIds, … }\n" +
+        "  - zerosecrets:sinc: unknown key; the closest known key is zerosecrets:sync (known: environment, workerImageTag, github, aws, azure, sync)",
     });
   });
 

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import dockerignore from "@balena/dockerignore";
 
 const REPO = join(__dirname, "..", "..");
 
@@ -88,5 +89,92 @@ describe("worker Dockerfile", () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it("starts every stage from a base image pinned by digest", () => {
+    const text = readFileSync(join(REPO, "worker", "Dockerfile"), "utf8");
+    const args = Object.fromEntries([...text.matchAll(/^ARG (\w+)=(\S+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    for (const stage of stages) {
+      const from = stage.instructions[0]!.args.split(/\s+/)[0]!;
+      const image = from.replace(/^\$\{(\w+)\}$/, (_, name: string) => args[name] ?? "");
+      assert.match(image, /^[\w./:-]+@sha256:[0-9a-f]{64}$/, `stage ${stage.name} starts from ${from}`);
+    }
+  });
+
+  it("lets only what the Dockerfile copies into the build context (.dockerignore at the context root)", () => {
+    const ignore = dockerignore().add(readFileSync(join(REPO, ".dockerignore"), "utf8"));
+    const copied = stages
+      .flatMap((s) => s.instructions)
+      .filter((i) => i.op === "COPY" && !i.args.startsWith("--from"))
+      .flatMap((i) => i.args.split(/\s+/).slice(0, -1));
+    assert.ok(copied.includes("worker/src"));
+    for (const source of copied) {
+      const probe = source === "worker/src" ? "worker/src/cli.ts" : source;
+      assert.ok(!ignore.ignores(probe), `${probe} is copied by the Dockerfile but kept out of the context`);
+    }
+    for (const kept of [
+      ".env",
+      "worker/.env",
+      ".git/config",
+      "node_modules/zod/package.json",
+      ".local/plan-dev.json",
+      "plans/plan-pr-dev.json",
+      "Pulumi.dev.yaml",
+      "test/worker/cli.test.ts",
+      "worker/src/cli.test.ts",
+      "components/sync-task.ts",
+      "worker/dist/cli.js",
+    ]) {
+      assert.ok(ignore.ignores(kept), `${kept} would enter the build context`);
+    }
+  });
+
+  it("ships no build tool: nothing the worker reaches in the lock file is typescript or ts-node", () => {
+    // npm ci --omit=dev --workspace worker installs every package the worker reaches through ANY dependency edge
+    // unless the lock marks it dev-only; typescript is not (the policy pack needs it in production), so a dev edge
+    // from the worker to it put the compiler in the runtime image. The runtime stage also refuses to finish with it.
+    const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
+      packages: Record<
+        string,
+        {
+          dependencies?: Record<string, string>;
+          devDependencies?: Record<string, string>;
+          optionalDependencies?: Record<string, string>;
+        }
+      >;
+    };
+    const resolveFrom = (from: string, name: string): string | undefined => {
+      for (
+        let dir = from;
+        ;
+        dir = dir.includes("/node_modules/") ? dir.slice(0, dir.lastIndexOf("/node_modules/")) : ""
+      ) {
+        const candidate = dir === "" ? `node_modules/${name}` : `${dir}/node_modules/${name}`;
+        if (lock.packages[candidate]) return candidate;
+        if (dir === "") return undefined;
+      }
+    };
+    const reached = new Set<string>();
+    const visit = (path: string, withDev: boolean) => {
+      const entry = lock.packages[path]!;
+      const edges = { ...entry.dependencies, ...entry.optionalDependencies, ...(withDev ? entry.devDependencies : {}) };
+      for (const name of Object.keys(edges)) {
+        const target = resolveFrom(path === "worker" ? "" : path, name);
+        if (target === undefined || reached.has(target)) continue;
+        reached.add(target);
+        visit(target, false);
+      }
+    };
+    visit("worker", true);
+    assert.ok(reached.has("node_modules/@aws-sdk/client-s3"), "the walk reaches the worker's dependencies");
+    for (const tool of ["typescript", "ts-node"])
+      assert.ok(![...reached].some((p) => p.endsWith(`node_modules/${tool}`)), `the worker reaches ${tool}`);
+    const dockerfile = readFileSync(join(REPO, "worker", "Dockerfile"), "utf8");
+    assert.match(runs(runtime).join("\n"), /test ! -e node_modules\/typescript && test ! -e node_modules\/ts-node/);
+    assert.doesNotMatch(
+      dockerfile,
+      /npm (install|i) (?!--no-save --workspace worker)/,
+      "only the build stage adds the compiler, unsaved",
+    );
   });
 });

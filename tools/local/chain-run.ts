@@ -10,6 +10,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { startChainWorld, SITE_ID } from "../../devtools/chain/chain-world";
 import { scanRun } from "../../devtools/chain/run-scan";
+import { describeAuthorisations } from "../../devtools/iam";
 import { describeDotEnv, loadDotEnv } from "../../worker/src/config/dotenv";
 
 // `.env`, when present: read without overriding what is set, and named (every service of this run is
@@ -53,10 +54,10 @@ async function main(): Promise<number> {
   try {
     const { chain, graph } = world;
     console.log(`Zero-secret chain on loopback; library ${SITE_ID} with ${opts.files} documents.`);
-    const refused = await world.runWorker(["sync", "--create-missing"]);
-    const wasRefused = refused.code !== 0 && /403 accessDenied/.test(refused.stdout + refused.stderr);
+    const beforeGrant = await world.runWorker(["sync", ...world.syncSwitches()]);
+    const wasRefused = beforeGrant.code !== 0 && /403 accessDenied/.test(beforeGrant.stdout + beforeGrant.stderr);
     step(0, "Before the grant: the sync identity holds Sites.Selected and no site permission", {
-      "worker exit code": String(refused.code),
+      "worker exit code": String(beforeGrant.code),
       "Graph answered": wasRefused ? "403 accessDenied (as Graph does for Sites.Selected without a grant)" : "NOT 403",
       "drive calls refused": graph.sitePermissions.stats.refusedWithoutGrant,
     });
@@ -68,7 +69,7 @@ async function main(): Promise<number> {
       roles: granted?.roles ?? [],
     });
     const started = Date.now();
-    const run = await world.runWorker(["sync", "--create-missing"]);
+    const run = await world.runWorker(["sync", ...world.syncSwitches()]);
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
 
     step(1, "ECS task role -> container credentials (no stored key)", {
@@ -119,18 +120,25 @@ async function main(): Promise<number> {
       "objects in bucket": bucket.size,
       "mirror equals library": mirrorOk ? "yes" : "NO",
     });
+    const iam = world.stores.iam!;
+    const refused = iam.enforcer.denials().length;
+    step(6, "IAM enforcement (the stack's task-role policy, as the program generates it)", {
+      "task role": iam.deployment.taskRole.arn,
+      decisions: describeAuthorisations(iam.enforcer),
+      refused: refused === 0 ? "none" : String(refused),
+    });
     const scan = await scanRun({
       env: world.workerEnv(),
       logs: {
         "worker stdout": run.stdout,
         "worker stderr": run.stderr,
-        "refused worker stdout": refused.stdout,
-        "refused worker stderr": refused.stderr,
+        "refused worker stdout": beforeGrant.stdout,
+        "refused worker stderr": beforeGrant.stderr,
       },
       directories: [world.stores.s3Directory, dirname(chain.entra.caFile)],
       issuedCredentials: chain.issuedCredentials(),
     });
-    step(6, "No-secret scan of the run (policy/detect + every credential issued)", {
+    step(7, "No-secret scan of the run (policy/detect + every credential issued)", {
       scanned: `${scan.scanned.variables} variables, ${scan.scanned.logs} logs, ${scan.scanned.files} files`,
       findings: scan.findings.length ? scan.findings.map((f) => `${f.where}: ${f.message}`) : "none",
     });
@@ -138,7 +146,7 @@ async function main(): Promise<number> {
       console.log(
         `\nWorker output (last lines):\n${(run.stderr + run.stdout).trim().split("\n").slice(-8).join("\n")}`,
       );
-    return wasRefused && run.code === 0 && mirrorOk && scan.findings.length === 0 ? 0 : 1;
+    return wasRefused && run.code === 0 && mirrorOk && scan.findings.length === 0 && refused === 0 ? 0 : 1;
   } finally {
     await world.close();
   }

@@ -3,6 +3,7 @@
 // process for a full round, changes the library, runs an incremental round, and checks that the
 // bucket equals the library byte for byte.
 import { Command, InvalidArgumentError } from "commander";
+import { describeAuthorisations } from "../../devtools/iam";
 import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf, type WorkerExit } from "../../devtools/worker/harness";
 import { SiteGrantProvider } from "../../components/site-grant";
 import { SitePermissionsApi } from "../../components/site-permissions-api";
@@ -57,6 +58,10 @@ async function main(): Promise<void> {
   const h = await WorkerHarness.start({ latencyMs: opts.latency });
   try {
     console.log(`Graph emulator ${h.graph.baseUrl}, DynamoDB ${h.stores.dynamoEndpoint}, S3 ${h.stores.s3Endpoint}`);
+    const iam = h.stores.iam!;
+    console.log(
+      `IAM enforced: every AWS call is authorised against stack ${iam.deployment.stack}'s task role ${iam.deployment.taskRole.arn} as the program generates it`,
+    );
     const library = h.library();
     library.generate({ files: opts.files, folders: opts.folders, seed: 2026 });
     const args = opts.concurrency === undefined ? [] : ["--concurrency", String(opts.concurrency)];
@@ -104,7 +109,11 @@ async function main(): Promise<void> {
         ? `\nMirror verified: ${library.expectedFiles().size} files in s3://${h.bucket}/sharepoint/${SITE_ID}/ match the library (sha256 and path).`
         : `\nMirror differs from the library:\n  ${problems.slice(0, 20).join("\n  ")}`,
     );
-    process.exitCode = problems.length === 0 ? 0 : 1;
+    const refused = iam.enforcer.denials().length;
+    console.log(
+      `\nIAM decisions for the worker: ${describeAuthorisations(iam.enforcer)}${refused ? "" : "; none refused"}`,
+    );
+    process.exitCode = problems.length === 0 && refused === 0 ? 0 : 1;
   } finally {
     await h.close();
   }

@@ -35,6 +35,8 @@ const PROGRAM_FILES = [
   "components",
   "policy/iam",
   "policy/lib/values.ts",
+  // The contracts the program shares with the worker (the program imports them from the worker's tree).
+  "worker/src/contract",
   "tsconfig.json",
 ];
 

@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { SITE_ID, startChainWorld, type ChainWorld } from "../../../devtools/chain/chain-world";
 import { scanRun } from "../../../devtools/chain/run-scan";
 
-const SYNC = ["sync", "--create-missing"];
+const SYNC = ["sync"];
 
 describe("the worker syncs through the zero-secret chain", function () {
   this.timeout(120_000);

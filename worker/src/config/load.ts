@@ -2,6 +2,15 @@
 // the command-line switches. Every problem is collected and reported in ONE error, so a broken task
 // definition is fixed in one go rather than one variable per deployment.
 import { z } from "zod";
+import {
+  AWS_REGION_PATTERN,
+  DYNAMODB_TABLE_PATTERN,
+  GUID_PATTERN,
+  HOSTNAME_PATTERN,
+  S3_BUCKET_PATTERN,
+  WORKER_ENVIRONMENT as ENV,
+  type WorkerEnvironmentName,
+} from "../contract";
 import type { GraphAuthMode } from "../credentials";
 import { isLoopbackUrl } from "./loopback";
 import { SITE_ID_PATTERN, splitSiteIds } from "./site-ids";
@@ -62,65 +71,68 @@ export class ConfigError extends Error {
   }
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TENANT_DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 const tableName = z
   .string({ error: "is required (a DynamoDB table name)" })
-  .regex(/^[A-Za-z0-9_.-]{3,255}$/, "must be a DynamoDB table name: 3-255 characters of A-Z a-z 0-9 _ . -");
+  .regex(DYNAMODB_TABLE_PATTERN, "must be a DynamoDB table name: 3-255 characters of A-Z a-z 0-9 _ . -");
 const url = (what: string) => z.string().url(`must be an absolute URL (${what})`).optional();
 
-const envSchema = z.object({
-  SYNC_SITE_IDS: z
+/** One entry per variable of the shared contract (`../contract`): the `satisfies` clause refuses a missing or extra name. */
+const envShape = {
+  [ENV.siteIds]: z
     .string({ error: "is required (comma-separated SharePoint site ids)" })
     .transform(splitSiteIds)
     .refine((ids) => ids.length > 0, "must name at least one site id")
     .refine((ids) => ids.every((id) => SITE_ID_PATTERN.test(id)), "site ids may hold only A-Z a-z 0-9 . _ , -"),
-  CHECKPOINT_TABLE: tableName,
-  STATE_TABLE: tableName,
-  DOCUMENTS_TABLE: tableName,
-  LEASE_TABLE: tableName,
-  CONTENT_BUCKET: z
+  [ENV.checkpointTable]: tableName,
+  [ENV.stateTable]: tableName,
+  [ENV.documentsTable]: tableName,
+  [ENV.leaseTable]: tableName,
+  [ENV.contentBucket]: z
     .string({ error: "is required (the S3 bucket that receives the documents)" })
-    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name: 3-63 lower-case letters, digits, . or -"),
-  AWS_REGION: z
+    .regex(S3_BUCKET_PATTERN, "must be an S3 bucket name: 3-63 lower-case letters, digits, . or -"),
+  [ENV.region]: z
     .string({ error: "is required (e.g. ap-southeast-2)" })
-    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, "must be an AWS region such as ap-southeast-2"),
-  GRAPH_BASE_URL: z
+    .regex(AWS_REGION_PATTERN, "must be an AWS region such as ap-southeast-2"),
+  [ENV.graphBaseUrl]: z
     .string()
     .url("must be an absolute URL such as https://graph.microsoft.com/v1.0")
     .default(DEFAULT_GRAPH_BASE_URL),
-  SYNC_CONCURRENCY: z.coerce
+  [ENV.concurrency]: z.coerce
     .number({ error: "must be a whole number" })
     .int("must be a whole number")
     .min(1, "must be at least 1")
     .max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`)
     .optional(),
-  SYNC_LEASE_TTL_SECONDS: z.coerce
+  [ENV.leaseTtlSeconds]: z.coerce
     .number({ error: "must be a whole number of seconds" })
     .int("must be a whole number of seconds")
     .min(1, "must be at least 1 (second)")
     .max(900, "must be at most 900 (seconds)")
     .default(60),
-  SYNC_STALL_TIMEOUT_SECONDS: z.coerce
+  [ENV.stallTimeoutSeconds]: z.coerce
     .number({ error: "must be a whole number of seconds" })
     .int("must be a whole number of seconds")
     .min(5, "must be at least 5 (seconds)")
     .max(86_400, "must be at most 86400 (seconds)")
     .default(600),
-  AZURE_TENANT_ID: z
+  [ENV.tenantId]: z
     .string()
-    .refine((v) => GUID.test(v) || TENANT_DOMAIN.test(v), "must be a tenant GUID or domain")
+    .refine((v) => GUID_PATTERN.test(v) || HOSTNAME_PATTERN.test(v), "must be a tenant GUID or domain")
     .optional(),
-  AZURE_CLIENT_ID: z.string().regex(GUID, "must be a GUID (the managed identity's or app's client id)").optional(),
-  AZURE_AUTHORITY_HOST: url("the Entra authority host"),
-  AWS_ENDPOINT_URL: url("fallback endpoint for every AWS service"),
-  AWS_ENDPOINT_URL_DYNAMODB: url("DynamoDB endpoint"),
-  AWS_ENDPOINT_URL_S3: url("S3 endpoint"),
-  AWS_ENDPOINT_URL_STS: url("STS endpoint"),
-  AWS_ENDPOINT_URL_SQS: url("SQS endpoint"),
-  DOWNLOAD_QUEUE_URL: url("the fan-out download queue"),
-  DOWNLOAD_DEAD_LETTER_QUEUE_URL: url("the fan-out download queue's dead-letter queue"),
-});
+  [ENV.clientId]: z
+    .string()
+    .regex(GUID_PATTERN, "must be a GUID (the managed identity's or app's client id)")
+    .optional(),
+  [ENV.authorityHost]: url("the Entra authority host"),
+  [ENV.endpoint]: url("fallback endpoint for every AWS service"),
+  [ENV.dynamodbEndpoint]: url("DynamoDB endpoint"),
+  [ENV.s3Endpoint]: url("S3 endpoint"),
+  [ENV.stsEndpoint]: url("STS endpoint"),
+  [ENV.sqsEndpoint]: url("SQS endpoint"),
+  [ENV.downloadQueueUrl]: url("the fan-out download queue"),
+  [ENV.downloadDeadLetterQueueUrl]: url("the fan-out download queue's dead-letter queue"),
+} satisfies Record<WorkerEnvironmentName, z.ZodType>;
+const envSchema = z.object(envShape);
 
 const cliSchema = z.object({
   site: z.string().optional(),

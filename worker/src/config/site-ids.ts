@@ -1,7 +1,8 @@
 // SYNC_SITE_IDS is comma-separated, but a real Graph site id is itself "hostname,siteCollectionId,webId".
 // A hostname followed by two GUIDs is therefore read as ONE site id; anything else is one id per token.
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const HOSTNAME = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+// The patterns are the shared contract's, so every site id the stack accepts splits back into itself.
+import { GUID_PATTERN as GUID, HOSTNAME_PATTERN as HOSTNAME } from "../contract";
+
 /** Characters a site id may hold: it becomes part of a Graph URL path and of an S3 key. */
 export const SITE_ID_PATTERN = /^[A-Za-z0-9._,-]+$/;
 

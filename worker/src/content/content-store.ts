@@ -7,6 +7,7 @@
 // row names it (the commit). A worker that lost its lease can upload, but its row write is refused,
 // and it deletes its own upload; it can never overwrite or delete what the new holder wrote.
 import { randomUUID } from "node:crypto";
+import { contentKey, itemPrefix } from "../contract";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
@@ -36,14 +37,12 @@ export const LARGE_FILE_BYTES = 1024 * 1024;
 /** ...of which there are this many, whatever the item concurrency: worst case ~3 x 15 MiB + N x 1 MiB. */
 export const MAX_CONCURRENT_LARGE_UPLOADS = 3;
 
-/** Every version of an item's content lives under this prefix. */
-export function itemPrefix(siteId: string, itemId: string): string {
-  return `sharepoint/${siteId}/${itemId}/`;
-}
+/** Every version of an item's content lives under this prefix (the shared contract's, which the task role is limited to). */
+export { itemPrefix };
 
 /** A key no other upload uses: the writer's fence plus a nonce. */
 export function newContentKey(siteId: string, itemId: string, fence: number): string {
-  return `${itemPrefix(siteId, itemId)}${fence}-${randomUUID().slice(0, 8)}`;
+  return contentKey(siteId, itemId, `${fence}-${randomUUID().slice(0, 8)}`);
 }
 
 /** The fence that wrote a content key (undefined for keys of another shape). */

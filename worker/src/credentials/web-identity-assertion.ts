@@ -3,11 +3,12 @@
 // before it expires, and concurrent callers share one request, so a busy worker asks STS about
 // once per token lifetime rather than once per Graph token.
 import { GetWebIdentityTokenCommand, STSClient, STSServiceException, type STSClientConfig } from "@aws-sdk/client-sts";
+import { ENTRA_TOKEN_EXCHANGE_AUDIENCE, WEB_IDENTITY_TOKEN } from "../contract";
 import { GraphCredentialError } from "./errors";
 
-export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
-export const ASSERTION_ALGORITHM = "RS256";
-export const ASSERTION_LIFETIME_SECONDS = 300;
+export { ENTRA_TOKEN_EXCHANGE_AUDIENCE };
+export const ASSERTION_ALGORITHM = WEB_IDENTITY_TOKEN.algorithm;
+export const ASSERTION_LIFETIME_SECONDS = WEB_IDENTITY_TOKEN.lifetimeSeconds;
 /** Connection and request (socket idle) timeouts of the STS client. */
 const STS_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 };
 /** Ask for a new token when less than this is left: Entra must still find it valid on arrival. */

@@ -9,33 +9,29 @@ import {
   type AttributeDefinition,
 } from "@aws-sdk/client-dynamodb";
 import type { WorkerConfig } from "../config/load";
+import { TABLE_KEYS, type TableRole } from "../contract";
 
 interface TableLayout {
   readonly keys: KeySchemaElement[];
   readonly attributes: AttributeDefinition[];
 }
 
-const SITE_KEY: TableLayout = {
-  keys: [{ AttributeName: "siteId", KeyType: "HASH" }],
-  attributes: [{ AttributeName: "siteId", AttributeType: "S" }],
-};
-const SITE_AND_ITEM_KEY: TableLayout = {
-  keys: [
-    { AttributeName: "siteId", KeyType: "HASH" },
-    { AttributeName: "itemId", KeyType: "RANGE" },
-  ],
-  attributes: [
-    { AttributeName: "siteId", AttributeType: "S" },
-    { AttributeName: "itemId", AttributeType: "S" },
-  ],
-};
+/** The key schema the stack declares too (the shared contract's TABLE_KEYS), all string attributes. */
+function layoutOf(role: TableRole): TableLayout {
+  const { hash, range } = TABLE_KEYS[role];
+  const names = range === undefined ? [hash] : [hash, range];
+  return {
+    keys: names.map((AttributeName, i) => ({ AttributeName, KeyType: i === 0 ? "HASH" : "RANGE" })),
+    attributes: names.map((AttributeName) => ({ AttributeName, AttributeType: "S" })),
+  };
+}
 
 export function tableLayouts(tables: WorkerConfig["tables"]): Array<[string, TableLayout]> {
   return [
-    [tables.checkpoints, SITE_KEY],
-    [tables.state, SITE_KEY],
-    [tables.lease, SITE_KEY],
-    [tables.documents, SITE_AND_ITEM_KEY],
+    [tables.checkpoints, layoutOf("checkpoints")],
+    [tables.state, layoutOf("state")],
+    [tables.lease, layoutOf("lease")],
+    [tables.documents, layoutOf("documents")],
   ];
 }
 
