@@ -91,7 +91,16 @@ describe("SyncTask (the SharePoint sync on Fargate)", () => {
     const policy = jsonInput(named(resources, "s4-task-permissions"), "policy");
     const bucketArn = `arn:aws:s3:::${await unwrap(component.bucketName)}`;
     const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    assert.deepEqual(Object.keys(bySid), ["SyncTables", "ContentObjects", "WebIdentityTokenForEntra"]);
+    assert.deepEqual(Object.keys(bySid), [
+      "SyncTables",
+      "ListContentPrefix",
+      "ContentObjects",
+      "WebIdentityTokenForEntra",
+    ]);
+    // Listing (an item's prefix, for what an interrupted upload left) is limited to the content prefix.
+    assert.equal(bySid.ListContentPrefix.Action, "s3:ListBucket");
+    assert.equal(bySid.ListContentPrefix.Resource, bucketArn);
+    assert.deepEqual(bySid.ListContentPrefix.Condition, { StringLike: { "s3:prefix": ["sharepoint/*"] } });
     // Each DynamoDB operation is its own IAM action: the worker's BatchGetItem needs its own grant.
     assert.deepEqual(bySid.SyncTables.Action, [
       "dynamodb:GetItem",
