@@ -20,11 +20,11 @@ import * as pulumi from "@pulumi/pulumi";
 import * as cloudwatch from "@pulumi/aws/cloudwatch";
 import * as sns from "@pulumi/aws/sns";
 import { METRICS_NAMESPACE, rateSeconds, SITE_DIMENSION, TASK_METRIC, WORKER_METRIC } from "./sync-metrics";
-import { WORKER_EXIT } from "./sync-state-machine";
+import { WORKER_EXIT } from "../worker/src/contract";
 
 /**
  * Exit codes that are not failures: done, done with items in quarantine (its own alarm watches those), more work
- * (chunk), lease held, stopped by SIGINT/SIGTERM. From the worker's codes as the stack mirrors them.
+ * (chunk), lease held, stopped by SIGINT/SIGTERM (the worker's codes, from the shared contract).
  */
 const NOT_FAILURES = [
   WORKER_EXIT.ok,

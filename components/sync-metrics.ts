@@ -1,24 +1,9 @@
 /**
  * The metrics the alarms and the dashboard read. The worker writes the `ZeroSecrets/Sync` metrics in Embedded Metric
- * Format (`worker/src/runtime/run-metrics.ts`; a test keeps the names equal, because the Pulumi program must not
- * import the worker's source tree). The ECS task metrics come from metric filters on the task-state events.
+ * Format (`worker/src/runtime/run-metrics.ts`) under the names of the shared contract; the ECS task metrics come from
+ * metric filters on the task-state events.
  */
-export const METRICS_NAMESPACE = "ZeroSecrets/Sync";
-export const SITE_DIMENSION = "SiteId";
-
-/** Written by the worker at the end of every run, dimensioned by SiteId. */
-export const WORKER_METRIC = {
-  runs: "Runs",
-  runsFailed: "RunsFailed",
-  roundsCompleted: "RoundsCompleted",
-  items: "ItemsProcessed",
-  bytes: "BytesDownloaded",
-  pages: "Pages",
-  throttled: "ThrottledRequests",
-  quarantined: "QuarantinedItems",
-  roundDuration: "RoundDurationSeconds",
-  sinceLastRound: "SecondsSinceLastCompletedRound",
-} as const;
+export { METRICS_NAMESPACE, SITE_DIMENSION, WORKER_METRIC } from "../worker/src/contract";
 
 /** Counted from ECS "Task State Change" events of the sync task (no dimension: the whole stack). */
 export const TASK_METRIC = {

@@ -27,19 +27,7 @@
  * https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html (Retry, Catch, States.TaskFailed),
  * https://docs.aws.amazon.com/step-functions/latest/apireference/API_ListExecutions.html (newest first).
  */
-
-/**
- * The worker's exit codes the state machine acts on (`worker/src/runtime/exit-codes.ts`; a test keeps the two equal).
- * Mirrored rather than imported: the Pulumi program must not depend on the worker's source tree.
- */
-export const WORKER_EXIT = {
-  ok: 0,
-  moreWork: 3,
-  completedWithQuarantine: 65,
-  leaseHeld: 75,
-  config: 78,
-  interrupted: { SIGINT: 130, SIGTERM: 143 },
-} as const;
+import { WORKER_EXIT } from "../worker/src/contract";
 
 /** The Task states a local interpreter has to stand in for. */
 export const STATE = {

@@ -5,7 +5,7 @@
 // Refusals use Graph's error shape: 401 InvalidAuthenticationToken, 403 accessDenied.
 import { request } from "node:https";
 import type { IncomingMessage } from "node:http";
-import { randomUUID } from "node:crypto";
+import { graphErrorBody } from "../graph/errors";
 import {
   createRemoteJWKSet,
   customFetch,
@@ -70,7 +70,7 @@ export function graphBearerAuthorise(opts: GraphBearerOptions): AuthoriseHook & 
 
   const refuse = (status: 401 | 403, code: string, message: string) => {
     stats.refused[message] = (stats.refused[message] ?? 0) + 1;
-    return { status, body: graphError(code, message) };
+    return { status, body: graphErrorBody(code, message) };
   };
 
   const hook = async (req: IncomingMessage) => {
@@ -118,20 +118,6 @@ function describe(err: unknown): string {
   if (err instanceof joseErrors.JWSInvalid || err instanceof joseErrors.JWTInvalid)
     return "IDX14100: JWT is not well formed.";
   return "Access token validation failure. Signature validation failed.";
-}
-
-function graphError(code: string, message: string): unknown {
-  return {
-    error: {
-      code,
-      message,
-      innerError: {
-        date: new Date().toISOString().replace(/\.\d+Z$/, ""),
-        "request-id": randomUUID(),
-        "client-request-id": randomUUID(),
-      },
-    },
-  };
 }
 
 /** fetch for the JWKS endpoint that trusts the emulator's CA, without touching the process's trust store. */

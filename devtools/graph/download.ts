@@ -55,28 +55,19 @@ export async function serveDownload(
       res,
       errorReply(req, 405, "invalidRequest", `Download URLs answer GET and HEAD only, not ${req.method}`),
     );
+  const refuse = (why: string) =>
+    writeReply(
+      res,
+      errorReply(
+        req,
+        401,
+        "unauthenticated",
+        `The download URL ${why}. Request the item again for a fresh @microsoft.graph.downloadUrl.`,
+      ),
+    );
   const state = ctx.codec.read<DownloadToken>(token);
-  if (!state || state.k !== "download")
-    return writeReply(
-      res,
-      errorReply(
-        req,
-        401,
-        "unauthenticated",
-        "The download URL is not valid. Request the item again for a fresh @microsoft.graph.downloadUrl.",
-      ),
-    );
-  if (ctx.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) {
-    return writeReply(
-      res,
-      errorReply(
-        req,
-        401,
-        "unauthenticated",
-        "The download URL has expired. Request the item again for a fresh @microsoft.graph.downloadUrl.",
-      ),
-    );
-  }
+  if (!state || state.k !== "download") return refuse("is not valid");
+  if (ctx.now() > state.x || state.n <= ctx.faults.expiredDownloadSerial) return refuse("has expired");
   const node = ctx.librariesBySite.get(state.s)?.get(state.i);
   if (!node || node.deletedAt !== undefined || !node.content)
     return writeReply(res, errorReply(req, 404, "itemNotFound", "The item behind this download URL no longer exists."));

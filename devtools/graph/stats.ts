@@ -21,8 +21,8 @@ export interface EmulatorStats {
   resetStats(): void;
 }
 
-export function createStats(): EmulatorStats {
-  const stats: EmulatorStats = {
+function zeroCounts(): Omit<EmulatorStats, "resetStats"> {
+  return {
     requests: 0,
     deltaPages: 0,
     itemGets: 0,
@@ -35,21 +35,14 @@ export function createStats(): EmulatorStats {
     resets: 0,
     refused: 0,
     routes: {},
+  };
+}
+
+export function createStats(): EmulatorStats {
+  const stats: EmulatorStats = {
+    ...zeroCounts(),
     resetStats() {
-      Object.assign(stats, {
-        requests: 0,
-        deltaPages: 0,
-        itemGets: 0,
-        contentRedirects: 0,
-        downloads: 0,
-        bytesServed: 0,
-        throttled: 0,
-        gone: 0,
-        failed: 0,
-        resets: 0,
-        refused: 0,
-        routes: {},
-      });
+      Object.assign(stats, zeroCounts());
     },
   };
   return stats;

@@ -2,10 +2,9 @@
 // and the dashboard; the metric names are the worker's own.
 import { strict as assert } from "node:assert";
 import { SyncAlarms, type SyncAlarmsArgs } from "../../components/sync-alarms";
-import { METRICS_NAMESPACE, rateSeconds, SITE_DIMENSION, WORKER_METRIC } from "../../components/sync-metrics";
+import { METRICS_NAMESPACE, rateSeconds } from "../../components/sync-metrics";
 import { siteLabel } from "../../components/sync-task";
 import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
-import * as worker from "../../worker/src/runtime/run-metrics";
 
 const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
 const SITE_B = "contoso.sharepoint.com,3d8e4f5a-6b7c-4d9e-8f0a-2b3c4d5e6f70,9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d";
@@ -25,12 +24,6 @@ const alarmsOf = (resources: Awaited<ReturnType<typeof build>>["resources"]) =>
 
 describe("SyncAlarms (alarms, task events and the dashboard)", () => {
   before(useMocks);
-
-  it("reads the metrics the worker writes", () => {
-    assert.equal(METRICS_NAMESPACE, worker.METRICS_NAMESPACE);
-    assert.equal(SITE_DIMENSION, worker.SITE_DIMENSION);
-    assert.deepEqual(WORKER_METRIC, worker.METRIC);
-  });
 
   it("alarms per site on failed runs, missing completed rounds and quarantine, all to the new topic", async () => {
     const { component, resources } = await build("a1", make(base));

@@ -1,15 +1,14 @@
-// The chunked-sync definition as a pure value: valid Amazon States Language (asl-validator), the
-// exit codes it routes on equal the worker's, and bad options are refused by name.
+// The chunked-sync definition as a pure value: valid Amazon States Language (asl-validator), it routes on the
+// worker's exit codes (one list, in the shared contract), and bad options are refused by name.
 import { strict as assert } from "node:assert";
 import {
   backoffSchedule,
   chunkedSyncDefinition,
   STATE,
-  WORKER_EXIT,
   type ChunkedSyncOptions,
 } from "../../components/sync-state-machine";
 import { validateDefinition } from "../../devtools/stepfunctions/validate";
-import { EXIT } from "../../worker/src/runtime/exit-codes";
+import { WORKER_EXIT as EXIT } from "../../worker/src/contract";
 
 const SITE = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
 const options: ChunkedSyncOptions = {
@@ -44,14 +43,6 @@ describe("chunkedSyncDefinition (the Step Functions definition)", () => {
   });
 
   it("routes on the worker's own exit codes", () => {
-    assert.deepEqual(WORKER_EXIT, {
-      ok: EXIT.ok,
-      moreWork: EXIT.moreWork,
-      completedWithQuarantine: EXIT.completedWithQuarantine,
-      leaseHeld: EXIT.leaseHeld,
-      config: EXIT.config,
-      interrupted: EXIT.interrupted,
-    });
     const choices = (chunkedSyncDefinition(options).States as States)[STATE.classifyExit]!.Choices as Array<{
       NumericEquals?: number;
       Next: string;
@@ -60,14 +51,16 @@ describe("chunkedSyncDefinition (the Step Functions definition)", () => {
       choices.filter((c) => c.NumericEquals !== undefined).map((c) => [c.NumericEquals, c.Next]),
     );
     assert.deepEqual(route, {
-      0: STATE.roundCompleted,
-      3: STATE.nextChunk,
-      65: STATE.roundCompletedWithQuarantine,
-      75: STATE.leaseHeld,
-      78: STATE.describeBadConfiguration,
-      130: STATE.nextChunk,
-      143: STATE.nextChunk,
+      [EXIT.ok]: STATE.roundCompleted,
+      [EXIT.moreWork]: STATE.nextChunk,
+      [EXIT.completedWithQuarantine]: STATE.roundCompletedWithQuarantine,
+      [EXIT.leaseHeld]: STATE.leaseHeld,
+      [EXIT.config]: STATE.describeBadConfiguration,
+      [EXIT.interrupted.SIGINT]: STATE.nextChunk,
+      [EXIT.interrupted.SIGTERM]: STATE.nextChunk,
     });
+    // A failed round (exit 1) is no route of its own: it falls through to the failure count and retry.
+    assert.ok(!(EXIT.failed in route));
   });
 
   it("runs the site's chunk on Fargate Spot in private subnets, bounded by the timeout, with backoff on API errors", () => {

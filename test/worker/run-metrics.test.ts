@@ -6,7 +6,8 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { emfProblems } from "../../devtools/emf/validate-emf";
 import { SITE_ID, WorkerHarness, summaryOf } from "../../devtools/worker/harness";
-import { emitRunMetrics, METRIC, METRICS_NAMESPACE, SITE_DIMENSION } from "../../worker/src/runtime/run-metrics";
+import { METRICS_NAMESPACE, SITE_DIMENSION, WORKER_METRIC as METRIC } from "../../worker/src/contract";
+import { emitRunMetrics } from "../../worker/src/runtime/run-metrics";
 
 type Line = Record<string, unknown> & {
   _aws?: {

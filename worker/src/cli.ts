@@ -18,7 +18,7 @@ import {
   type WorkerConfig,
 } from "./config/load";
 import { splitSiteIds } from "./config/site-ids";
-import { EXIT } from "./runtime/exit-codes";
+import { WORKER_EXIT as EXIT } from "./contract";
 import { createLogger } from "./runtime/logger";
 import { createMissingResources, createServices, type Services } from "./runtime/services";
 import { LeaseHeldError } from "./stores/errors";

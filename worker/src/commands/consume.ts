@@ -9,7 +9,7 @@ import type { WorkerConfig } from "../config/load";
 import { consumeTask, type TaskOutcome } from "../fanout/consume-task";
 import { DownloadQueue, type ReceivedTask } from "../fanout/download-queue";
 import { systemClock } from "../runtime/clock";
-import { EXIT } from "../runtime/exit-codes";
+import { WORKER_EXIT as EXIT } from "../contract";
 import { createMissingResources, createServices, type Services } from "../runtime/services";
 import { installShutdown } from "../runtime/shutdown";
 

@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { WorkerConfig } from "../config/load";
 import { systemClock } from "../runtime/clock";
-import { EXIT } from "../runtime/exit-codes";
+import { WORKER_EXIT as EXIT } from "../contract";
 import { LeaseKeeper } from "../runtime/lease-keeper";
 import { Progress } from "../runtime/progress";
 import { createMissingResources, createServices, type Services } from "../runtime/services";

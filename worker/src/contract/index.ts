@@ -3,7 +3,8 @@
  *
  * It lives inside the worker (the container build copies only `worker/src`), and the program imports it from here:
  * the task definition's environment, the table keys, the content prefix the task role is limited to, the ID and
- * region patterns both sides validate with, the Entra token-exchange audience and GitHub's OIDC issuer. A name or
+ * region patterns both sides validate with, the exit codes the state machine routes on, the metric names the alarms
+ * read, the Entra token-exchange audience and GitHub's OIDC issuer. A name or
  * pattern that changes here changes on both sides, and `test/program/worker-contract.test.ts` feeds the task
  * definition of both stacks to the worker's own `loadConfig`.
  *
@@ -129,6 +130,43 @@ export const ENTRA_TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
  * `sts:DurationSeconds` (and Entra accepts: RS256, at most an hour).
  */
 export const WEB_IDENTITY_TOKEN = { algorithm: "RS256", lifetimeSeconds: 300 } as const;
+
+/**
+ * The worker's exit codes (sysexits.h where one fits). The Step Functions definition routes on them and the task
+ * alarms count the failing ones; docs/worker.md has the table for operators.
+ */
+export const WORKER_EXIT = {
+  ok: 0,
+  /** The round did not complete (a store failed, the watchdog saw no progress); the next run resumes. */
+  failed: 1,
+  /** `sync --max-duration` ran out at a durable checkpoint with work left; lease released, the next run resumes there. */
+  moreWork: 3,
+  /** EX_DATAERR: the round completed, but items are in quarantine (`status` lists them; QuarantinedItems counts them). */
+  completedWithQuarantine: 65,
+  /** EX_TEMPFAIL: another worker holds (or took over) the site's lease, or ours may have expired; try again later. */
+  leaseHeld: 75,
+  /** EX_CONFIG: the configuration is invalid; the message names every problem. */
+  config: 78,
+  /** Stopped by SIGINT / SIGTERM (128 + signal number), checkpoint written, lease released. */
+  interrupted: { SIGINT: 130, SIGTERM: 143 },
+} as const;
+
+/** The CloudWatch namespace and dimension of the metrics the worker writes in Embedded Metric Format. */
+export const METRICS_NAMESPACE = "ZeroSecrets/Sync";
+export const SITE_DIMENSION = "SiteId";
+/** Written by the worker at the end of every run, dimensioned by SiteId; the stack's alarms and dashboard read them. */
+export const WORKER_METRIC = {
+  runs: "Runs",
+  runsFailed: "RunsFailed",
+  roundsCompleted: "RoundsCompleted",
+  items: "ItemsProcessed",
+  bytes: "BytesDownloaded",
+  pages: "Pages",
+  throttled: "ThrottledRequests",
+  quarantined: "QuarantinedItems",
+  roundDuration: "RoundDurationSeconds",
+  sinceLastRound: "SecondsSinceLastCompletedRound",
+} as const;
 
 /** GitHub Actions' OIDC issuer host; an enterprise with a custom issuer appends `/<slug>`. */
 export const GITHUB_ISSUER_HOST = "token.actions.githubusercontent.com";

@@ -13,22 +13,7 @@ import { MetricsLogger, StorageResolution, Unit } from "aws-embedded-metrics";
 import type { IEnvironment } from "aws-embedded-metrics/lib/environment/IEnvironment";
 import type { MetricsContext } from "aws-embedded-metrics/lib/logger/MetricsContext";
 import { LogSerializer } from "aws-embedded-metrics/lib/serializers/LogSerializer";
-
-/** Namespace and names the stack's alarms and dashboard read (components/sync-metrics.ts mirrors them). */
-export const METRICS_NAMESPACE = "ZeroSecrets/Sync";
-export const SITE_DIMENSION = "SiteId";
-export const METRIC = {
-  runs: "Runs",
-  runsFailed: "RunsFailed",
-  roundsCompleted: "RoundsCompleted",
-  items: "ItemsProcessed",
-  bytes: "BytesDownloaded",
-  pages: "Pages",
-  throttled: "ThrottledRequests",
-  quarantined: "QuarantinedItems",
-  roundDuration: "RoundDurationSeconds",
-  sinceLastRound: "SecondsSinceLastCompletedRound",
-} as const;
+import { METRICS_NAMESPACE, SITE_DIMENSION, WORKER_METRIC as METRIC } from "../contract";
 
 /** What one run did; undefined fields are not emitted (e.g. no round duration until a round completes). */
 export interface RunMetrics {
