@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import * as readline from "node:readline";
+import pLimit from "p-limit";
 import { enforcementLevelName, EnforcementLevel, PolicySummary, toConfigureRequest } from "./config";
 import { GateResource, toAnalyzeRequest, toAnalyzerResource } from "./encode";
 import { EngineLogEntry, startEngineServer } from "./engine-server";
@@ -175,17 +176,20 @@ export async function startPolicyPack(opts: StartPolicyPackOptions = {}): Promis
     return {
       info: async () => info,
       async analyze(resources, onProgress) {
-        const results: GateDiagnostic[][] = new Array(resources.length);
-        let next = 0;
+        const limit = pLimit(ANALYZE_CONCURRENCY);
         let done = 0;
-        const worker = async () => {
-          while (next < resources.length) {
-            const i = next++;
-            results[i] = toDiagnostics(await call(c.analyze.bind(c), toAnalyzeRequest(resources[i])), resources[i].urn);
-            onProgress?.(++done);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(ANALYZE_CONCURRENCY, resources.length) }, worker));
+        const results = await Promise.all(
+          resources.map((resource) =>
+            limit(async () => {
+              const diagnostics = toDiagnostics(
+                await call(c.analyze.bind(c), toAnalyzeRequest(resource)),
+                resource.urn,
+              );
+              onProgress?.(++done);
+              return diagnostics;
+            }),
+          ),
+        );
         return results.flat();
       },
       async analyzeStack(resources) {
