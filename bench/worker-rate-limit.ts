@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     };
     for (const route of ["delta", "item"]) h.graph.events.on(route, stamp);
     const exit = await h.spawn(
-      ["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"],
+      ["sync", "--site", SITE_ID, ...h.localSyncSwitches()],
       h.env({ SYNC_LEASE_TTL_SECONDS: "60" }),
       undefined,
       60 * 60 * 1000,

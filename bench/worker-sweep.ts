@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   try {
     const env = h.env({ SYNC_LEASE_TTL_SECONDS: "30" });
     // Tables first (a status run creates them), then the rows.
-    await h.spawn(["status", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"], env).exited;
+    await h.spawn(["status", "--site", SITE_ID, ...h.localSyncSwitches()], env).exited;
     const seeding = Date.now();
     const { unstamped, files } = await seed(h, records, Number(opts.folders));
     console.log(
@@ -142,12 +142,7 @@ async function main(): Promise<void> {
     for (let k = 0; ; k++) {
       const killing = k < Number(opts.kills);
       // The pass over a million rows takes minutes on a busy machine: the limit is for a hung run.
-      const worker = h.spawn(
-        ["sync", "--site", SITE_ID, "--graph-auth", "none", "--create-missing"],
-        env,
-        undefined,
-        60 * 60 * 1000,
-      );
+      const worker = h.spawn(["sync", "--site", SITE_ID, ...h.localSyncSwitches()], env, undefined, 60 * 60 * 1000);
       await worker.waitForLog((l) => l.msg === "round started", 120_000);
       let signalledAt = 0;
       if (killing) {
