@@ -2,6 +2,11 @@
 // unless every endpoint is on loopback; local-only switches refused against real endpoints.
 import { strict as assert } from "node:assert";
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseEnv } from "node:util";
+import { REPO_ROOT } from "../../devtools/repo-root";
+import { WORKER_ENVIRONMENT } from "../../worker/src/contract";
 import { ConfigError, DEFAULT_CONCURRENCY, loadConfig } from "../../worker/src/config/load";
 import { isLoopbackUrl } from "../../worker/src/config/loopback";
 import { splitSiteIds } from "../../worker/src/config/site-ids";
@@ -167,5 +172,24 @@ describe("worker configuration", () => {
       assert.ok(isLoopbackUrl(url), url);
     for (const url of ["https://graph.microsoft.com", "http://10.0.0.1", "http://127.0.0.1.nip.io", "not a url"])
       assert.ok(!isLoopbackUrl(url), url);
+  });
+
+  describe(".env.example", () => {
+    const text = readFileSync(join(REPO_ROOT, ".env.example"), "utf8");
+
+    it("names every variable the worker reads, set or commented out", () => {
+      const named = new Set([...text.matchAll(/^#?\s*([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]));
+      const missing = Object.values(WORKER_ENVIRONMENT).filter((name) => !named.has(name));
+      assert.deepEqual(missing, [], "add each to .env.example with a comment saying what it is for");
+      const unknown = [...named].filter((name) => !(Object.values(WORKER_ENVIRONMENT) as string[]).includes(name));
+      assert.deepEqual(unknown, [], "names the worker does not read");
+    });
+
+    it("loads as it stands through the worker's own loader, which would refuse a static credential in it", () => {
+      const config = loadConfig(parseEnv(text));
+      assert.equal(config.region, "ap-southeast-2");
+      assert.equal(config.siteId, splitSiteIds(parseEnv(text).SYNC_SITE_IDS!)[0]);
+      assert.equal(config.tables.documents, parseEnv(text).DOCUMENTS_TABLE);
+    });
   });
 });
