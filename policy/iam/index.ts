@@ -38,4 +38,5 @@ export type { FederatedCredential, ExternalToken, MatchResult, Clause } from "./
 export { analyseWebIdentityTrust, WEB_IDENTITY_ACTION } from "./web-identity";
 export type { TrustFinding, TrustFindingKind, TrustAnalysisOptions } from "./web-identity";
 export { analyseEscalation } from "./escalation";
+export { awsManagedPolicyDocument } from "./aws-managed-policies";
 export type { EscalationFinding, EscalationKind, EscalationSubject } from "./escalation";

@@ -2,48 +2,59 @@
  * Rule family 5: roles that can raise themselves. A role whose own policies let it rewrite its permissions or trust,
  * replace or lift its permissions boundary, create or change roles without the boundary, edit a managed policy it
  * relies on, or mint user keys, is as powerful as the most powerful role it can make. Judged by the evaluator
- * (policy/iam/escalation.ts), resource patterns included: `role/<prefix>-*` covers the role itself.
+ * (policy/iam/escalation.ts), resource patterns included: `role/<prefix>-*` covers the role itself. Inline policies
+ * are read where they are; AWS managed policies that grant IAM writes (AdministratorAccess, IAMFullAccess) are read
+ * from their published documents when a role gets them by ARN.
  */
 import { schemaWith } from "../lib/config";
 import { Rule } from "../lib/rule";
 import { isUnknown } from "../lib/values";
 import { violationMessage } from "../lib/violation";
-import { analyseEscalation, EscalationSubject } from "../iam";
+import { analyseEscalation, awsManagedPolicyDocument, EscalationSubject } from "../iam";
 
 const FIX =
   "grant role-management actions only with an iam:PermissionsBoundary condition naming the stack's boundary, deny the role every write on its own ARN and on the boundary policy, and never allow iam:DeleteRolePermissionsBoundary";
 
-/** The inline policies a resource holds, the property they sit at, and the role they belong to. */
-function inlinePolicies(
-  type: string,
-  props: Record<string, unknown>,
-): { path: string; policies: unknown[]; subject: EscalationSubject } | undefined {
-  const name = (v: unknown) => (typeof v === "string" && !isUnknown(v) ? v : undefined);
-  const asArn = (v: string | undefined): EscalationSubject =>
-    v?.startsWith("arn:") ? { roleArn: v } : { roleName: v };
+/** The policies a resource gives a role, the property they sit at, and the role they belong to. */
+interface HeldPolicies {
+  path: string;
+  policies: unknown[];
+  subject: EscalationSubject;
+}
+
+const nameOf = (v: unknown) => (typeof v === "string" && !isUnknown(v) ? v : undefined);
+const subjectOf = (v: string | undefined): EscalationSubject =>
+  v?.startsWith("arn:") ? { roleArn: v } : { roleName: v };
+/** The documents of the AWS managed policies among `arns` that the pack knows (AdministratorAccess, IAMFullAccess). */
+const managed = (arns: unknown): unknown[] =>
+  (Array.isArray(arns) ? arns : []).map(awsManagedPolicyDocument).filter((d) => d !== undefined);
+
+function heldPolicies(type: string, props: Record<string, unknown>): HeldPolicies[] {
+  const inline = (list: unknown, field: string) =>
+    (Array.isArray(list) ? list : []).map((p) =>
+      p && typeof p === "object" ? (p as Record<string, unknown>)[field] : undefined,
+    );
   switch (type) {
     case "aws:iam/rolePolicy:RolePolicy":
-      return { path: "policy", policies: [props.policy], subject: asArn(name(props.role)) };
+      return [{ path: "policy", policies: [props.policy], subject: subjectOf(nameOf(props.role)) }];
+    case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+      return [{ path: "policyArn", policies: managed([props.policyArn]), subject: subjectOf(nameOf(props.role)) }];
     case "aws:iam/role:Role": {
-      const list = Array.isArray(props.inlinePolicies) ? props.inlinePolicies : [];
-      return {
-        path: "inlinePolicies",
-        policies: list.map((p) => (p && typeof p === "object" ? (p as Record<string, unknown>).policy : undefined)),
-        subject: { roleArn: name(props.arn), roleName: name(props.name) },
-      };
+      const subject = { roleArn: nameOf(props.arn), roleName: nameOf(props.name) };
+      return [
+        { path: "inlinePolicies", policies: inline(props.inlinePolicies, "policy"), subject },
+        { path: "managedPolicyArns", policies: managed(props.managedPolicyArns), subject },
+      ];
     }
     case "aws-native:iam:Role": {
-      const list = Array.isArray(props.policies) ? props.policies : [];
-      return {
-        path: "policies",
-        policies: list.map((p) =>
-          p && typeof p === "object" ? (p as Record<string, unknown>).policyDocument : undefined,
-        ),
-        subject: { roleArn: name(props.arn), roleName: name(props.roleName) },
-      };
+      const subject = { roleArn: nameOf(props.arn), roleName: nameOf(props.roleName) };
+      return [
+        { path: "policies", policies: inline(props.policies, "policyDocument"), subject },
+        { path: "managedPolicyArns", policies: managed(props.managedPolicyArns), subject },
+      ];
     }
     default:
-      return undefined;
+      return [];
   }
 }
 
@@ -54,10 +65,10 @@ export const selfEscalation: Rule = {
   enforcementLevel: "mandatory",
   configSchema: schemaWith(),
   check({ type, name, props }) {
-    const found = inlinePolicies(type, props);
-    if (!found) return [];
-    return analyseEscalation(found.policies, found.subject).map((f) =>
-      violationMessage(name, type, f.message, FIX, found.path),
+    return heldPolicies(type, props).flatMap((held) =>
+      analyseEscalation(held.policies, held.subject).map((f) =>
+        violationMessage(name, type, f.message, FIX, held.path),
+      ),
     );
   },
 };

@@ -113,4 +113,43 @@ describe("policy rule no-self-escalation", () => {
     });
     assert.ok(inline.some((m) => /at inlinePolicies: can rewrite its own trust policy/.test(m)));
   });
+
+  describe("AWS managed policies given by ARN", () => {
+    const admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+    const iamFull = "arn:aws-us-gov:iam::aws:policy/IAMFullAccess";
+
+    it("judges AdministratorAccess and IAMFullAccess as their published documents, in any partition", async () => {
+      const onRole = await check(selfEscalation, "aws:iam/role:Role", { name: SELF, managedPolicyArns: [admin] });
+      assert.ok(
+        onRole.some((m) => /at managedPolicyArns: can rewrite its own permissions/.test(m)),
+        onRole.join("\n"),
+      );
+      const attached = await check(selfEscalation, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", {
+        role: SELF,
+        policyArn: iamFull,
+      });
+      assert.ok(
+        attached.some((m) => /at policyArn: can rewrite its own trust policy/.test(m)),
+        attached.join("\n"),
+      );
+      const native = await check(selfEscalation, "aws-native:iam:Role", { roleName: SELF, managedPolicyArns: [admin] });
+      assert.ok(
+        native.some((m) => /at managedPolicyArns: /.test(m)),
+        native.join("\n"),
+      );
+    });
+
+    it("stays silent on managed policies that grant no IAM writes, and on customer-managed ARNs it cannot read", async () => {
+      for (const policyArn of [
+        "arn:aws:iam::aws:policy/ReadOnlyAccess",
+        `arn:aws:iam::${ACCOUNT}:policy/AdministratorAccess`,
+      ])
+        assert.deepEqual(
+          await check(selfEscalation, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", { role: SELF, policyArn }),
+          [],
+          policyArn,
+        );
+      assert.deepEqual(await check(selfEscalation, "aws:iam/role:Role", { name: SELF, managedPolicyArns: [] }), []);
+    });
+  });
 });

@@ -150,6 +150,21 @@ function cases(): Case[] {
         }),
       }),
     },
+    // A role given an AWS managed policy that grants IAM writes by ARN is judged like one holding it inline.
+    {
+      resource: gateResource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "iam-full-access", {
+        role: "zs-dev-app-1a2b3c4",
+        policyArn: "arn:aws:iam::aws:policy/IAMFullAccess",
+      }),
+      rule: ESCALATION,
+      says: /at policyArn: can rewrite its own permissions/,
+    },
+    {
+      resource: gateResource("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "read-only-access", {
+        role: "zs-dev-app-1a2b3c4",
+        policyArn: "arn:aws:iam::aws:policy/ReadOnlyAccess",
+      }),
+    },
     // 6. A storage account key in App Service settings, and an OAuth client secret in an ECS environment.
     {
       resource: gateResource("azure-native:web:WebApp", "functions-storage-key", {
