@@ -4,6 +4,7 @@
 // leaves quarantine when it succeeds. Every item error names the item's id and path.
 import { strict as assert } from "node:assert";
 import { RoundWorld } from "../../../devtools/worker/round-world";
+import { newContentKey } from "../../../worker/src/content/content-store";
 
 describe("worker round: quarantine instead of a stuck site", () => {
   let world: RoundWorld;
@@ -42,11 +43,17 @@ describe("worker round: quarantine instead of a stuck site", () => {
     assert.equal(retried.attempts, 5);
     assert.equal(retried.firstSeen, entry.firstSeen);
 
-    // ...and release it once it succeeds.
+    // A run that stopped during a retry, between its upload and the row that would name it, left an object behind.
+    const leftover = newContentKey(library.siteId, bad, 1);
+    world.content.objects.set(leftover, Buffer.from("an interrupted retry's upload"));
+
+    // ...and release it once it succeeds, removing what the interrupted retry left.
     world.graph.faults.clear();
     const healed = await world.run();
     assert.equal(healed.result!.quarantined, 0);
     assert.equal(healed.result!.counters.released, 1);
+    assert.equal(healed.result!.counters.leftoversRemoved, 1);
+    assert.ok(!world.content.objects.has(leftover), "the interrupted retry's upload is removed");
     assert.deepEqual(await world.quarantine.list(library.siteId), []);
     assert.deepEqual(world.mirrorMismatches(), []);
   });

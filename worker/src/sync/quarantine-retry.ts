@@ -12,6 +12,19 @@ export const MAX_QUARANTINE_RETRIES_PER_ROUND = 100;
 export async function retryQuarantined(ctx: RoundContext, entries: readonly QuarantineEntry[]): Promise<void> {
   // Items quarantined by this very round have just had their attempts.
   const due = entries.filter((e) => e.roundId !== ctx.roundId).slice(0, MAX_QUARANTINE_RETRIES_PER_ROUND);
+  // A run that stopped during an earlier retry may have left an upload no row names, and no redone page will ever
+  // list this item again: each retried item is applied as on a redone page, which removes such leftovers. Only this
+  // round's own retries run now (fan-out tasks have drained), and at most a hundred, so the listing costs little.
+  const redoing = ctx.redoing;
+  ctx.redoing = true;
+  try {
+    await retryDue(ctx, due);
+  } finally {
+    ctx.redoing = redoing;
+  }
+}
+
+async function retryDue(ctx: RoundContext, due: readonly QuarantineEntry[]): Promise<void> {
   await runPool(
     due,
     ctx.concurrency,
