@@ -40,7 +40,6 @@ describe("SyncFanOut (downloads through SQS for the sites that need it)", () => 
           "sqs:SendMessage",
           "sqs:ReceiveMessage",
           "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
           "sqs:GetQueueAttributes",
         ],
         "sqs:GetQueueAttributes",
