@@ -101,16 +101,18 @@ describe("IAM enforcement in front of the SQS stand-in, with the prod stack's ta
     await stores?.close();
   });
 
-  const sqsAs = (who: Pick<Principal, "accessKeyId" | "secretAccessKey" | "sessionToken">) => {
-    const client = new SQSClient({
-      region: deployment.region,
-      endpoint: stores.sqs!.endpoint,
-      credentials: who,
-      maxAttempts: 1,
-    });
+  /** A client's settings for the SQS front, signing as `who`. */
+  const at = (who: Pick<Principal, "accessKeyId" | "secretAccessKey" | "sessionToken">) => ({
+    region: deployment.region,
+    endpoint: stores.sqs!.endpoint,
+    credentials: who,
+    maxAttempts: 1,
+  });
+  const kept = <C extends { destroy(): void }>(client: C): C => {
     clients.push(client);
     return client;
   };
+  const sqsAs = (who: Parameters<typeof at>[0]) => kept(new SQSClient(at(who)));
   const fanOut = () => deployment.fanOut!;
 
   it("reads the fan-out's queues from the program and creates them under the stack's names", () => {
@@ -230,13 +232,7 @@ describe("IAM enforcement in front of the SQS stand-in, with the prod stack's ta
     });
     await assert.rejects(send(newRoleSession(deployment.taskRole)), { name: "InvalidClientTokenId" });
     // A DynamoDB client pointed at the SQS front signs for `dynamodb`: refused before any mapping.
-    const dynamo = new DynamoDBClient({
-      region: deployment.region,
-      endpoint: stores.sqs!.endpoint,
-      credentials: session,
-      maxAttempts: 1,
-    });
-    clients.push(dynamo);
+    const dynamo = kept(new DynamoDBClient(at(session)));
     await assert.rejects(dynamo.send(new ListTablesCommand({})), (err: Error) =>
       /Credential should be scoped to correct service: 'sqs'/.test(err.message),
     );
