@@ -3,12 +3,13 @@
 // each file costs at least one item lookup). Consumers are started and ready before the producer, so
 // process start-up is not counted; the clock runs from the first task sent to the queue drained.
 // Prints the median of --runs runs per consumer count, the ratio to one consumer, and the load average.
+// Producer and consumers run as the prod stack's task role (the stack with fan-out) behind IAM enforcement, SQS
+// included, on the queues, tables and bucket the stack declares.
 // The defaults model the case fan-out is for: downloads bound by Graph's latency, not by this machine.
 //   npm run bench:fanout -- --files 200 --latency 200 --consumer-concurrency 1 --runs 3
 import { loadavg } from "node:os";
 import { Command } from "commander";
-import { SqsEmulator } from "../devtools/sqs";
-import { createFanOutQueues } from "../devtools/sqs/fanout-queues";
+import { describeAuthorisations, loadDeployment, type StackDeployment } from "../devtools/iam";
 import { WorkerHarness } from "../devtools/worker/harness";
 
 const program = new Command("bench:fanout")
@@ -26,17 +27,13 @@ const opts = program.opts<{
   runs: string;
 }>();
 
-async function once(consumers: number, run: number): Promise<number> {
-  const h = await WorkerHarness.start({ pageSize: 200, latencyMs: Number(opts.latency) });
-  const sqs = await SqsEmulator.start();
+async function once(deployment: StackDeployment, consumers: number, run: number): Promise<number> {
+  const h = await WorkerHarness.start({ pageSize: 200, latencyMs: Number(opts.latency) }, { deployment });
   try {
-    const queues = await createFanOutQueues(sqs, `bench${consumers}x${run}`);
+    const { sqs, queue } = h.fanOut;
     const files = Number(opts.files);
     h.library().generate({ files, folders: 10, seed: 7000 + run, maxSize: 16 * 1024 });
-    const env = h.env(queues.env);
-    // The tables and bucket exist before anyone starts (concurrent creators would race).
-    const setup = await h.spawn(["status", ...h.localSyncSwitches()], env).exited;
-    if (setup.code !== 0) throw new Error(`could not create the tables and bucket: ${setup.stderr}`);
+    const env = h.fanOutEnv();
     const workers = Array.from({ length: consumers }, () =>
       h.spawn(
         [
@@ -59,8 +56,7 @@ async function once(consumers: number, run: number): Promise<number> {
     const started = performance.now();
     await h.until(
       async () =>
-        h.graph.stats.downloads >= files &&
-        sqs.depth(`bench${consumers}x${run}`).visible + sqs.depth(`bench${consumers}x${run}`).inFlight === 0,
+        h.graph.stats.downloads >= files && sqs.depth(queue.name).visible + sqs.depth(queue.name).inFlight === 0,
       "the drained queue",
       600_000,
     );
@@ -68,10 +64,11 @@ async function once(consumers: number, run: number): Promise<number> {
     const exit = await producer.exited;
     if (exit.code !== 0) throw new Error(`producer exited ${exit.code}: ${exit.stderr.slice(-500)}`);
     await Promise.all(workers.map((w) => w.exited));
+    const refused = h.stores.iam!.enforcer.denials();
+    if (refused.length > 0) throw new Error(`IAM refused calls: ${describeAuthorisations(h.stores.iam!.enforcer)}`);
     return files / seconds;
   } finally {
     await h.close();
-    await sqs.close();
   }
 }
 
@@ -84,6 +81,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const counts = opts.consumers.split(",").map(Number);
   const runs = Number(opts.runs);
+  const deployment = await loadDeployment("prod");
   console.log(
     `Fan-out: ${opts.files} files, Graph latency ${opts.latency} ms, ${opts.consumerConcurrency} tasks per consumer, ${runs} run(s) each; load average before: ${loadavg()
       .map((l) => l.toFixed(2))
@@ -92,7 +90,8 @@ async function main(): Promise<void> {
   const rates = new Map<number, number[]>();
   // Interleaved (1, 2, 4, 1, 2, 4, ...) so that a change in machine load hits every count alike.
   for (let run = 0; run < runs; run++)
-    for (const consumers of counts) rates.set(consumers, [...(rates.get(consumers) ?? []), await once(consumers, run)]);
+    for (const consumers of counts)
+      rates.set(consumers, [...(rates.get(consumers) ?? []), await once(deployment, consumers, run)]);
   const base = median(rates.get(counts[0]!)!);
   console.log("consumers  files/s (median)  ratio to " + counts[0] + "  runs");
   for (const consumers of counts) {

@@ -100,7 +100,10 @@ export class SyncFanOut extends pulumi.ComponentResource {
       child,
     );
 
-    // The task role (producer and consumers run as it) may use these two queues and nothing else in SQS.
+    // The task role (producer and consumers run as it) may use these two queues and nothing else in SQS: send,
+    // receive, delete and read the depth of the download queue (a failed task is left to its visibility timeout, so
+    // no sqs:ChangeMessageVisibility), read the dead-letter queue's depth. test/devtools/iam-mutation.test.ts runs
+    // the fan-out behind IAM enforcement and shows each of these actions used and needed.
     new iam.RolePolicy(
       `${name}-task-permissions`,
       {
@@ -109,13 +112,7 @@ export class SyncFanOut extends pulumi.ComponentResource {
           {
             Sid: "DownloadQueue",
             Effect: "Allow",
-            Action: [
-              "sqs:SendMessage",
-              "sqs:ReceiveMessage",
-              "sqs:DeleteMessage",
-              "sqs:ChangeMessageVisibility",
-              "sqs:GetQueueAttributes",
-            ],
+            Action: ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
             Resource: queue.arn,
           },
           { Sid: "QuarantineDepth", Effect: "Allow", Action: "sqs:GetQueueAttributes", Resource: deadLetter.arn },

@@ -1,5 +1,5 @@
-// Local stand-ins for DynamoDB (dynalite, in memory) and S3 (s3rver, temp directory), each on an
-// ephemeral loopback port. Used by the worker's tests, the credential-chain tests, the benches and
+// Local stand-ins for DynamoDB (dynalite, in memory) and S3 (s3rver, temp directory), and for a stack with fan-out
+// SQS (devtools/sqs), each on an ephemeral loopback port. Used by the worker's tests, the credential-chain tests, the benches and
 // `npm run worker:local`.
 //
 // How s3rver authenticates (lib/middleware/authentication.js, s3rver 3.7.1): it looks the request's
@@ -20,6 +20,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { enforceIam, provisionTables, sessionEnv, type EnforcedAws } from "./iam";
 import type { StackDeployment } from "./iam/deployment";
+import { SqsEmulator } from "./sqs";
+import { provisionQueues } from "./sqs/fanout-queues";
 
 // Whoever uses the local stores talks to them through the AWS SDK, whose notice that releases after
 // January 2027 need Node 22 would otherwise fill every test run's output (the versions are pinned).
@@ -53,6 +55,8 @@ export interface LocalStores {
   readonly awsEnv: Readonly<Record<string, string>>;
   /** The enforcement layer, when the stores run with a stack's IAM policies. */
   readonly iam?: EnforcedAws;
+  /** The SQS stand-in with the stack's fan-out queues, on a stack with fan-out; `endpoint` is its enforcement front. */
+  readonly sqs?: { readonly emulator: SqsEmulator; readonly endpoint: string };
   close(): Promise<void>;
 }
 
@@ -69,6 +73,8 @@ export interface LocalStoresOptions {
    * from the start, every call goes through the enforcement layer, and `awsEnv` signs as the stack's task role.
    */
   readonly deployment?: StackDeployment;
+  /** Deliveries before the fan-out's queue dead-letters a task; default the stack's RedrivePolicy. */
+  readonly queueMaxReceiveCount?: number;
 }
 
 export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<LocalStores> {
@@ -98,10 +104,25 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
 
   const region = opts.deployment?.region ?? opts.region ?? "ap-southeast-2";
   const credentials = { accessKeyId: S3RVER_ACCESS_KEY_ID, secretAccessKey: randomBytes(20).toString("base64url") };
-  const storeEndpoints = { dynamodb: `http://127.0.0.1:${dynamoPort}`, s3: `http://127.0.0.1:${s3Address.port}` };
+  // The SQS stand-in runs for a stack with fan-out, its queues in the stack's account and region.
+  const sqs =
+    opts.deployment?.fanOut &&
+    (await SqsEmulator.start({ region: opts.deployment.region, accountId: opts.deployment.accountId }));
+  const storeEndpoints = {
+    dynamodb: `http://127.0.0.1:${dynamoPort}`,
+    s3: `http://127.0.0.1:${s3Address.port}`,
+    sqs: sqs?.endpoint,
+  };
   const iam = opts.deployment && (await enforcedStores(opts.deployment, storeEndpoints, credentials));
   const dynamoEndpoint = iam?.endpoints.dynamodb ?? storeEndpoints.dynamodb;
   const s3Endpoint = iam?.endpoints.s3 ?? storeEndpoints.s3;
+  const sqsEndpoint = iam?.endpoints.sqs;
+  if (opts.deployment?.fanOut && sqsEndpoint !== undefined)
+    await provisionQueues(
+      opts.deployment.fanOut,
+      { endpoint: sqsEndpoint, region, credentials },
+      opts.queueMaxReceiveCount,
+    );
   let closed = false;
   return {
     dynamoEndpoint,
@@ -109,10 +130,12 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
     s3Directory,
     credentials,
     iam,
+    sqs: sqs && sqsEndpoint !== undefined ? { emulator: sqs, endpoint: sqsEndpoint } : undefined,
     awsEnv: {
       AWS_REGION: region,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_S3: s3Endpoint,
+      ...(sqsEndpoint === undefined ? {} : { AWS_ENDPOINT_URL_SQS: sqsEndpoint }),
       ...(iam ? sessionEnv(iam.taskSession) : sessionEnv(credentials)),
     },
     async close() {
@@ -125,6 +148,7 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
           dynamo.closeAllConnections?.();
         }),
         s3.close().catch(() => undefined),
+        sqs?.close(),
       ]);
       await rm(s3Directory, { recursive: true, force: true });
       if (dynamoDirectory) await rm(dynamoDirectory, { recursive: true, force: true });
@@ -139,7 +163,7 @@ export async function startLocalStores(opts: LocalStoresOptions = {}): Promise<L
  */
 async function enforcedStores(
   deployment: StackDeployment,
-  upstream: { dynamodb: string; s3: string },
+  upstream: { dynamodb: string; s3: string; sqs?: string },
   administrator: { accessKeyId: string; secretAccessKey: string },
 ) {
   await provisionTables(deployment, upstream.dynamodb, administrator);

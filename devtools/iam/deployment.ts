@@ -1,6 +1,6 @@
 // What the Pulumi program deploys for the sync worker, read from the program itself run under Pulumi's mock runtime:
 // the task role with its inline policies, the real table and bucket names and ARNs, the task definition's
-// environment. The IAM enforcement layer authorises every call the worker makes against exactly these policies, and
+// environment, and on a stack with fan-out the download queue and its dead-letter queue. The IAM enforcement layer authorises every call the worker makes against exactly these policies, and
 // the local stores are provisioned with exactly these tables and bucket: nothing here is a restated list.
 import type { RecordedResource, StackRun } from "../../tools/mock-runtime";
 import { recordedStack } from "../recorded-stacks";
@@ -28,6 +28,19 @@ export interface DeployedRole {
   readonly permissionsBoundary?: unknown;
 }
 
+/** An SQS queue as deployed. */
+export interface DeployedQueue {
+  readonly name: string;
+  readonly arn: string;
+  readonly url: string;
+}
+
+/** The fan-out's queues, as the consumer task definition hands them to `worker consume`. */
+export interface DeployedFanOut {
+  readonly queue: DeployedQueue & { readonly maxReceiveCount: number; readonly visibilityTimeoutSeconds: number };
+  readonly deadLetterQueue: DeployedQueue;
+}
+
 export interface StackDeployment {
   readonly stack: string;
   readonly accountId: string;
@@ -38,6 +51,8 @@ export interface StackDeployment {
   readonly taskRole: DeployedRole;
   /** The container environment of the task definition, as ECS would hand it to the worker. */
   readonly taskEnvironment: Readonly<Record<string, string>>;
+  /** The fan-out's queues, on a stack with fan-out (components/sync-fanout.ts). */
+  readonly fanOut?: DeployedFanOut;
 }
 
 const str = (value: unknown, what: string): string => {
@@ -50,16 +65,69 @@ function byType(run: StackRun, type: string): RecordedResource[] {
   return run.resources.filter((r) => r.type === type);
 }
 
+interface Container {
+  readonly command?: string[];
+  readonly environment: Array<{ name: string; value: string }>;
+}
+
+function containerOf(definition: RecordedResource): Container {
+  return (JSON.parse(str(definition.inputs.containerDefinitions, "container definitions")) as Container[])[0]!;
+}
+
+const environmentOf = (container: Container): Record<string, string> =>
+  Object.fromEntries(container.environment.map((e) => [e.name, e.value]));
+
+/** The queue a URL names, among the stack's queues. */
+function queueAt(run: StackRun, url: string): RecordedResource & { deployed: DeployedQueue } {
+  const queue = byType(run, "aws:sqs/queue:Queue").find((q) => q.outputs.url === url);
+  if (queue === undefined) throw new Error(`stack ${run.stack}: no SQS queue has the URL ${url}`);
+  return {
+    ...queue,
+    deployed: {
+      name: str(queue.outputs.name, `queue ${url} name`),
+      arn: str(queue.outputs.arn, `queue ${url} ARN`),
+      url,
+    },
+  };
+}
+
+/** The fan-out's queues, named by the consumer task definition's environment (`worker consume`). */
+function fanOutOf(run: StackRun, consumer: RecordedResource | undefined): DeployedFanOut | undefined {
+  if (consumer === undefined) return undefined;
+  const environment = environmentOf(containerOf(consumer));
+  const queue = queueAt(run, str(environment[WORKER_ENVIRONMENT.downloadQueueUrl], "download queue URL"));
+  const deadLetter = queueAt(
+    run,
+    str(environment[WORKER_ENVIRONMENT.downloadDeadLetterQueueUrl], "download dead-letter queue URL"),
+  );
+  const redrive = JSON.parse(str(queue.inputs.redrivePolicy, "download queue redrive policy")) as {
+    deadLetterTargetArn: string;
+    maxReceiveCount: number;
+  };
+  if (redrive.deadLetterTargetArn !== deadLetter.deployed.arn)
+    throw new Error(`stack ${run.stack}: the download queue does not redrive to the consumers' dead-letter queue`);
+  return {
+    queue: {
+      ...queue.deployed,
+      maxReceiveCount: Number(redrive.maxReceiveCount),
+      visibilityTimeoutSeconds: Number(queue.inputs.visibilityTimeoutSeconds ?? 30),
+    },
+    deadLetterQueue: deadLetter.deployed,
+  };
+}
+
 /** Reads the worker's slice of a stack run. Throws naming what is missing if the program changed shape. */
 export function deploymentOf(run: StackRun): StackDeployment {
+  // The sync task definition, and on a stack with fan-out the consumers' (the same container running `consume`).
   const definitions = byType(run, "aws:ecs/taskDefinition:TaskDefinition");
-  if (definitions.length !== 1)
-    throw new Error(`expected one ECS task definition in stack ${run.stack}, found ${definitions.length}`);
-  const definition = definitions[0]!;
-  const [container] = JSON.parse(str(definition.inputs.containerDefinitions, "container definitions")) as Array<{
-    environment: Array<{ name: string; value: string }>;
-  }>;
-  const taskEnvironment = Object.fromEntries(container!.environment.map((e) => [e.name, e.value]));
+  const consumers = definitions.filter((d) => containerOf(d).command?.[0] === "consume");
+  const syncs = definitions.filter((d) => !consumers.includes(d));
+  if (syncs.length !== 1 || consumers.length > 1)
+    throw new Error(
+      `expected one sync and at most one consumer ECS task definition in stack ${run.stack}, found ${syncs.length} and ${consumers.length}`,
+    );
+  const definition = syncs[0]!;
+  const taskEnvironment = environmentOf(containerOf(definition));
 
   const roleArn = str(definition.inputs.taskRoleArn, "task role ARN");
   const role = byType(run, "aws:iam/role:Role").find((r) => r.outputs.arn === roleArn);
@@ -110,6 +178,7 @@ export function deploymentOf(run: StackRun): StackDeployment {
     bucket: { name: bucketName, arn: str(bucket.outputs.arn, "bucket ARN") },
     taskRole: { name: roleName, arn: roleArn, policies, ...boundaryOf(run, role) },
     taskEnvironment,
+    fanOut: fanOutOf(run, consumers[0]),
   };
 }
 

@@ -1,5 +1,5 @@
 // The IAM enforcement layer: one HTTP front per emulated AWS service (dynalite for DynamoDB, s3rver for S3, the STS
-// emulator), each verifying the caller's SigV4 signature, mapping the call to the IAM actions and resource ARNs it
+// emulator, the SQS stand-in), each verifying the caller's SigV4 signature, mapping the call to the IAM actions and resource ARNs it
 // needs, and authorising every one against the calling principal's policies with IAM's own evaluation logic (the
 // project's one evaluator, policy/iam). A denied call is answered as the real service answers it; an allowed call is
 // forwarded untouched (streamed, for S3 uploads). Every decision is recorded, so tests can assert on them and wait
@@ -19,6 +19,7 @@ import { SignatureProblem, verifySignature } from "../sts/sigv4";
 import type { Principal, PrincipalRegistry } from "./principals";
 import { dynamodbAuthorisations, type PartitionKeys } from "./requests/dynamodb";
 import { s3Authorisations, s3NeedsBody } from "./requests/s3";
+import { sqsAuthorisations } from "./requests/sqs";
 import { stsAuthorisations } from "./requests/sts";
 import { type Authorisation, type ServiceScope, UnmappedRequest } from "./requests/types";
 import {
@@ -160,7 +161,8 @@ export class IamEnforcer extends EventEmitter {
       ({ identity: principal } = await verifySignature(
         { method, path: rawPath!, query, headers: req.headers, body: text },
         (key) => this.opts.principals.lookup(key),
-        { uriEscapePath: service !== "s3" },
+        // The service names the enforcer uses are the SigV4 signing names (dynamodb, s3, sts, sqs).
+        { uriEscapePath: service !== "s3", service },
       ));
     } catch (err) {
       if (!(err instanceof SignatureProblem)) throw err;
@@ -168,7 +170,7 @@ export class IamEnforcer extends EventEmitter {
     }
 
     const call =
-      service === "dynamodb"
+      service === "dynamodb" || service === "sqs"
         ? String(req.headers["x-amz-target"] ?? "")
         : `${method} ${rawPath}${rawQuery ? `?${Object.keys(query).join("&")}` : ""}`;
     let authorisations: Authorisation[];
@@ -226,7 +228,7 @@ export class IamEnforcer extends EventEmitter {
       case "dynamodb":
         return dynamodbAuthorisations(
           headers["x-amz-target"] as string | undefined,
-          body === "" ? {} : (JSON.parse(body) as Record<string, unknown>),
+          jsonBody(body),
           this.opts.scope,
           this.opts.partitionKeyOf ?? (() => undefined),
         );
@@ -234,6 +236,8 @@ export class IamEnforcer extends EventEmitter {
         return s3Authorisations({ method, path, query, headers, body }, this.opts.scope);
       case "sts":
         return stsAuthorisations(new URLSearchParams(body));
+      case "sqs":
+        return sqsAuthorisations(headers["x-amz-target"] as string | undefined, jsonBody(body), this.opts.scope);
     }
   }
 
@@ -304,6 +308,16 @@ function refusalOf(decided: Pick<AuthorisationRecord, "decision" | "reason">): R
   const boundary = /permissions boundary/.test(decided.reason);
   if (decided.decision === "deny") return boundary ? "boundaryDeny" : "explicitDeny";
   return boundary ? "boundary" : "identity";
+}
+
+/** A JSON-protocol body; one that is not JSON maps to no action (refused). */
+function jsonBody(body: string): Record<string, unknown> {
+  if (body === "") return {};
+  try {
+    return JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    throw new UnmappedRequest("a JSON-protocol request whose body is not JSON");
+  }
 }
 
 function queryRecord(raw: string): Record<string, string | string[]> {

@@ -1,5 +1,5 @@
 // IAM-enforced local AWS: the stack's deployment (devtools/iam/deployment.ts) in front of the local stores. The
-// tables and bucket are provisioned as the stack declares them, by an administrator principal (as `pulumi up` would
+// tables and bucket (and on a stack with fan-out, the queues) are provisioned as the stack declares them, by an administrator principal (as `pulumi up` would
 // create them); the worker calls through the enforcement fronts with a session of the stack's task role, and every
 // call is authorised against that role's generated policies.
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -13,6 +13,8 @@ export {
   grantedActions,
   loadDeployment,
   withoutAction,
+  type DeployedFanOut,
+  type DeployedQueue,
   type DeployedRole,
   type DeployedTable,
   type StackDeployment,
@@ -64,15 +66,16 @@ export async function provisionTables(
 }
 
 /**
- * Starts the enforcement fronts for DynamoDB and S3 in front of the given stores. `administrator` is the key the
- * test's own clients use; `forwardHeaders` lets a store that checks keys of its own accept forwarded calls.
+ * Starts the enforcement fronts for DynamoDB and S3 (and SQS, when given) in front of the given stores.
+ * `administrator` is the key the test's own clients use; `forwardHeaders` lets a store that checks keys of its own
+ * accept forwarded calls.
  */
 export async function enforceIam(opts: {
   deployment: StackDeployment;
-  upstream: { dynamodb: string; s3: string };
+  upstream: { dynamodb: string; s3: string; sqs?: string };
   administrator: Principal;
   forwardHeaders?: ConstructorParameters<typeof IamEnforcer>[0]["forwardHeaders"];
-}): Promise<EnforcedAws & { endpoints: { dynamodb: string; s3: string } }> {
+}): Promise<EnforcedAws & { endpoints: { dynamodb: string; s3: string; sqs?: string } }> {
   const { deployment } = opts;
   const principals = new PrincipalRegistry();
   principals.add(opts.administrator);
@@ -86,6 +89,7 @@ export async function enforceIam(opts: {
   const endpoints = {
     dynamodb: await enforcer.front("dynamodb", opts.upstream.dynamodb),
     s3: await enforcer.front("s3", opts.upstream.s3),
+    sqs: opts.upstream.sqs === undefined ? undefined : await enforcer.front("sqs", opts.upstream.sqs),
   };
   return {
     deployment,

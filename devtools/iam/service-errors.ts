@@ -6,6 +6,15 @@
 // - S3 (REST-XML): 403 `<Error><Code>AccessDenied</Code><Message>…</Message>…</Error>` (no body for HEAD); a bad
 //   key is InvalidAccessKeyId, a bad signature SignatureDoesNotMatch, an expired session 400 ExpiredToken.
 // - STS (query): `<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>…`.
+// - SQS (JSON 1.0, query-compatible): the JSON error shape of "Interpreting Amazon SQS JSON API responses" (SQS
+//   Developer Guide, sqs-json-api-responses.html): a `__type` and a `message` in the body, and the query protocol's
+//   code and fault in `x-amzn-query-error: <Code>;Sender`, from which @aws-sdk/client-sqs names the error
+//   (AwsJson1_0Protocol.handleError reads that header first when the service is awsQueryCompatible). Access denied
+//   is `AccessDenied` with 403, the status SQS has always answered it with; its body's `__type` is the framework's
+//   `com.amazon.coral.service#AccessDeniedException` as DynamoDB's (the SDK does not read it when the header is
+//   there). SQS names the action in lower case in the message ("is not authorized to perform: sqs:sendmessage on
+//   resource: arn:aws:sqs:…", https://github.com/aws/serverless-application-model/issues/3633). Signature failures
+//   are the common errors of the query APIs, as STS's.
 // The AccessDenied message is IAM's: "User: <principal> is not authorized to perform: <action> on resource:
 // <resource> because no identity-based policy allows the <action> action" (or "with an explicit deny in an
 // identity-based policy"), as AWS words it since 2021 ("IAM … access denied error messages", AWS What's New).
@@ -14,7 +23,7 @@ import type { ServerResponse } from "node:http";
 import { escapeXml } from "../sts/query-protocol";
 import type { SignatureProblemKind } from "../sts/sigv4";
 
-export type Service = "dynamodb" | "s3" | "sts";
+export type Service = "dynamodb" | "s3" | "sts" | "sqs";
 
 export interface ServiceError {
   readonly status: number;
@@ -34,14 +43,25 @@ export function accessDeniedMessage(
   service: Service,
 ): string {
   const on = resource === "*" ? "" : ` on resource: ${service === "s3" ? `"${resource}"` : resource}`;
+  const named = service === "sqs" ? action.toLowerCase() : action;
   const because = {
-    identity: `because no identity-based policy allows the ${action} action`,
+    identity: `because no identity-based policy allows the ${named} action`,
     explicitDeny: "with an explicit deny in an identity-based policy",
-    boundary: `because no permissions boundary allows the ${action} action`,
+    boundary: `because no permissions boundary allows the ${named} action`,
     boundaryDeny: "with an explicit deny in a permissions boundary",
   }[refusal];
-  return `User: ${principalArn} is not authorized to perform: ${action}${on} ${because}`;
+  return `User: ${principalArn} is not authorized to perform: ${named}${on} ${because}`;
 }
+
+/** The common errors of the query APIs (STS, and SQS in its query-compatible codes). */
+const QUERY_SIGNATURE_ERRORS: Record<SignatureProblemKind, { status: number; code: string }> = {
+  missing: { status: 403, code: "MissingAuthenticationToken" },
+  incomplete: { status: 400, code: "IncompleteSignature" },
+  unknownKey: { status: 403, code: "InvalidClientTokenId" },
+  expired: { status: 400, code: "ExpiredToken" },
+  badToken: { status: 403, code: "InvalidClientTokenId" },
+  mismatch: { status: 403, code: "SignatureDoesNotMatch" },
+};
 
 const SIGNATURE_ERRORS: Record<Service, Record<SignatureProblemKind, { status: number; code: string }>> = {
   dynamodb: {
@@ -60,14 +80,8 @@ const SIGNATURE_ERRORS: Record<Service, Record<SignatureProblemKind, { status: n
     badToken: { status: 400, code: "InvalidToken" },
     mismatch: { status: 403, code: "SignatureDoesNotMatch" },
   },
-  sts: {
-    missing: { status: 403, code: "MissingAuthenticationToken" },
-    incomplete: { status: 400, code: "IncompleteSignature" },
-    unknownKey: { status: 403, code: "InvalidClientTokenId" },
-    expired: { status: 400, code: "ExpiredToken" },
-    badToken: { status: 403, code: "InvalidClientTokenId" },
-    mismatch: { status: 403, code: "SignatureDoesNotMatch" },
-  },
+  sts: QUERY_SIGNATURE_ERRORS,
+  sqs: QUERY_SIGNATURE_ERRORS,
 };
 
 export function signatureError(service: Service, kind: SignatureProblemKind, message: string): ServiceError {
@@ -85,11 +99,19 @@ export function accessDenied(service: Service, message: string): ServiceError {
 /** Writes the error in the service's own shape. */
 export function sendServiceError(res: ServerResponse, service: Service, error: ServiceError, method: string): void {
   const requestId = randomUUID();
-  if (service === "dynamodb") {
-    const body = JSON.stringify({ __type: `com.amazon.coral.service#${error.code}`, Message: error.message });
+  if (service === "dynamodb" || service === "sqs") {
+    const body = JSON.stringify(
+      service === "dynamodb"
+        ? { __type: `com.amazon.coral.service#${error.code}`, Message: error.message }
+        : {
+            __type: `com.amazon.coral.service#${error.code === "AccessDenied" ? "AccessDeniedException" : error.code}`,
+            message: error.message,
+          },
+    );
     res.writeHead(error.status, {
       "content-type": "application/x-amz-json-1.0",
       "x-amzn-requestid": requestId,
+      ...(service === "sqs" ? { "x-amzn-query-error": `${error.code};Sender` } : {}),
       "content-length": Buffer.byteLength(body),
     });
     res.end(body);

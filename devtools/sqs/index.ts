@@ -18,7 +18,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { assertLoopback, close, listen, readBody } from "../entra/http";
 
-const ACCOUNT = "111122223333";
+/** The account the queues belong to unless the caller names one (e.g. the stack's). */
+const DEFAULT_ACCOUNT = "111122223333";
 const MAX_BATCH_BYTES = 262_144;
 
 interface Message {
@@ -68,15 +69,21 @@ export class SqsEmulator {
     private readonly server: Server,
     readonly endpoint: string,
     readonly region: string,
+    readonly accountId: string,
   ) {}
 
-  static async start(opts: { host?: string; region?: string } = {}): Promise<SqsEmulator> {
+  static async start(opts: { host?: string; region?: string; accountId?: string } = {}): Promise<SqsEmulator> {
     const host = opts.host ?? "127.0.0.1";
     assertLoopback(host, "The SQS emulator");
     let sqs: SqsEmulator | undefined;
     const server = createServer((req, res) => void sqs!.handle(req, res));
     const port = await listen(server, host, 0);
-    sqs = new SqsEmulator(server, `http://${host}:${port}`, opts.region ?? "ap-southeast-2");
+    sqs = new SqsEmulator(
+      server,
+      `http://${host}:${port}`,
+      opts.region ?? "ap-southeast-2",
+      opts.accountId ?? DEFAULT_ACCOUNT,
+    );
     return sqs;
   }
 
@@ -178,8 +185,8 @@ export class SqsEmulator {
     if (existing) return { QueueUrl: existing.url };
     const queue: Queue = {
       name,
-      url: `${this.endpoint}/${ACCOUNT}/${name}`,
-      arn: `arn:aws:sqs:${this.region}:${ACCOUNT}:${name}`,
+      url: `${this.endpoint}/${this.accountId}/${name}`,
+      arn: `arn:aws:sqs:${this.region}:${this.accountId}:${name}`,
       visibilityTimeoutSeconds: Number(attributes.VisibilityTimeout ?? 30),
       messages: [],
     };

@@ -75,12 +75,13 @@ export interface VerifiedRequest<T extends SigningIdentity> {
 
 /**
  * Returns who signed the request, or throws a {@link SignatureProblem}. `uriEscapePath: false` for S3, which signs
- * the path as sent instead of escaping it again (SigV4 for S3, "Create a canonical request").
+ * the path as sent instead of escaping it again (SigV4 for S3, "Create a canonical request"). `service`, when
+ * given, is the signing name the credential scope must carry, as AWS refuses a signature scoped to another service.
  */
 export async function verifySignature<T extends SigningIdentity>(
   req: SignedRequest,
   lookup: (accessKeyId: string) => T | undefined,
-  opts: { uriEscapePath?: boolean } = {},
+  opts: { uriEscapePath?: boolean; service?: string } = {},
 ): Promise<VerifiedRequest<T>> {
   const header = req.headers.authorization;
   if (!header) throw new SignatureProblem("missing", "Request is missing Authentication Token");
@@ -91,6 +92,8 @@ export async function verifySignature<T extends SigningIdentity>(
       `Authorization header requires 'Credential', 'SignedHeaders' and 'Signature' parameters. Authorization=${header.split(" ")[0]}`,
     );
   const [, accessKeyId, , region, service, signedHeaderList, signature] = m;
+  if (opts.service !== undefined && service !== opts.service)
+    throw new SignatureProblem("mismatch", `Credential should be scoped to correct service: '${opts.service}'.`);
   const identity = lookup(accessKeyId);
   if (!identity) throw new SignatureProblem("unknownKey", "The security token included in the request is invalid.");
   if (identity.expiration !== undefined && identity.expiration.getTime() <= Date.now())

@@ -2,7 +2,8 @@
 // worker's environment pointing at them, the worker run as a REAL child process (the way ECS runs
 // it), and readers for what ended up in the bucket and the tables. By default every AWS call the
 // worker makes is authorised against the dev stack's task-role policy (devtools/iam), with the
-// stack's own table and bucket names, which exist from the start as `pulumi up` would create them.
+// stack's own table and bucket names, which exist from the start as `pulumi up` would create them. Fan-out runs load
+// the prod stack (the one with `fanOut`): its queues exist from the start too, behind the same enforcement.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -13,8 +14,10 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { GraphEmulator, type GraphEmulatorOptions, type Library } from "../graph";
 import { WORKER_ENVIRONMENT as ENV } from "../../worker/src/contract";
-import { loadDeployment, type StackDeployment } from "../iam";
+import { loadDeployment, type DeployedFanOut, type StackDeployment } from "../iam";
 import { startLocalStores, type LocalStores } from "../local-stores";
+import type { SqsEmulator } from "../sqs";
+import { fanOutEnvironment } from "../sqs/fanout-queues";
 
 const REPO = join(__dirname, "..", "..");
 const CLI = join(REPO, "worker", "src", "cli.ts");
@@ -49,6 +52,8 @@ export interface HarnessAwsOptions {
   readonly deployment?: StackDeployment | false;
   /** Keep DynamoDB's rows on disk (LevelDB): for benches with a million rows. */
   readonly dynamoOnDisk?: boolean;
+  /** Deliveries before the fan-out's queue dead-letters a task; default the stack's RedrivePolicy. */
+  readonly queueMaxReceiveCount?: number;
 }
 
 export class WorkerHarness {
@@ -91,9 +96,23 @@ export class WorkerHarness {
     const stores = await startLocalStores({
       ...(deployment === false ? {} : { deployment }),
       dynamoOnDisk: aws.dynamoOnDisk,
+      queueMaxReceiveCount: aws.queueMaxReceiveCount,
     });
     const graph = await GraphEmulator.start({ seed: 7, ...graphOptions });
     return new WorkerHarness(stores, graph);
+  }
+
+  /** The stack's fan-out queues and the SQS stand-in that holds them (a harness started with a fan-out stack). */
+  get fanOut(): DeployedFanOut & { readonly sqs: SqsEmulator } {
+    const fanOut = this.stores.iam?.deployment.fanOut;
+    if (fanOut === undefined || this.stores.sqs === undefined)
+      throw new Error('this harness\'s stack has no fan-out: start it with loadDeployment("prod")');
+    return { ...fanOut, sqs: this.stores.sqs.emulator };
+  }
+
+  /** The worker's environment for a fan-out run: `env()` with the queue URLs the stack hands producer and consumers. */
+  fanOutEnv(extra: Record<string, string | undefined> = {}): Record<string, string> {
+    return this.env({ ...fanOutEnvironment(this.fanOut), ...extra });
   }
 
   library(siteId = SITE_ID): Library {

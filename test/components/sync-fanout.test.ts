@@ -36,13 +36,7 @@ describe("SyncFanOut (downloads through SQS for the sites that need it)", () => 
     assert.deepEqual(
       policy.Statement.map((s: { Action: string | string[] }) => s.Action),
       [
-        [
-          "sqs:SendMessage",
-          "sqs:ReceiveMessage",
-          "sqs:DeleteMessage",
-          "sqs:ChangeMessageVisibility",
-          "sqs:GetQueueAttributes",
-        ],
+        ["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
         "sqs:GetQueueAttributes",
       ],
     );

@@ -3,7 +3,9 @@
 // failing, a sync through the federated credential chain), and each passes with no call refused. Then, for every action the
 // policy grants, a session of the role WITHOUT that action runs the scenario that used it: each run fails (the
 // worker exits in error, or leaves a mirror that differs from the library, or AWS refuses a call it needed) and the
-// refusal names the removed action.
+// refusal names the removed action. The fan-out's SQS actions, which only a stack with fan-out grants, are shown the
+// same way with the prod stack's task role: a producer and a consumer run cleanly with the generated policy, using
+// every SQS action it grants, and fail with a refusal naming the action once it is removed.
 import { strict as assert } from "node:assert";
 import { startChainWorld } from "../../devtools/chain/chain-world";
 import {
@@ -161,6 +163,108 @@ describe("the task role's policy, mutated action by action", function () {
       if (process.env.IAM_MUTATION_REPORT)
         console.log(`${action} (${usedBy.get(action)}): ${outcome.failures.join("; ")}`);
       assert.ok(outcome.failures.length > 0, `removing ${action} left the ${usedBy.get(action)} scenario passing`);
+      const refusal = outcome.records.find((r) => r.action === action && r.decision === "implicitDeny");
+      assert.ok(refusal, `removing ${action}: no call was refused for it (failures: ${outcome.failures.join("; ")})`);
+    }
+  });
+});
+
+describe("the task role's fan-out (SQS) grants, mutated action by action", function () {
+  this.timeout(300_000);
+  let deployment: StackDeployment;
+
+  before(async () => {
+    deployment = await loadDeployment("prod");
+  });
+
+  /**
+   * A fan-out round on a fresh copy of the stack's stores: the producer (`sync`) queues every download, one consumer
+   * (`consume`) works through them once the first batch was offered, and the round must complete with the mirror
+   * equal to the library. A consumer that gives up leaves tasks in the queue: the producer is then stopped, as the
+   * round could never complete.
+   */
+  async function fanOutRound(role: DeployedRole): Promise<Outcome> {
+    // Two deliveries before dead-lettering (the stack has five), so that a task no consumer can delete ends sooner.
+    const h = await WorkerHarness.start({ pageSize: 20 }, { deployment, queueMaxReceiveCount: 2 });
+    try {
+      const session = h.stores.iam!.newSession(role);
+      const library = h.library();
+      library.generate({ files: 6, folders: 1, seed: 61, maxSize: 4096 });
+      const env = h.fanOutEnv(sessionEnv(session));
+      const failures: string[] = [];
+      const producer = h.startSync([], env);
+      const offered = h.stores.iam!.enforcer.waitFor(
+        (r) => r.principal === session.arn && r.action === "sqs:SendMessage",
+      );
+      await Promise.race([offered, producer.exited]);
+      const consumer = h.spawn(
+        ["consume", "--graph-auth", "none", "--idle-exit", "2", "--visibility", "1", "--concurrency", "2"],
+        env,
+      );
+      const consumed = await consumer.exited;
+      if (consumed.code !== 0) failures.push(`consumer exited ${consumed.code}`);
+      // Tasks still in the queue with no consumer left: the round cannot complete, so it is stopped.
+      const { visible, inFlight } = h.fanOut.sqs.depth(h.fanOut.queue.name);
+      if (visible + inFlight > 0) {
+        failures.push(`the queue was left with ${visible + inFlight} tasks`);
+        producer.child.kill("SIGTERM");
+      }
+      const produced = await producer.exited;
+      if (produced.code !== 0) failures.push(`producer exited ${produced.code ?? produced.signal}`);
+      const mismatches = await mirrorMismatches(h, library);
+      if (mismatches.length > 0) failures.push(`mirror differs (${mismatches[0]})`);
+      const records = h.stores.iam!.enforcer.records.filter((r) => r.principal === session.arn);
+      failures.push(...refusals(records));
+      return { records, failures };
+    } finally {
+      await h.close();
+    }
+  }
+
+  const sqsGrants = () => grantedActions(deployment.taskRole).filter((action) => action.startsWith("sqs:"));
+
+  it("runs the fan-out cleanly with the generated policy, using every SQS action it grants", async () => {
+    assert.deepEqual(sqsGrants(), [
+      "sqs:SendMessage",
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:GetQueueAttributes",
+    ]);
+    const outcome = await fanOutRound(deployment.taskRole);
+    assert.deepEqual(outcome.failures, [], "the fan-out with the generated policy");
+    const used = new Set(outcome.records.map((r) => r.action));
+    assert.deepEqual(
+      sqsGrants().filter((action) => !used.has(action)),
+      [],
+      "the policy grants SQS actions the fan-out does not use",
+    );
+    // Both queues' grants are used: the dead-letter queue's depth is read for the quarantine count.
+    const depths = outcome.records.filter((r) => r.action === "sqs:GetQueueAttributes").map((r) => r.resource);
+    assert.deepEqual(
+      [...new Set(depths)].sort(),
+      [deployment.fanOut!.deadLetterQueue.arn, deployment.fanOut!.queue.arn].sort(),
+    );
+  });
+
+  it("fails the fan-out for each granted SQS action removed, naming the action", async () => {
+    const results: Array<[string, Outcome]> = [];
+    // Two runs at a time, each on its own stores.
+    const grants = sqsGrants();
+    for (let i = 0; i < grants.length; i += 2) {
+      results.push(
+        ...(await Promise.all(
+          grants
+            .slice(i, i + 2)
+            .map(async (action): Promise<[string, Outcome]> => [
+              action,
+              await fanOutRound(withoutAction(deployment.taskRole, action)),
+            ]),
+        )),
+      );
+    }
+    for (const [action, outcome] of results) {
+      if (process.env.IAM_MUTATION_REPORT) console.log(`${action} (fan-out): ${outcome.failures.join("; ")}`);
+      assert.ok(outcome.failures.length > 0, `removing ${action} left the fan-out passing`);
       const refusal = outcome.records.find((r) => r.action === action && r.decision === "implicitDeny");
       assert.ok(refusal, `removing ${action}: no call was refused for it (failures: ${outcome.failures.join("; ")})`);
     }

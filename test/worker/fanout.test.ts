@@ -2,27 +2,31 @@
 // processes (`consume`) on the SQS stand-in, under Graph throttling and a consumer killed mid-work:
 // the round completes only after the queue drains, and the bucket equals the library (consumers
 // commit through the fenced document row like the round: no leftover upload, no stale version).
+// Every AWS call, SQS's included, is authorised against the prod stack's task role (the stack with fan-out), on the
+// queues, tables and bucket the stack declares; no call may be refused.
 import { strict as assert } from "node:assert";
-import { SqsEmulator } from "../../devtools/sqs";
-import { createFanOutQueues } from "../../devtools/sqs/fanout-queues";
+import { describeAuthorisations, loadDeployment, type StackDeployment } from "../../devtools/iam";
 import { SITE_ID, WorkerHarness, mirrorMismatches, summaryOf } from "../../devtools/worker/harness";
 
 describe("worker fan-out through SQS", function () {
   this.timeout(120_000);
+  let deployment: StackDeployment;
   let h: WorkerHarness;
-  let sqs: SqsEmulator;
+  before(async () => {
+    deployment = await loadDeployment("prod");
+  });
   afterEach(async () => {
+    const refused = h?.stores.iam?.enforcer.denials() ?? [];
     await h?.close();
-    await sqs?.close();
+    assert.deepEqual(refused, [], describeAuthorisations(h.stores.iam!.enforcer));
   });
 
   it("ends with the bucket equal to the library with three consumers, throttling and a kill", async () => {
-    h = await WorkerHarness.start({ pageSize: 40, latencyMs: 5 });
-    sqs = await SqsEmulator.start();
-    const queues = await createFanOutQueues(sqs, "downloads");
+    h = await WorkerHarness.start({ pageSize: 40, latencyMs: 5 }, { deployment });
+    const { sqs, queue, deadLetterQueue } = h.fanOut;
     const library = h.library();
     library.generate({ files: 90, folders: 4, seed: 51, maxSize: 8192 });
-    const env = h.env(queues.env);
+    const env = h.fanOutEnv();
     const consumer = () => h.spawn(["consume", "--graph-auth", "none", "--idle-exit", "3", "--visibility", "2"], env);
 
     const producer = h.startSync([], env);
@@ -47,18 +51,18 @@ describe("worker fan-out through SQS", function () {
     assert.equal(exits[0]!.signal, "SIGKILL");
     for (const exit of exits.slice(1)) assert.equal(exit.code, 0, exit.stderr);
     assert.ok(h.graph.stats.throttled >= 1);
-    assert.deepEqual(sqs.depth("downloads"), { visible: 0, inFlight: 0 });
-    assert.deepEqual(sqs.bodies("downloads-dlq"), []);
+    assert.deepEqual(sqs.depth(queue.name), { visible: 0, inFlight: 0 });
+    assert.deepEqual(sqs.bodies(deadLetterQueue.name), []);
     assert.deepEqual(await mirrorMismatches(h, library), []);
   });
 
   it("quarantines a task that keeps failing as it goes to the dead-letter queue: exit 65, status, metric", async () => {
-    h = await WorkerHarness.start({ pageSize: 50 });
-    sqs = await SqsEmulator.start();
-    const queues = await createFanOutQueues(sqs, "poison", 2);
+    // Two deliveries instead of the stack's five, so that the test dead-letters sooner.
+    h = await WorkerHarness.start({ pageSize: 50 }, { deployment, queueMaxReceiveCount: 2 });
+    const { sqs, deadLetterQueue } = h.fanOut;
     const library = h.library();
     library.generate({ files: 5, folders: 1, seed: 52, maxSize: 1024 });
-    const env = h.env(queues.env);
+    const env = h.fanOutEnv();
     // Every download URL is refused, even freshly resolved (the producer downloads nothing itself):
     // each task fails twice and is dead-lettered, its last delivery recording the item in quarantine.
     h.graph.faults.failDownloads(1000, 403);
@@ -71,7 +75,7 @@ describe("worker fan-out through SQS", function () {
     assert.equal(produced.code, 65, produced.stderr);
     assert.equal(summaryOf(produced).status, "completedWithQuarantine");
     assert.equal((await consumer.exited).code, 0);
-    const dead = sqs.bodies("poison-dlq").map((b) => JSON.parse(b) as { itemId: string });
+    const dead = sqs.bodies(deadLetterQueue.name).map((b) => JSON.parse(b) as { itemId: string });
     assert.equal(dead.length, 5, "every task was dead-lettered");
     const metrics = produced.logs.find((l) => "_aws" in l)!;
     assert.equal(metrics.QuarantinedItems, dead.length);
