@@ -27,7 +27,8 @@ describe("worker fan-out through SQS", function () {
     const library = h.library();
     library.generate({ files: 90, folders: 4, seed: 51, maxSize: 8192 });
     const env = h.fanOutEnv();
-    const consumer = () => h.spawn(["consume", "--graph-auth", "none", "--idle-exit", "3", "--visibility", "2"], env);
+    // Consumers run until they are stopped (no idle timer: how soon the producer offers work is the machine's luck).
+    const consumer = () => h.spawn(["consume", "--graph-auth", "none", "--visibility", "2"], env);
 
     const producer = h.startSync([], env);
     const consumers = [consumer(), consumer(), consumer()];
@@ -47,9 +48,11 @@ describe("worker fan-out through SQS", function () {
       produced.logs.some((l) => l.msg === "waiting for the download queue to drain"),
       "the round waited for the queue before completing",
     );
+    // The queue has drained: stop the consumers as ECS scales the service in. A long poll ends at the signal.
+    for (const c of consumers.slice(1)) c.child.kill("SIGTERM");
     const exits = await Promise.all(consumers.map((c) => c.exited));
     assert.equal(exits[0]!.signal, "SIGKILL");
-    for (const exit of exits.slice(1)) assert.equal(exit.code, 0, exit.stderr);
+    for (const exit of exits.slice(1)) assert.equal(exit.code, 143, exit.stderr);
     assert.ok(h.graph.stats.throttled >= 1);
     assert.deepEqual(sqs.depth(queue.name), { visible: 0, inFlight: 0 });
     assert.deepEqual(sqs.bodies(deadLetterQueue.name), []);
@@ -67,14 +70,12 @@ describe("worker fan-out through SQS", function () {
     // each task fails twice and is dead-lettered, its last delivery recording the item in quarantine.
     h.graph.faults.failDownloads(1000, 403);
     const producer = h.startSync([], env);
-    const consumer = h.spawn(
-      ["consume", "--graph-auth", "none", "--idle-exit", "3", "--visibility", "1", "--concurrency", "1"],
-      env,
-    );
+    const consumer = h.spawn(["consume", "--graph-auth", "none", "--visibility", "1", "--concurrency", "1"], env);
     const produced = await producer.exited;
     assert.equal(produced.code, 65, produced.stderr);
     assert.equal(summaryOf(produced).status, "completedWithQuarantine");
-    assert.equal((await consumer.exited).code, 0);
+    consumer.child.kill("SIGTERM");
+    assert.equal((await consumer.exited).code, 143);
     const dead = sqs.bodies(deadLetterQueue.name).map((b) => JSON.parse(b) as { itemId: string });
     assert.equal(dead.length, 5, "every task was dead-lettered");
     const metrics = produced.logs.find((l) => "_aws" in l)!;

@@ -52,11 +52,19 @@ export async function consumeCommand(
       "consumer started",
     );
     while (!shutdown.stop.aborted) {
-      const batch = await queue.receive({
-        max: Math.min(10, config.concurrency),
-        waitSeconds,
-        visibilitySeconds: opts.visibilitySeconds ?? 300,
-      });
+      let batch: ReceivedTask[];
+      try {
+        batch = await queue.receive({
+          max: Math.min(10, config.concurrency),
+          waitSeconds,
+          visibilitySeconds: opts.visibilitySeconds ?? 300,
+          signal: shutdown.stop,
+        });
+      } catch (err) {
+        // A stop signal ends the long poll: nothing was received, so nothing is left half done.
+        if (shutdown.stop.aborted) break;
+        throw err;
+      }
       if (batch.length === 0) {
         if (opts.idleExitSeconds !== undefined && Date.now() - idleSince >= opts.idleExitSeconds * 1000) break;
         continue;
@@ -67,7 +75,10 @@ export async function consumeCommand(
       );
     }
     logger.info({ consumed: counts }, "consumer stopped");
-    return { exitCode: EXIT.ok, counts };
+    // Stopped by a signal (ECS scale-in, a deployment): 128 + its number, as the sync command exits. Tasks it was
+    // working on when the grace ran out are left to their visibility timeout and delivered again.
+    const signal = shutdown.received();
+    return { exitCode: signal ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed) : EXIT.ok, counts };
   } finally {
     shutdown.dispose();
     queue.close();

@@ -84,7 +84,13 @@ export class DownloadQueue implements DownloadQueuePort {
     return tasks.length;
   }
 
-  async receive(opts: { max: number; waitSeconds: number; visibilitySeconds: number }): Promise<ReceivedTask[]> {
+  /** Long-polls for up to `max` tasks; `signal` ends the poll early (a stopping consumer need not wait it out). */
+  async receive(opts: {
+    max: number;
+    waitSeconds: number;
+    visibilitySeconds: number;
+    signal?: AbortSignal;
+  }): Promise<ReceivedTask[]> {
     const out = await this.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
@@ -93,6 +99,7 @@ export class DownloadQueue implements DownloadQueuePort {
         VisibilityTimeout: opts.visibilitySeconds,
         MessageSystemAttributeNames: ["ApproximateReceiveCount"],
       }),
+      { abortSignal: opts.signal },
     );
     return (out.Messages ?? []).map((m) => ({
       task: downloadTaskSchema.parse(JSON.parse(m.Body ?? "")),
