@@ -165,6 +165,13 @@ describe("the task role's policy, mutated action by action", function () {
       assert.ok(outcome.failures.length > 0, `removing ${action} left the ${usedBy.get(action)} scenario passing`);
       const refusal = outcome.records.find((r) => r.action === action && r.decision === "implicitDeny");
       assert.ok(refusal, `removing ${action}: no call was refused for it (failures: ${outcome.failures.join("; ")})`);
+      // The consumer's own grants: it stops at once and says what to allow, rather than letting every task drift
+      // into the dead-letter queue while it exits 0.
+      if (action !== "sqs:SendMessage")
+        assert.ok(
+          outcome.failures.some((f) => /^consumer exited 1: SQS refused the consumer .*allow the task role/.test(f)),
+          `removing ${action}: ${outcome.failures.join("; ")}`,
+        );
     }
   });
 });
@@ -202,7 +209,10 @@ describe("the task role's fan-out (SQS) grants, mutated action by action", funct
         env,
       );
       const consumed = await consumer.exited;
-      if (consumed.code !== 0) failures.push(`consumer exited ${consumed.code}`);
+      if (consumed.code !== 0) {
+        const error = consumed.logs.find((l) => l.level === 50)?.msg;
+        failures.push(`consumer exited ${consumed.code}${error === undefined ? "" : `: ${String(error)}`}`);
+      }
       // Tasks still in the queue with no consumer left: the round cannot complete, so it is stopped.
       const { visible, inFlight } = h.fanOut.sqs.depth(h.fanOut.queue.name);
       if (visible + inFlight > 0) {
@@ -267,6 +277,13 @@ describe("the task role's fan-out (SQS) grants, mutated action by action", funct
       assert.ok(outcome.failures.length > 0, `removing ${action} left the fan-out passing`);
       const refusal = outcome.records.find((r) => r.action === action && r.decision === "implicitDeny");
       assert.ok(refusal, `removing ${action}: no call was refused for it (failures: ${outcome.failures.join("; ")})`);
+      // The consumer's own grants: it stops at once and says what to allow, rather than letting every task drift
+      // into the dead-letter queue while it exits 0.
+      if (action !== "sqs:SendMessage")
+        assert.ok(
+          outcome.failures.some((f) => /^consumer exited 1: SQS refused the consumer .*allow the task role/.test(f)),
+          `removing ${action}: ${outcome.failures.join("; ")}`,
+        );
     }
   });
 });

@@ -79,6 +79,11 @@ export async function consumeCommand(
     // working on when the grace ran out are left to their visibility timeout and delivered again.
     const signal = shutdown.received();
     return { exitCode: signal ? (EXIT.interrupted[signal as "SIGINT" | "SIGTERM"] ?? EXIT.failed) : EXIT.ok, counts };
+  } catch (err) {
+    if (!isAccessDenied(err) && !(err instanceof QueueAccessDenied)) throw err;
+    const refused = err instanceof QueueAccessDenied ? err : new QueueAccessDenied(err);
+    logger.error({ err: refused.cause, consumed: counts }, refused.message);
+    return { exitCode: EXIT.failed, counts };
   } finally {
     shutdown.dispose();
     queue.close();
@@ -115,7 +120,6 @@ async function consumeOne(
       },
     );
     counts[outcome]++;
-    await queue.done(received);
   } catch (err) {
     counts.failed++;
     // Left in the queue: delivered again after the visibility timeout, dead-lettered after maxReceiveCount.
@@ -123,5 +127,31 @@ async function consumeOne(
       { err, task, receiveCount: received.receiveCount },
       `download task for item ${task.itemId} (${task.path ?? "path unknown"}) failed; SQS will deliver it again`,
     );
+    return;
   }
+  try {
+    await queue.done(received);
+  } catch (err) {
+    // The item is committed; only the task outlives it. Delivered again, it is skipped (same id and eTag), but a
+    // consumer that may never delete a task would send every one to the dead-letter queue: that must not be quiet.
+    if (isAccessDenied(err)) throw new QueueAccessDenied(err);
+    logger.warn(
+      { err, task },
+      `download task for item ${task.itemId} is done, but deleting it from the queue failed; SQS will deliver it again and it will be skipped`,
+    );
+  }
+}
+
+/** SQS refused a call for want of permission: no retry can help, so the consumer stops and says what to grant. */
+export class QueueAccessDenied extends Error {
+  constructor(readonly cause: unknown) {
+    super(
+      `SQS refused the consumer (${(cause as Error).message}): allow the task role sqs:ReceiveMessage, sqs:DeleteMessage and sqs:GetQueueAttributes on the download queue (components/sync-fanout.ts generates that policy)`,
+    );
+  }
+}
+
+function isAccessDenied(err: unknown): boolean {
+  const name = (err as { name?: string } | undefined)?.name;
+  return name === "AccessDenied" || name === "AccessDeniedException";
 }
