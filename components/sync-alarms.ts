@@ -22,6 +22,18 @@ import * as sns from "@pulumi/aws/sns";
 import { METRICS_NAMESPACE, rateSeconds, SITE_DIMENSION, TASK_METRIC, WORKER_METRIC } from "./sync-metrics";
 import { WORKER_EXIT } from "../worker/src/contract";
 
+/** An alarm that fires when the metric counts at least one event within `period` seconds (no data: all is well). */
+function anyWithin(period: number) {
+  return {
+    statistic: "Sum",
+    period,
+    evaluationPeriods: 1,
+    comparisonOperator: "GreaterThanOrEqualToThreshold",
+    threshold: 1,
+    treatMissingData: "notBreaching",
+  } as const;
+}
+
 /**
  * Exit codes that are not failures: done, done with items in quarantine (its own alarm watches those), more work
  * (chunk), lease held, stopped by SIGINT/SIGTERM (the worker's codes, from the shared contract).
@@ -177,12 +189,7 @@ export class SyncAlarms extends pulumi.ComponentResource {
       alarm(`${label}-failed-runs`, `The sync worker reported a failed run for site ${siteId}.`, {
         ...site(siteId),
         metricName: WORKER_METRIC.runsFailed,
-        statistic: "Sum",
-        period: interval,
-        evaluationPeriods: 1,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        threshold: 1,
-        treatMissingData: "notBreaching",
+        ...anyWithin(interval),
       });
       alarm(
         `${label}-no-completed-round`,
@@ -216,23 +223,13 @@ export class SyncAlarms extends pulumi.ComponentResource {
           namespace: "AWS/States",
           dimensions: { StateMachineArn: machine },
           metricName: "ExecutionsFailed",
-          statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
-          comparisonOperator: "GreaterThanOrEqualToThreshold",
-          threshold: 1,
-          treatMissingData: "notBreaching",
+          ...anyWithin(300),
         });
     }
     alarm("failed-tasks", "A sync task stopped with a failure exit code or never started.", {
       namespace: METRICS_NAMESPACE,
       metricName: TASK_METRIC.tasksFailed,
-      statistic: "Sum",
-      period: interval,
-      evaluationPeriods: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      threshold: 1,
-      treatMissingData: "notBreaching",
+      ...anyWithin(interval),
     });
     if (args.fargateSpot === true)
       alarm("spot-interruptions", `More than ${spotLimit} Spot interruptions of sync tasks in a day.`, {
