@@ -8,18 +8,10 @@ import {
   DEFAULT_NONCURRENT_VERSION_DAYS,
 } from "../../components/content-lifecycle";
 import { CONTENT_PREFIX, SyncTask, type SyncTaskArgs } from "../../components/sync-task";
-import { build, MOCK_ENV, named, useMocks } from "../../devtools/component-harness";
+import { build, named, useMocks } from "../../devtools/component-harness";
+import { SITE_A, SYNC_TASK_ARGS } from "../../devtools/sync-task-fixture";
 
-const args: SyncTaskArgs = {
-  siteIds: ["contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f"],
-  azureTenantId: MOCK_ENV.tenantId,
-  azureClientId: "5a510fbb-ca29-40bd-90a0-f4c2cbb126b1",
-  region: MOCK_ENV.region,
-  accountId: MOCK_ENV.accountId,
-  imageTag: "0.1.0",
-  subnetIds: ["subnet-0a1b2c3d4e5f60718"],
-  securityGroupIds: ["sg-0123456789abcdef0"],
-};
+const args: SyncTaskArgs = { ...SYNC_TASK_ARGS, siteIds: [SITE_A] };
 
 describe("content bucket lifecycle rules", () => {
   before(useMocks);

@@ -5,9 +5,8 @@ import { SyncAlarms, type SyncAlarmsArgs } from "../../components/sync-alarms";
 import { METRICS_NAMESPACE, rateSeconds } from "../../components/sync-metrics";
 import { siteLabel } from "../../components/sync-task";
 import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
+import { SITE_A, SITE_B } from "../../devtools/sync-task-fixture";
 
-const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
-const SITE_B = "contoso.sharepoint.com,3d8e4f5a-6b7c-4d9e-8f0a-2b3c4d5e6f70,9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d";
 const CLUSTER = `arn:aws:ecs:${MOCK_ENV.region}:${MOCK_ENV.accountId}:cluster/zs-dev-sync-cluster`;
 const FAMILY = `arn:aws:ecs:${MOCK_ENV.region}:${MOCK_ENV.accountId}:task-definition/zs-dev-sync-worker`;
 const base: SyncAlarmsArgs = {

@@ -8,16 +8,16 @@ import {
   type ChunkedSyncOptions,
 } from "../../components/sync-state-machine";
 import { validateDefinition } from "../../devtools/stepfunctions/validate";
+import { SITE_A as SITE, SYNC_NETWORK } from "../../devtools/sync-task-fixture";
 import { WORKER_EXIT as EXIT } from "../../worker/src/contract";
 
-const SITE = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
 const options: ChunkedSyncOptions = {
   siteId: SITE,
   clusterArn: "arn:aws:ecs:ap-southeast-2:111122223333:cluster/zs-dev-sync",
   taskDefinitionArn: "arn:aws:ecs:ap-southeast-2:111122223333:task-definition/zs-dev-sync-worker:7",
   containerName: "worker",
-  subnetIds: ["subnet-0a1b2c3d4e5f60718"],
-  securityGroupIds: ["sg-0123456789abcdef0"],
+  subnetIds: [...SYNC_NETWORK.subnetIds],
+  securityGroupIds: [...SYNC_NETWORK.securityGroupIds],
   assignPublicIp: false,
   fargateSpot: true,
   chunkSeconds: 2700,

@@ -1,20 +1,9 @@
 import { strict as assert } from "node:assert";
 import { NO_IMAGE_TAG, SyncTask, SyncTaskArgs } from "../../components/sync-task";
 import { build, jsonInput, MOCK_ENV, named, ofType, refusal, unwrap, useMocks } from "../../devtools/component-harness";
+import { SITE_A, SITE_B, SYNC_CLIENT_ID as CLIENT_ID, SYNC_TASK_ARGS } from "../../devtools/sync-task-fixture";
 
-const SITE_A = "contoso.sharepoint.com,2c7d3e4f-5a6b-4c8d-9e0f-1a2b3c4d5e6f,8f9e0d1c-2b3a-4c5d-8e7f-6a5b4c3d2e1f";
-const SITE_B = "contoso.sharepoint.com,3d8e4f5a-6b7c-4d9e-8f0a-2b3c4d5e6f70,9a0b1c2d-3e4f-4a5b-9c6d-7e8f9a0b1c2d";
-const CLIENT_ID = "5a510fbb-ca29-40bd-90a0-f4c2cbb126b1";
-const base: SyncTaskArgs = {
-  siteIds: [SITE_A, SITE_B],
-  azureTenantId: MOCK_ENV.tenantId,
-  azureClientId: CLIENT_ID,
-  region: MOCK_ENV.region,
-  accountId: MOCK_ENV.accountId,
-  imageTag: "0.1.0",
-  subnetIds: ["subnet-0a1b2c3d4e5f60718"],
-  securityGroupIds: ["sg-0123456789abcdef0"],
-};
+const base = SYNC_TASK_ARGS;
 
 const make = (args: SyncTaskArgs) => (name: string) => new SyncTask(name, args);
 
