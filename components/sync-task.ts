@@ -325,6 +325,13 @@ export class SyncTask extends pulumi.ComponentResource {
       child,
     );
 
+    /** Where every task of the sync runs (scheduled, chunked and fan-out consumers alike). */
+    const network = {
+      subnetIds: args.subnetIds,
+      securityGroupIds: args.securityGroupIds,
+      assignPublicIp: args.assignPublicIp ?? false,
+      fargateSpot: args.fargateSpot ?? false,
+    };
     for (const siteId of args.fanOut?.siteIds ?? [])
       if (!args.siteIds.includes(siteId))
         throw new pulumi.ResourceError(`fanOut.siteIds: ${siteId} is not one of siteIds`, this);
@@ -339,10 +346,7 @@ export class SyncTask extends pulumi.ComponentResource {
               taskDefinition,
               taskRoleName: taskRole.name,
               containerName: CONTAINER_NAME,
-              subnetIds: args.subnetIds,
-              securityGroupIds: args.securityGroupIds,
-              assignPublicIp: args.assignPublicIp ?? false,
-              fargateSpot: args.fargateSpot ?? false,
+              ...network,
               tags: args.tags,
             },
             child,
@@ -365,10 +369,7 @@ export class SyncTask extends pulumi.ComponentResource {
           taskRoleArn: taskRole.arn,
           executionRoleArn: executionRole.arn,
           containerName: CONTAINER_NAME,
-          subnetIds: args.subnetIds,
-          securityGroupIds: args.securityGroupIds,
-          assignPublicIp: args.assignPublicIp ?? false,
-          fargateSpot: args.fargateSpot ?? false,
+          ...network,
           scheduleExpression: args.scheduleExpression ?? "rate(15 minutes)",
           schedulesEnabled: this.schedulesEnabled,
           chunking: args.chunking,
@@ -432,13 +433,13 @@ export class SyncTask extends pulumi.ComponentResource {
             ecsParameters: {
               taskDefinitionArn: taskDefinition.arn,
               taskCount: 1,
-              ...(args.fargateSpot === true
+              ...(network.fargateSpot
                 ? { capacityProviderStrategies: [{ capacityProvider: "FARGATE_SPOT", weight: 1 }] }
                 : { launchType: "FARGATE" }),
               networkConfiguration: {
-                subnets: [...args.subnetIds],
-                securityGroups: [...args.securityGroupIds],
-                assignPublicIp: args.assignPublicIp ?? false,
+                subnets: [...network.subnetIds],
+                securityGroups: [...network.securityGroupIds],
+                assignPublicIp: network.assignPublicIp,
               },
             },
             input: pulumi.jsonStringify({
